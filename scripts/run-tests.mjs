@@ -1,0 +1,40 @@
+// Runs the test suite with node's test runner: unit tests beside the code (src/**/*.test.ts)
+// and whole-system tests (test/e2e/**/*.test.ts). Arguments narrow it to folders or files.
+// The e2e tests spawn the built `lease` binary, so dist/ is rebuilt first when they run.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const targets = process.argv.slice(2).length ? process.argv.slice(2) : ['src', 'test'];
+
+function collect(path, out) {
+  const st = statSync(path);
+  if (st.isFile()) {
+    if (path.endsWith('.test.ts')) out.push(path);
+    return out;
+  }
+  for (const name of readdirSync(path).sort()) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    collect(join(path, name), out);
+  }
+  return out;
+}
+
+const files = targets.flatMap((t) => collect(join(root, t), [])).map((f) => relative(root, f));
+if (files.length === 0) {
+  console.error('no test files found under', targets.join(', '));
+  process.exit(1);
+}
+
+if (files.some((f) => f.startsWith('test/'))) {
+  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, LEASE_LOG_LEVEL: process.env.LEASE_LOG_LEVEL ?? 'warn' } },
+);
+process.exit(result.status ?? 1);

@@ -1,0 +1,31 @@
+import type { Identity } from '../identity.js';
+
+/** What policy needs to know of a role (after inheritance); config's resolved roles satisfy it. */
+export interface PolicyRole {
+  id: string;
+  enabled: boolean;
+  scopes: { users: string[]; groups: string[] };
+  providers: string[];
+  /** Identity provider ids a requester must have logged in with; empty = any. */
+  authenticators: string[];
+  maxDurationMs: number;
+}
+
+export interface PolicyProvider {
+  id: string;
+  enabled: boolean;
+}
+
+/** The facts one decision is made on. */
+export interface PolicyInput {
+  identity: Identity;
+  roleId: string;
+  providerId: string;
+  durationMs: number;
+  reason: string;
+  role: PolicyRole | undefined;
+  provider: PolicyProvider | undefined;
+}
+
+/** One rule: returns nothing when satisfied, throws PolicyDenied with its own code when not. */
+export type PolicyCheck = (input: PolicyInput) => void;

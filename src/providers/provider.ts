@@ -1,0 +1,80 @@
+// The provider interface (DESIGN.md "Providers"): one interface, capability by capability; a
+// provider implements what it can. A provider lives in one folder: src/providers/<type>/.
+import type { z } from 'zod';
+import type { Identity } from '../core/index.js';
+
+export type Capability = 'access' | 'identity' | 'notification';
+
+/** The role as a provider sees it: after inheritance, deny already wins over allow. */
+export interface GrantRole {
+  id: string;
+  name: string;
+  permissions: { allow: string[]; deny: string[] };
+  resources: { allow: string[]; deny: string[] };
+  /** Native roles on the target named through `inherits: [<provider>:<native role>]`. */
+  nativeRoles: string[];
+}
+
+export interface GrantInput {
+  /** The request id; a grant is idempotent per request id and provider. */
+  requestId: string;
+  identity: Identity;
+  role: GrantRole;
+  /** ISO-8601; providers that can carry the expiry themselves set it too. */
+  expiresAt: string;
+}
+
+/** What a provider did, enough to undo it. Stored before the grant is reported active. */
+export interface GrantRecord {
+  provider: string;
+  requestId: string;
+  /** Provider-specific facts needed by revoke (e.g. file path, account). JSON-serialisable. */
+  data: Record<string, unknown>;
+}
+
+/** A grant the target reports as present, for reconciliation against the store. */
+export interface ActiveGrant {
+  provider: string;
+  requestId: string;
+  data: Record<string, unknown>;
+}
+
+export interface AccessProvider {
+  readonly id: string;
+  readonly type: string;
+  /** Grants the role. Calling it twice for the same request id must not grant twice. */
+  grant(input: GrantInput): Promise<GrantRecord>;
+  /** Removes a grant. Revoking what is already gone succeeds. */
+  revoke(record: GrantRecord): Promise<void>;
+  /** What the target says is granted by Lease right now. */
+  listActive(): Promise<ActiveGrant[]>;
+}
+
+/** A configured provider instance; capabilities it lacks are absent. */
+export interface ProviderInstance {
+  readonly id: string;
+  readonly type: string;
+  readonly name: string;
+  readonly enabled: boolean;
+  readonly capabilities: Capability[];
+  readonly access?: AccessProvider;
+}
+
+/** Everything a provider factory may use; no globals. */
+export interface ProviderDeps {
+  /** Directory for the server's data (e.g. `.lease/`), for resolving relative paths. */
+  dataDir: string;
+  /** Directory of the config file that declared the provider, for resolving relative paths. */
+  configDir: string;
+}
+
+/** Registered once per provider type. */
+export interface ProviderFactory<C = unknown> {
+  readonly type: string;
+  /** Alternative type names accepted in config (e.g. Thand's spellings). */
+  readonly aliases?: string[];
+  readonly capabilities: Capability[];
+  /** Validates `providers.<id>.config`; unknown keys are errors. */
+  readonly configSchema: z.ZodType<C>;
+  create(args: { id: string; name: string; enabled: boolean; config: C; deps: ProviderDeps }): ProviderInstance;
+}

@@ -1,0 +1,117 @@
+// The store's contract. One implementation per database (SQLite now, PostgreSQL later); the
+// rest of Lease sees only this. Every write that must survive a crash goes through here.
+import type { Identity, RequestStatus } from '../core/index.js';
+
+export interface RequestRecord {
+  id: string;
+  identity: Identity;
+  role: string;
+  provider: string;
+  /** Workflow id, or null for the built-in default. */
+  workflow: string | null;
+  reason: string;
+  duration_ms: number;
+  status: RequestStatus;
+  created_at: string; // ISO-8601
+  updated_at: string;
+  granted_at: string | null;
+  expires_at: string | null;
+  ended_at: string | null;
+  /** Why it was denied, failed or revoked early. */
+  outcome: { code: string; message: string } | null;
+}
+
+export type RequestPatch = Partial<Omit<RequestRecord, 'id' | 'identity' | 'created_at'>>;
+
+export interface WorkflowInstanceRecord {
+  /** Equal to the request id for request workflows. */
+  id: string;
+  workflow: string;
+  /** The interpreter's serialisable state (checkpoint). */
+  state: unknown;
+  status: 'running' | 'completed' | 'faulted';
+  /** Epoch ms of the earliest timer the instance waits on, or null. Indexed for the scheduler. */
+  wake_at: number | null;
+  updated_at: string;
+}
+
+export interface InboxEvent {
+  seq: number;
+  instance_id: string;
+  event: unknown;
+  created_at: string;
+}
+
+export interface GrantRow {
+  request_id: string;
+  provider: string;
+  record: unknown;
+  granted_at: string;
+  revoked_at: string | null;
+}
+
+export interface AuditInput {
+  actor: string;
+  action: string;
+  subject: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface AuditEntry extends AuditInput {
+  seq: number;
+  ts: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  count: number;
+  /** seq of the first entry whose hash or link does not match. */
+  broken_at?: number;
+  message?: string;
+}
+
+export interface Store {
+  /** Runs fn atomically; the store passed to fn is bound to the transaction. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+
+  requests: {
+    insert(record: RequestRecord): Promise<void>;
+    get(id: string): Promise<RequestRecord | undefined>;
+    update(id: string, patch: RequestPatch): Promise<RequestRecord>;
+    list(filter?: { identityId?: string; status?: RequestStatus[]; limit?: number }): Promise<RequestRecord[]>;
+    count(filter?: { status?: RequestStatus[] }): Promise<number>;
+  };
+  workflows: {
+    insert(record: WorkflowInstanceRecord): Promise<void>;
+    get(id: string): Promise<WorkflowInstanceRecord | undefined>;
+    save(id: string, patch: Pick<WorkflowInstanceRecord, 'state' | 'status' | 'wake_at'>): Promise<void>;
+    /** Instances not completed or faulted, oldest first. */
+    listOpen(): Promise<WorkflowInstanceRecord[]>;
+    /** Open instances whose wake_at ≤ nowMs. */
+    listDue(nowMs: number, limit?: number): Promise<WorkflowInstanceRecord[]>;
+    /** Earliest wake_at among open instances, or null. */
+    nextWakeAt(): Promise<number | null>;
+  };
+  inbox: {
+    append(instanceId: string, event: unknown): Promise<number>;
+    listPending(instanceId: string): Promise<InboxEvent[]>;
+    markConsumed(seq: number): Promise<void>;
+  };
+  grants: {
+    /** Records a grant; a second call for the same (request, provider) replaces the record. */
+    upsert(row: Omit<GrantRow, 'revoked_at'>): Promise<void>;
+    get(requestId: string, provider: string): Promise<GrantRow | undefined>;
+    markRevoked(requestId: string, provider: string, at: string): Promise<void>;
+    /** Grants not revoked. */
+    listActive(): Promise<GrantRow[]>;
+  };
+  audit: {
+    /** Appends one entry, linked to the previous by hash. The only way entries are written. */
+    append(input: AuditInput): Promise<AuditEntry>;
+    list(filter?: { afterSeq?: number; subject?: string; limit?: number }): Promise<AuditEntry[]>;
+    verify(): Promise<AuditVerification>;
+  };
+}

@@ -1,0 +1,22 @@
+// The built-in access calls. `thand.*` names (and Thand's `thand: <name>` task form) are
+// accepted as aliases of `lease.*`.
+export const BUILTIN_CALLS = ['validate', 'approvals', 'authorize', 'revoke', 'notify', 'monitor'] as const;
+export type BuiltinCallName = `lease.${(typeof BUILTIN_CALLS)[number]}`;
+
+/** Maps `thand.x` to `lease.x`; other names are returned unchanged. */
+export function canonicalCallName(name: string): string {
+  return name.startsWith('thand.') ? `lease.${name.slice('thand.'.length)}` : name;
+}
+
+export function isBuiltinCall(name: string): name is BuiltinCallName {
+  const canonical = canonicalCallName(name);
+  return canonical.startsWith('lease.') && (BUILTIN_CALLS as readonly string[]).includes(canonical.slice(6));
+}
+
+/** Event types: `com.thand.*` is accepted as an alias of `com.lease.*`. */
+export function canonicalEventType(type: string): string {
+  return type.startsWith('com.thand.') ? `com.lease.${type.slice('com.thand.'.length)}` : type;
+}
+
+/** The event that asks a running request workflow to revoke now. */
+export const REVOKE_EVENT = 'com.lease.revoke';
