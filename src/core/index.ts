@@ -6,3 +6,4 @@ export * from './identity.js';
 export * from './ids.js';
 export * from './request.js';
 export * from './policy/index.js';
+export * from './logger.js';

@@ -50,6 +50,11 @@ export interface AccessProvider {
   listActive(): Promise<ActiveGrant[]>;
 }
 
+/** Logs people in with a username and password (the `local` provider). */
+export interface PasswordIdentityProvider {
+  authenticate(username: string, password: string): Promise<Identity>;
+}
+
 /** A configured provider instance; capabilities it lacks are absent. */
 export interface ProviderInstance {
   readonly id: string;
@@ -58,6 +63,7 @@ export interface ProviderInstance {
   readonly enabled: boolean;
   readonly capabilities: Capability[];
   readonly access?: AccessProvider;
+  readonly identity?: PasswordIdentityProvider;
 }
 
 /** Everything a provider factory may use; no globals. */

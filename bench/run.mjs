@@ -1,0 +1,136 @@
+// `npm run bench`: runs `lease server` on embedded defaults (SQLite, embedded runtime, sudo
+// provider writing into a temp directory) and prints request→active latency, expiry→revoked
+// lag for leases expiring together, sustained requests/s and RSS with many active leases.
+// Everything goes through the public HTTP API of a real server process.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashPassword } from '../dist/identity/index.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const LATENCY_N = arg('latency', 300);
+const EXPIRY_N = arg('expiry', 1000);
+const THROUGHPUT_N = arg('throughput', 3000);
+const ACTIVE_N = arg('active', 10000);
+const CONCURRENCY = arg('concurrency', 32);
+
+const dir = await mkdtemp(join(tmpdir(), 'lease-bench-'));
+const password = 'bench-password';
+await mkdir(join(dir, 'config'));
+await writeFile(join(dir, 'config', 'lease.yaml'), `version: "1.0"
+providers:
+  local:
+    name: Local
+    provider: local
+    config:
+      users:
+        bench: { password_hash: '${await hashPassword(password)}', groups: [bench] }
+  box:
+    name: Bench box
+    provider: sudo
+    config: { sudoers_dir: ${JSON.stringify(join(dir, 'sudoers.d'))}, visudo: false }
+roles:
+  bench:
+    name: Bench
+    description: benchmark role
+    permissions: { allow: [/usr/bin/id] }
+    scopes: { groups: [bench] }
+    providers: [box]
+    max_duration: 24h
+`);
+
+const server = spawn(process.execPath, [join(ROOT, 'bin/lease.js'), 'server', '--config', join(dir, 'config'), '--data', join(dir, 'data'), '--port', '0'], {
+  env: { ...process.env, LEASE_LOG_LEVEL: 'warn' },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const url = await new Promise((resolve, reject) => {
+  let out = '';
+  server.stdout.on('data', (d) => {
+    out += d;
+    const m = /listening on (http:\/\/\S+)/.exec(out);
+    if (m) resolve(m[1]);
+  });
+  server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+});
+
+const login = await (await fetch(`${url}/api/v1/auth/local/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench', password }) })).json();
+const headers = { authorization: `Bearer ${login.token}`, 'content-type': 'application/json' };
+
+const createRequest = async (duration) => {
+  const r = await fetch(`${url}/api/v1/requests`, { method: 'POST', headers, body: JSON.stringify({ role: 'bench', provider: 'box', duration, reason: 'bench' }) });
+  if (r.status !== 201) throw new Error(`create → ${r.status} ${await r.text()}`);
+  return r.json();
+};
+const getRequest = async (id) => (await fetch(`${url}/api/v1/requests/${id}`, { headers })).json();
+const pct = (values, p) => {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+const fmt = (ms) => `${ms.toFixed(2)} ms`;
+async function pool(n, concurrency, fn) {
+  let next = 0;
+  const results = new Array(n);
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) {
+      const i = next++;
+      results[i] = await fn(i);
+    }
+  }));
+  return results;
+}
+const rssMiB = async () => {
+  const status = await readFile(`/proc/${server.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+};
+
+try {
+  // 1. request → active, one at a time (auto-approve default workflow).
+  const latencies = [];
+  for (let i = 0; i < LATENCY_N; i++) {
+    const start = performance.now();
+    const created = await createRequest('1h');
+    let r = created;
+    while (r.status !== 'active') {
+      if (r.status === 'failed' || r.status === 'denied') throw new Error(`request ${r.id} ${r.status}`);
+      r = await getRequest(created.id);
+    }
+    latencies.push(performance.now() - start);
+  }
+
+  // 2. sustained creation throughput with concurrent clients.
+  const t0 = performance.now();
+  await pool(THROUGHPUT_N, CONCURRENCY, () => createRequest('1h'));
+  const throughput = THROUGHPUT_N / ((performance.now() - t0) / 1000);
+
+  // 3. expiry → revoked lag: leases whose expiries all fall on the same instant.
+  const target = Date.now() + 5_000 + EXPIRY_N * 3;
+  const expiring = await pool(EXPIRY_N, CONCURRENCY, () => createRequest(`${Math.max(1, target - Date.now())}ms`));
+  await new Promise((r) => setTimeout(r, Math.max(0, target - Date.now()) + 500));
+  const lags = [];
+  for (const { id } of expiring) {
+    let r = await getRequest(id);
+    while (r.status !== 'revoked') {
+      await new Promise((res) => setTimeout(res, 100));
+      r = await getRequest(id);
+    }
+    lags.push(Date.parse(r.ended_at) - Date.parse(r.expires_at));
+  }
+
+  // 4. RSS with many active leases (the ones above count towards it).
+  const activeNow = LATENCY_N + THROUGHPUT_N;
+  await pool(Math.max(0, ACTIVE_N - activeNow), CONCURRENCY, () => createRequest('2h'));
+  await new Promise((r) => setTimeout(r, 2_000));
+  const rss = await rssMiB();
+
+  console.log(`\nLease benchmark (embedded runtime, SQLite, sudo provider in a temp dir; node ${process.version})`);
+  console.log(`request → active          p50 ${fmt(pct(latencies, 50))}  p99 ${fmt(pct(latencies, 99))}  (n=${LATENCY_N}, sequential)`);
+  console.log(`requests accepted/s       ${throughput.toFixed(0)} req/s  (n=${THROUGHPUT_N}, ${CONCURRENCY} concurrent clients)`);
+  console.log(`expiry → revoked lag      p50 ${fmt(pct(lags, 50))}  p99 ${fmt(pct(lags, 99))}  max ${fmt(Math.max(...lags))}  (n=${EXPIRY_N} expiring together)`);
+  console.log(`server RSS                ${rss.toFixed(1)} MiB with ${Math.max(ACTIVE_N, activeNow)} active leases`);
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { authenticatedClient } from '../context.js';
+import { CliError } from '../errors.js';
+import { printJson, printLine, printTable } from '../output.js';
+
+interface AuditEntry {
+  seq: number;
+  ts: string;
+  actor: string;
+  action: string;
+  subject: string | null;
+  data: Record<string, unknown>;
+  hash: string;
+}
+
+export function registerAudit(program: Command): void {
+  program
+    .command('audit')
+    .description('show the audit trail, or verify its hash chain (administrators)')
+    .option('--verify', 'check the hash chain; exit 0 only if it is intact')
+    .option('--subject <id>', 'only entries about this request')
+    .option('--limit <n>', 'at most this many entries', '100')
+    .option('--server <url>', 'the Lease server URL (default: the last login)')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { verify?: boolean; subject?: string; limit: string; server?: string; json?: boolean }) => {
+      const { client } = await authenticatedClient(opts.server);
+      if (opts.verify) {
+        const result = await client.get<{ ok: boolean; count: number; broken_at?: number; message?: string }>('/api/v1/audit/verify');
+        if (opts.json) printJson(result);
+        else if (result.ok) printLine(`audit chain intact (${result.count} entries)`);
+        if (!result.ok) throw new CliError(`audit chain broken at entry ${result.broken_at}: ${result.message ?? 'hash mismatch'}`);
+        return;
+      }
+      const query = new URLSearchParams({ limit: opts.limit });
+      if (opts.subject) query.set('subject', opts.subject);
+      const { entries } = await client.get<{ entries: AuditEntry[] }>(`/api/v1/audit?${query}`);
+      if (opts.json) return printJson(entries);
+      printTable(
+        ['SEQ', 'TIME', 'ACTOR', 'ACTION', 'SUBJECT'],
+        entries.map((e) => [String(e.seq), e.ts, e.actor, e.action, e.subject ?? '-']),
+      );
+    });
+}

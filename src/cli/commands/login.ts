@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { ApiClient } from '../client.js';
+import { sessionStore } from '../context.js';
+import { CliError } from '../errors.js';
+import { printJson, printLine } from '../output.js';
+import { normaliseServer, type StoredSession } from '../session-store.js';
+import { readStdin } from '../stdin.js';
+
+interface LoginResponse {
+  token: string;
+  expires_at: string;
+  identity: StoredSession['identity'];
+}
+
+export function registerLogin(program: Command): void {
+  program
+    .command('login')
+    .description('log in to a Lease server and store the session under $LEASE_HOME')
+    .requiredOption('--server <url>', 'the Lease server URL')
+    .requiredOption('--provider <id>', 'identity provider id (e.g. local)')
+    .option('--username <name>', 'username for a local provider')
+    .option('--password-stdin', 'read the password from stdin')
+    .option('--json', 'print the session facts (never the token) as JSON')
+    .action(async (opts: { server: string; provider: string; username?: string; passwordStdin?: boolean; json?: boolean }) => {
+      let server: string;
+      try {
+        server = normaliseServer(opts.server);
+      } catch {
+        throw new CliError(`--server must be a URL, got "${opts.server}"`, 2);
+      }
+      if (!opts.username) throw new CliError('--username is required for password login', 2);
+      if (!opts.passwordStdin) throw new CliError('pass the password on stdin with --password-stdin (it is never taken as an argument)', 2);
+      const password = (await readStdin()).replace(/\r?\n$/, '');
+      if (password === '') throw new CliError('no password on stdin', 2);
+      const client = new ApiClient(server);
+      // The session is stored only after the server accepted the login: a failure changes nothing.
+      const session = await client.post<LoginResponse>(`/api/v1/auth/${encodeURIComponent(opts.provider)}/login`, {
+        username: opts.username,
+        password,
+      });
+      await sessionStore().put({ server, provider: opts.provider, token: session.token, expires_at: session.expires_at, identity: session.identity });
+      if (opts.json) printJson({ server, provider: opts.provider, identity: session.identity, expires_at: session.expires_at });
+      else printLine(`Logged in to ${server} as ${session.identity.email ?? session.identity.id} (until ${session.expires_at})`);
+    });
+}

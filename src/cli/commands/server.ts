@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { startLeaseServer } from '../../server/index.js';
+import { CliError } from '../errors.js';
+import { printLine } from '../output.js';
+
+export function registerServer(program: Command): void {
+  program
+    .command('server')
+    .description('run the Lease server (API, workflows, revocation on time)')
+    .option('--config <path>', 'config file or directory of *.yaml files (env LEASE_CONFIG)')
+    .option('--data <dir>', 'data directory: SQLite store, keys (env LEASE_DATA)', undefined)
+    .option('--port <n>', 'port to listen on; 0 picks a free one (env LEASE_PORT)')
+    .option('--host <host>', 'address to listen on (env LEASE_HOST)')
+    .action(async (opts: { config?: string; data?: string; port?: string; host?: string }) => {
+      const configPath = opts.config ?? process.env.LEASE_CONFIG;
+      if (!configPath) throw new CliError('no configuration: pass --config PATH or set LEASE_CONFIG', 2);
+      const portText = opts.port ?? process.env.LEASE_PORT ?? '8080';
+      const port = Number(portText);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, got "${portText}"`, 2);
+      const running = await startLeaseServer({
+        configPath,
+        dataDir: opts.data ?? process.env.LEASE_DATA ?? '.lease',
+        port,
+        host: opts.host ?? process.env.LEASE_HOST ?? '127.0.0.1',
+      });
+      printLine(`Lease server listening on ${running.url}`);
+      const motd = running.config.server?.motd;
+      if (motd) printLine(motd.trim().replaceAll('{url}', running.url));
+      const shutdown = () => {
+        void running.stop().then(() => process.exit(0));
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+}

@@ -1,0 +1,53 @@
+// Reads one config file into its top-level sections: YAML parsed, Thand's alternative
+// spellings normalised, `${NAME}` environment references resolved. Shapes are checked later.
+import { readFile } from 'node:fs/promises';
+import { describeFsError } from './config-files.js';
+import { resolveEnvReferences, type Env } from './env.js';
+import type { IssueLog, PathSegment } from './issues.js';
+import { normaliseSections } from './normalise.js';
+import { isPlainObject } from './plain-object.js';
+import { parseYamlSource, type YamlSource } from './yaml-source.js';
+
+export interface ConfigDocument {
+  file: string;
+  data: Record<string, unknown>;
+}
+
+export interface ReadContext {
+  log: IssueLog;
+  env: Env;
+  /** Parsed files by name, so issues can be given a line. */
+  sources: Map<string, YamlSource>;
+}
+
+export async function readConfigDocument(file: string, ctx: ReadContext): Promise<ConfigDocument | undefined> {
+  let text;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    ctx.log.error(file, [], describeFsError(err));
+    return undefined;
+  }
+  const source = parseYamlSource(file, text, ctx.log);
+  if (source === undefined) return undefined;
+  ctx.sources.set(file, source);
+  if (source.data === null || source.data === undefined) {
+    ctx.log.error(file, [], 'the file is empty: a config file starts with version: "1.0"');
+    return undefined;
+  }
+  if (!isPlainObject(source.data)) {
+    ctx.log.error(file, [], 'expected a mapping with version: "1.0" and sections such as roles, providers, workflows');
+    return undefined;
+  }
+  const normalised = normaliseSections(source.data, source, ctx.log);
+  const data = resolveEnvReferences(normalised, ctx.env, {
+    skip: isWorkflowDocument,
+    onMissing: (path, name) => ctx.log.error(file, path, `environment variable ${name} is not set (referenced as \${${name}})`),
+  }) as Record<string, unknown>;
+  return { file, data };
+}
+
+// In `workflows.<id>.workflow`, `${ ... }` is a jq expression evaluated at run time.
+function isWorkflowDocument(path: readonly PathSegment[]): boolean {
+  return path.length === 3 && path[0] === 'workflows' && path[2] === 'workflow';
+}

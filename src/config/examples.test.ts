@@ -1,0 +1,66 @@
+// The shipped examples and Thand's own file shapes load, with the real provider factories and
+// the real workflow DSL validator: what `lease server` and `lease config validate` use.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { defaultRegistry } from '../providers/index.js';
+import { validateWorkflowDocument } from '../workflow/dsl/index.js';
+import { configJsonSchema, loadConfig, validateConfigLocation, type LoadOptions } from './index.js';
+
+const EXAMPLES = fileURLToPath(new URL('../../examples', import.meta.url));
+const THAND = fileURLToPath(new URL('./fixtures/thand', import.meta.url));
+const SERVER_OPTIONS: LoadOptions = {
+  env: {},
+  providerFactories: defaultRegistry().factories(),
+  validateWorkflow: (doc) => validateWorkflowDocument(doc),
+};
+
+describe('examples/', () => {
+  it('loads cleanly: no errors, no warnings', async () => {
+    const result = await validateConfigLocation(EXAMPLES, SERVER_OPTIONS);
+    assert.deepEqual(result.issues, []);
+    assert.deepEqual(result.warnings, []);
+  });
+
+  it('has the demo roles, providers and workflow', async () => {
+    const config = await loadConfig(EXAMPLES, SERVER_OPTIONS);
+    assert.deepEqual([...config.providers.keys()].sort(), ['local', 'local-sudo']);
+    assert.deepEqual([...config.roles.keys()].sort(), ['admin', 'break-glass', 'debug', 'viewer']);
+    assert.equal(config.roles.get('admin')?.workflow, 'auto');
+    assert.equal(config.roles.get('debug')?.workflow, undefined);
+    assert.equal(config.roles.get('break-glass')?.enabled, false);
+    const viewer = config.roles.get('viewer');
+    assert.deepEqual(viewer?.permissions, { allow: ['/usr/bin/systemctl status *'], deny: ['/usr/bin/journalctl'] });
+  });
+});
+
+describe('Thand compatibility fixtures', () => {
+  it('load: inherits with native roles, a providers list, policies, thand: tasks, dsl 1.0.0-alpha5', async () => {
+    const config = await loadConfig(THAND, SERVER_OPTIONS);
+    const admin = config.roles.get('admin');
+    assert.deepEqual(admin?.nativeRoles, ['iam:admin']);
+    assert.ok(admin?.permissions.allow.includes('s3:listBuckets'), 'inherited from user');
+    assert.deepEqual(config.roles.get('auditor')?.scopes, { users: [], groups: ['oidc:audit'] });
+    assert.deepEqual([...config.providers.keys()], ['aws-prod', 'aws-dev', 'google_oauth2']);
+    assert.deepEqual([...config.workflows.keys()], ['basic', 'slack_approval']);
+  });
+
+  it('warn about provider types Lease does not implement yet and undefined providers', async () => {
+    const config = await loadConfig(THAND, SERVER_OPTIONS);
+    assert.ok(config.warnings.some((w) => /type "aws" is not implemented yet/.test(w)));
+    assert.ok(config.warnings.some((w) => /provider "aws" is not defined/.test(w)));
+  });
+});
+
+describe('configJsonSchema', () => {
+  it('describes a config file for editors', () => {
+    const schema = configJsonSchema() as { type: string; properties: Record<string, unknown>; required: string[]; additionalProperties: boolean };
+    assert.equal(schema.type, 'object');
+    assert.deepEqual(schema.required, ['version']);
+    assert.equal(schema.additionalProperties, false);
+    for (const key of ['roles', 'providers', 'workflows', 'policies', 'server', 'logging', 'services', 'environment']) {
+      assert.ok(key in schema.properties, key);
+    }
+    assert.doesNotThrow(() => JSON.stringify(schema));
+  });
+});

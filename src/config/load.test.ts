@@ -1,0 +1,438 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import type { ProviderFactory } from '../providers/index.js';
+import { ConfigError, loadConfig, validateConfigLocation, type ConfigIssue, type LoadOptions } from './index.js';
+
+let root: string;
+let counter = 0;
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'lease-config-'));
+});
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Writes files into a fresh directory and returns its path. */
+async function configDir(files: Record<string, string>): Promise<string> {
+  const dir = join(root, `case-${++counter}`);
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, name)), { recursive: true });
+    await writeFile(join(dir, name), text);
+  }
+  return dir;
+}
+
+/** Loads and expects a ConfigError; returns its issues. */
+async function loadIssues(location: string, options: LoadOptions = {}): Promise<ConfigIssue[]> {
+  try {
+    await loadConfig(location, options);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    assert.equal(err.code, 'invalid_config');
+    return err.issues;
+  }
+  assert.fail('expected the config to be refused');
+}
+
+function findIssue(issues: ConfigIssue[], path: string): ConfigIssue {
+  const issue = issues.find((i) => i.path === path);
+  assert.ok(issue, `no issue at ${path}; got:\n${issues.map((i) => `${i.file}: ${i.path}: ${i.message}`).join('\n')}`);
+  return issue;
+}
+
+const ROLE = (extra = '') => `    name: Admin\n    description: Administrators\n${extra}`;
+
+describe('loadConfig: files and merging', () => {
+  it('loads a single file', async () => {
+    const dir = await configDir({ 'lease.yaml': `version: "1.0"\nroles:\n  admin:\n${ROLE()}` });
+    const config = await loadConfig(join(dir, 'lease.yaml'), { env: {} });
+    assert.deepEqual(config.files, [join(dir, 'lease.yaml')]);
+    const admin = config.roles.get('admin');
+    assert.equal(admin?.maxDurationMs, 3_600_000, 'max_duration defaults to 1h');
+    assert.equal(admin?.enabled, true);
+    assert.deepEqual(admin?.scopes, { users: [], groups: [] });
+  });
+
+  it('merges every *.yaml and *.yml file of a directory by top-level key, in name order', async () => {
+    const dir = await configDir({
+      'b-roles.yml': `version: "1.0"\nroles:\n  admin:\n${ROLE()}`,
+      'a-providers.yaml': `version: "1.0"\nproviders:\n  box:\n    name: Box\n    provider: sudo\n`,
+      'notes.txt': 'not config',
+      'sub/ignored.yaml': 'not: [valid',
+    });
+    const config = await loadConfig(dir, { env: {} });
+    assert.deepEqual(config.files, [join(dir, 'a-providers.yaml'), join(dir, 'b-roles.yml')]);
+    assert.ok(config.roles.has('admin'));
+    assert.equal(config.providers.get('box')?.configDir, dir);
+    assert.deepEqual(config.providers.get('box')?.config, {}, 'config defaults to {}');
+    assert.equal(config.sourceOf('role', 'admin'), join(dir, 'b-roles.yml'));
+    assert.equal(config.sourceOf('provider', 'box'), join(dir, 'a-providers.yaml'));
+  });
+
+  it('refuses the same role in two files, naming both', async () => {
+    const dir = await configDir({
+      'one.yaml': `version: "1.0"\nroles:\n  admin:\n${ROLE()}`,
+      'two.yaml': `version: "1.0"\nroles:\n  admin:\n${ROLE()}`,
+    });
+    const issue = findIssue(await loadIssues(dir), 'roles.admin');
+    assert.match(issue.message, /one\.yaml/);
+    assert.match(issue.message, /two\.yaml/);
+  });
+
+  it('refuses a server section given in two files', async () => {
+    const dir = await configDir({
+      'one.yaml': `version: "1.0"\nserver:\n  port: 8080\n`,
+      'two.yaml': `version: "1.0"\nserver:\n  port: 9090\n`,
+    });
+    assert.match(findIssue(await loadIssues(dir), 'server').message, /one\.yaml.*two\.yaml/);
+  });
+
+  it('accepts version written as the number 1.0', async () => {
+    const dir = await configDir({ 'lease.yaml': 'version: 1.0\n' });
+    await loadConfig(dir, { env: {} });
+  });
+
+  it('refuses a missing version and a wrong one', async () => {
+    const dir = await configDir({ 'a.yaml': 'roles: {}\n', 'b.yaml': 'version: "2.0"\n' });
+    const issues = await loadIssues(dir);
+    assert.deepEqual(
+      issues.map((i) => [i.file, i.path]),
+      [[join(dir, 'a.yaml'), 'version'], [join(dir, 'b.yaml'), 'version']],
+    );
+  });
+
+  it('refuses a file whose top level is not a mapping, and an empty file', async () => {
+    const dir = await configDir({ 'a.yaml': '- just\n- a list\n', 'b.yaml': '' });
+    const issues = await loadIssues(dir);
+    assert.equal(issues.length, 2);
+    assert.match(issues[0]?.message ?? '', /expected a mapping/);
+    assert.match(issues[1]?.message ?? '', /empty/);
+  });
+
+  it('refuses a location that does not exist, and a directory without YAML files', async () => {
+    const missing = await loadIssues(join(root, 'nowhere'));
+    assert.match(missing[0]?.message ?? '', /no such file or directory/);
+    const empty = await configDir({ 'readme.txt': 'hi' });
+    assert.match((await loadIssues(empty))[0]?.message ?? '', /no \*\.yaml/);
+  });
+
+  it('reports a YAML syntax error with its file and line', async () => {
+    const dir = await configDir({ 'lease.yaml': 'version: "1.0"\nroles:\n  admin: [oops\n  other: 1\n' });
+    const [issue] = await loadIssues(dir);
+    assert.equal(issue?.file, join(dir, 'lease.yaml'));
+    assert.match(issue?.message ?? '', /YAML syntax error/);
+    assert.equal(typeof issue?.line, 'number');
+  });
+
+  it('reports a duplicate key inside one YAML mapping', async () => {
+    const dir = await configDir({ 'lease.yaml': `version: "1.0"\nroles:\n  admin:\n${ROLE()}  admin:\n${ROLE()}` });
+    const [issue] = await loadIssues(dir);
+    assert.match(issue?.message ?? '', /unique/);
+    assert.equal(issue?.line, 6);
+  });
+});
+
+describe('loadConfig: shapes', () => {
+  it('names file and path of an unknown key, with its line', async () => {
+    const dir = await configDir({ 'roles.yaml': `version: "1.0"\nroles:\n  admin:\n${ROLE('    colour: red\n')}` });
+    const issue = findIssue(await loadIssues(dir), 'roles.admin.colour');
+    assert.equal(issue.file, join(dir, 'roles.yaml'));
+    assert.equal(issue.message, 'unknown key');
+    assert.equal(issue.line, 6);
+  });
+
+  it('refuses an unknown top-level section', async () => {
+    const dir = await configDir({ 'lease.yaml': 'version: "1.0"\nrolez: {}\n' });
+    findIssue(await loadIssues(dir), 'rolez');
+  });
+
+  it('refuses a max_duration that is not a duration', async () => {
+    const dir = await configDir({ 'roles.yaml': `version: "1.0"\nroles:\n  admin:\n${ROLE('    max_duration: forever\n')}` });
+    assert.match(findIssue(await loadIssues(dir), 'roles.admin.max_duration').message, /"forever" is not a positive duration/);
+  });
+
+  it('accepts short and ISO-8601 durations', async () => {
+    const dir = await configDir({
+      'roles.yaml': `version: "1.0"\nroles:\n  a:\n${ROLE('    max_duration: PT8H\n')}  b:\n${ROLE('    max_duration: 90s\n')}`,
+    });
+    const config = await loadConfig(dir, { env: {} });
+    assert.equal(config.roles.get('a')?.maxDurationMs, 8 * 3_600_000);
+    assert.equal(config.roles.get('b')?.maxDurationMs, 90_000);
+  });
+
+  it('reads `applies` as `scopes`, and refuses both on one role', async () => {
+    const ok = await configDir({ 'roles.yaml': `version: "1.0"\nroles:\n  admin:\n${ROLE('    applies:\n      groups: [ops]\n')}` });
+    assert.deepEqual((await loadConfig(ok, { env: {} })).roles.get('admin')?.scopes, { users: [], groups: ['ops'] });
+    const both = await configDir({
+      'roles.yaml': `version: "1.0"\nroles:\n  admin:\n${ROLE('    scopes: {groups: [ops]}\n    applies: {users: [bob]}\n')}`,
+    });
+    assert.match(findIssue(await loadIssues(both), 'roles.admin.applies').message, /only one/);
+  });
+
+  it('refuses a role id with a colon, which `inherits` would read as a native role', async () => {
+    const dir = await configDir({ 'roles.yaml': `version: "1.0"\nroles:\n  "aws:admin":\n${ROLE()}` });
+    assert.match(findIssue(await loadIssues(dir), 'roles.aws:admin').message, /invalid id/);
+  });
+
+  it('accepts a providers list, keyed by each name', async () => {
+    const dir = await configDir({
+      'providers.yaml': `version: "1.0"
+providers:
+  - name: aws-prod
+    provider: aws
+    config: {region: us-east-1}
+  - name: box
+    provider: sudo
+    enabled: false
+`,
+    });
+    const config = await loadConfig(dir, { env: {} });
+    assert.deepEqual([...config.providers.keys()], ['aws-prod', 'box']);
+    assert.deepEqual(config.providers.get('aws-prod')?.config, { region: 'us-east-1' });
+    assert.equal(config.providers.get('box')?.enabled, false);
+  });
+
+  it('reports problems of a providers list item at the line of that item', async () => {
+    const dir = await configDir({
+      'providers.yaml': 'version: "1.0"\nproviders:\n  - name: a\n    provider: sudo\n  - name: b\n    provider: sudo\n    colour: red\n  - provider: sudo\n',
+    });
+    const issues = await loadIssues(dir);
+    assert.equal(findIssue(issues, 'providers.b.colour').line, 7);
+    assert.match(findIssue(issues, 'providers[2].name').message, /needs a name/);
+  });
+
+  it('accepts `policies` as the older name of `workflows`', async () => {
+    const dir = await configDir({
+      'lease.yaml': `version: "1.0"
+policies:
+  basic:
+    workflow:
+      document: {dsl: "1.0.0", namespace: x, name: basic, version: "1.0.0"}
+      do: []
+roles:
+  admin:
+${ROLE('    workflow: basic\n')}`,
+    });
+    const config = await loadConfig(dir, { env: {} });
+    assert.equal(config.workflows.get('basic')?.enabled, true);
+    assert.equal(config.roles.get('admin')?.workflow, 'basic');
+  });
+
+  it('refuses `policies` and `workflows` in the same file', async () => {
+    const dir = await configDir({ 'lease.yaml': 'version: "1.0"\npolicies: {}\nworkflows: {}\n' });
+    findIssue(await loadIssues(dir), 'policies');
+  });
+
+  it('reads server, logging, services and environment', async () => {
+    const dir = await configDir({
+      'server.yaml': `version: "1.0"
+server:
+  port: "8443"
+  url: https://lease.example.com
+  session_ttl: 8h
+  cors: {allowed_origins: [https://app.example.com]}
+logging: {level: debug, format: json}
+services:
+  temporal: {host: temporal.internal, port: 7233, namespace: lease}
+environment: {platform: aws, config: {region: eu-west-1}}
+`,
+    });
+    const config = await loadConfig(dir, { env: {} });
+    assert.equal(config.server.port, 8443, 'a numeric string is a port');
+    assert.equal(config.logging.level, 'debug');
+    assert.deepEqual(config.services.temporal, { host: 'temporal.internal', port: 7233, namespace: 'lease' });
+    assert.equal(config.environment.platform, 'aws');
+  });
+
+  it('defaults server, logging and environment when no file gives them', async () => {
+    const config = await loadConfig(await configDir({ 'a.yaml': 'version: "1.0"\n' }), { env: {} });
+    assert.deepEqual(config.server, {});
+    assert.deepEqual(config.logging, {});
+    assert.deepEqual(config.environment, { platform: 'local' });
+  });
+
+  it('reports every problem at once, grouped by file and ordered by line', async () => {
+    const dir = await configDir({
+      'a.yaml': `version: "1.0"\nroles:\n  admin:\n${ROLE('    colour: red\n    max_duration: soon\n')}  ops:\n    name: Ops\n`,
+      'b.yaml': 'version: "1.0"\nlogging: {level: loud}\nenvironment: {platform: mars}\n',
+    });
+    const issues = await loadIssues(dir);
+    assert.deepEqual(
+      issues.map((i) => `${i.file.slice(dir.length + 1)}: ${i.path}`),
+      ['a.yaml: roles.admin.colour', 'a.yaml: roles.admin.max_duration', 'a.yaml: roles.ops.description', 'b.yaml: logging.level', 'b.yaml: environment.platform'],
+    );
+  });
+
+  it('lists every issue in the error message, one per line as FILE: PATH: MESSAGE', async () => {
+    const dir = await configDir({ 'a.yaml': `version: "1.0"\nroles:\n  admin:\n${ROLE('    colour: red\n    max_duration: soon\n')}` });
+    const err = await loadConfig(dir, { env: {} }).catch((e: unknown) => e);
+    assert.ok(err instanceof ConfigError);
+    const lines = err.message.split('\n');
+    assert.equal(lines[0], 'invalid configuration (2 problems):');
+    assert.equal(lines[1], `${join(dir, 'a.yaml')}: roles.admin.colour: unknown key (line 6)`);
+    assert.match(lines[2] ?? '', /^.*a\.yaml: roles\.admin\.max_duration: "soon" is not a positive duration/);
+  });
+});
+
+describe('loadConfig: environment references', () => {
+  const files = {
+    'lease.yaml': `version: "1.0"
+providers:
+  gh:
+    name: GitHub
+    provider: github
+    config:
+      token: \${GITHUB_TOKEN}
+      api_url: "https://\${GH_HOST}/api"
+workflows:
+  notify:
+    description: "owner \${TEAM}"
+    workflow:
+      document: {dsl: "1.0.0", namespace: x, name: notify, version: "1.0.0"}
+      do:
+        - tell:
+            call: lease.notify
+            with:
+              message: "\${ .user.name } wants \${ .role.name } for \${TEAM}"
+`,
+  };
+
+  it('resolves ${NAME} in every string outside workflow documents', async () => {
+    const config = await loadConfig(await configDir(files), { env: { GITHUB_TOKEN: 't0k', GH_HOST: 'github.example.com', TEAM: 'ops' } });
+    assert.deepEqual(config.providers.get('gh')?.config, { token: 't0k', api_url: 'https://github.example.com/api' });
+    assert.equal(config.workflows.get('notify')?.description, 'owner ops');
+  });
+
+  it('leaves ${ ... } inside a workflow document untouched: there it is jq', async () => {
+    const config = await loadConfig(await configDir(files), { env: { GITHUB_TOKEN: 't', GH_HOST: 'h', TEAM: 'ops' } });
+    const doc = config.workflows.get('notify')?.workflow as { do: Array<{ tell: { with: { message: string } } }> };
+    assert.equal(doc.do[0]?.tell.with.message, '${ .user.name } wants ${ .role.name } for ${TEAM}');
+  });
+
+  it('refuses a variable that is not set, naming file and path', async () => {
+    const dir = await configDir(files);
+    const issues = await loadIssues(dir, { env: { GH_HOST: 'h', TEAM: 'ops' } });
+    const issue = findIssue(issues, 'providers.gh.config.token');
+    assert.equal(issue.file, join(dir, 'lease.yaml'));
+    assert.match(issue.message, /GITHUB_TOKEN is not set/);
+    assert.equal(issue.line, 7);
+  });
+
+  it('uses process.env when no env is given', async () => {
+    process.env.LEASE_CONFIG_TEST_NAME = 'from-process';
+    try {
+      const dir = await configDir({ 'a.yaml': 'version: "1.0"\nroles:\n  r:\n    name: ${LEASE_CONFIG_TEST_NAME}\n    description: d\n' });
+      assert.equal((await loadConfig(dir)).roles.get('r')?.name, 'from-process');
+    } finally {
+      delete process.env.LEASE_CONFIG_TEST_NAME;
+    }
+  });
+});
+
+describe('loadConfig: section references', () => {
+  it('loads a section from the files of a directory relative to the declaring file', async () => {
+    const dir = await configDir({
+      'main/server.yaml': 'version: "1.0"\nroles:\n  path: ../roles.d\n',
+      'roles.d/a.yaml': `version: "1.0"\nroles:\n  admin:\n${ROLE()}`,
+      'roles.d/b.yaml': `version: "1.0"\nroles:\n  ops:\n${ROLE()}`,
+    });
+    const config = await loadConfig(join(dir, 'main'), { env: {} });
+    assert.deepEqual([...config.roles.keys()].sort(), ['admin', 'ops']);
+    assert.equal(config.sourceOf('role', 'ops'), join(dir, 'main', '..', 'roles.d', 'b.yaml'));
+    assert.equal(config.files.length, 3);
+  });
+
+  it('refuses other sections in a file loaded through a reference', async () => {
+    const dir = await configDir({
+      'main/server.yaml': 'version: "1.0"\nproviders:\n  path: ../p\n',
+      'p/a.yaml': 'version: "1.0"\nproviders:\n  box: {name: Box, provider: sudo}\nroles: {}\n',
+    });
+    const issue = findIssue(await loadIssues(join(dir, 'main')), 'roles');
+    assert.match(issue.message, /only "providers" is read from this file/);
+  });
+
+  it('refuses a reference to a path that does not exist', async () => {
+    const dir = await configDir({ 'lease.yaml': 'version: "1.0"\nworkflows:\n  path: ./missing\n' });
+    assert.match(findIssue(await loadIssues(dir), 'workflows.path').message, /no such file or directory/);
+  });
+
+  it('says plainly that loading from a URL is not supported yet', async () => {
+    const dir = await configDir({ 'lease.yaml': 'version: "1.0"\nroles:\n  url: https://config.example.com/roles.yaml\n' });
+    assert.match(findIssue(await loadIssues(dir), 'roles.url').message, /loading from a URL is not supported yet/);
+  });
+});
+
+describe('loadConfig: provider configs', () => {
+  const boxFactory: ProviderFactory = {
+    type: 'box',
+    capabilities: ['access'],
+    configSchema: z.strictObject({ dir: z.string(), mode: z.enum(['a', 'b']).default('a') }),
+    create: () => {
+      throw new Error('not used by the loader');
+    },
+  };
+  const factories = new Map([['box', boxFactory], ['boxy', boxFactory]]);
+
+  it("checks each provider's config with its type's schema, naming the path inside config", async () => {
+    const dir = await configDir({
+      'providers.yaml': `version: "1.0"
+providers:
+  good: {name: Good, provider: box, config: {dir: /tmp}}
+  alias: {name: Alias, provider: boxy, config: {dir: /tmp, mode: b}}
+  bad: {name: Bad, provider: box, config: {dirr: /tmp, mode: c}}
+`,
+    });
+    const issues = await loadIssues(dir, { env: {}, providerFactories: factories });
+    assert.deepEqual(issues.map((i) => i.path).sort(), ['providers.bad.config.dir', 'providers.bad.config.dirr', 'providers.bad.config.mode']);
+  });
+
+  it('keeps the config as written: the provider registry parses it again', async () => {
+    const dir = await configDir({ 'p.yaml': 'version: "1.0"\nproviders:\n  good: {name: Good, provider: box, config: {dir: /tmp}}\n' });
+    const config = await loadConfig(dir, { env: {}, providerFactories: factories });
+    assert.deepEqual(config.providers.get('good')?.config, { dir: '/tmp' });
+  });
+
+  it('accepts a provider type with no factory, with a warning', async () => {
+    const dir = await configDir({ 'p.yaml': 'version: "1.0"\nproviders:\n  aws: {name: AWS, provider: aws, config: {region: x}}\n' });
+    const config = await loadConfig(dir, { env: {}, providerFactories: factories });
+    assert.deepEqual(config.providers.get('aws')?.config, { region: 'x' });
+    assert.equal(config.warnings.length, 1);
+    assert.match(config.warnings[0] ?? '', /p\.yaml: providers\.aws\.provider: provider type "aws" is not implemented yet/);
+  });
+});
+
+describe('loadConfig: workflow documents', () => {
+  it('reports the problems found by the injected validator under the workflow document path', async () => {
+    const dir = await configDir({
+      'w.yaml': 'version: "1.0"\nworkflows:\n  w:\n    workflow:\n      document: {dsl: "1.0.0"}\n      do:\n        - a: {call: nope}\n',
+    });
+    const issues = await loadIssues(dir, {
+      env: {},
+      validateWorkflow: () => [{ path: 'do/0/a/call', message: 'unknown call "nope"' }, { path: '', message: 'whole document' }],
+    });
+    assert.equal(findIssue(issues, 'workflows.w.workflow.do[0].a.call').line, 7);
+    findIssue(issues, 'workflows.w.workflow');
+  });
+});
+
+describe('validateConfigLocation', () => {
+  it('returns every issue instead of throwing', async () => {
+    const dir = await configDir({ 'a.yaml': `version: "1.0"\nroles:\n  admin:\n${ROLE('    colour: red\n    workflow: ghost\n')}` });
+    const result = await validateConfigLocation(dir, { env: {} });
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.issues.map((i) => i.path), ['roles.admin.colour', 'roles.admin.workflow']);
+  });
+
+  it('says ok for a valid location, with its warnings', async () => {
+    const dir = await configDir({ 'a.yaml': `version: "1.0"\nroles:\n  admin:\n${ROLE('    providers: [nowhere]\n')}` });
+    const result = await validateConfigLocation(dir, { env: {} });
+    assert.deepEqual(result.issues, []);
+    assert.equal(result.ok, true);
+    assert.match(result.warnings[0] ?? '', /provider "nowhere" is not defined/);
+  });
+});

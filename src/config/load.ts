@@ -1,0 +1,89 @@
+// Loads a config location (a file or a directory of YAML files) into a LoadedConfig. Every
+// step records its problems in one IssueLog; they are reported together at the end, so a
+// person sees the whole list at once. The steps, in order:
+//   read files → expand {path} references → check shapes → merge by key → provider configs →
+//   workflow documents → cross-references → inheritance cycles → resolve roles.
+import { dirname, resolve } from 'node:path';
+import { listConfigFiles } from './config-files.js';
+import type { ConfigDocument } from './config-document.js';
+import { checkCrossReferences } from './cross-references.js';
+import { reportInheritanceCycles, resolveRoles } from './inheritance.js';
+import { ConfigError, formatIssue, IssueLog } from './issues.js';
+import { mergeDocuments, type MergedConfig, type Sourced } from './merge.js';
+import { checkProviderConfigs } from './provider-config.js';
+import { expandSectionReferences, readLoadedDocument, type LoadContext } from './section-reference.js';
+import type { EntryKind, LoadedConfig, LoadedProvider, LoadedWorkflow, LoadOptions } from './types.js';
+import { validateDocument } from './validate-document.js';
+import { checkWorkflowDocuments } from './workflow-documents.js';
+import type { YamlSource } from './yaml-source.js';
+
+/** Loads and checks the config; throws ConfigError listing every problem. */
+export async function loadConfig(location: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  const { config, log } = await collectConfig(location, options);
+  if (log.errors.length > 0) throw new ConfigError(log.errors);
+  return config;
+}
+
+/** Runs every step whatever the problems found, and returns the config with its log. */
+export async function collectConfig(location: string, options: LoadOptions = {}): Promise<{ config: LoadedConfig; log: IssueLog }> {
+  const sources = new Map<string, YamlSource>();
+  const log = new IssueLog((file, path) => sources.get(file)?.lineOf(path));
+  const ctx: LoadContext = { log, env: options.env ?? process.env, sources, loaded: new Set(), files: [] };
+
+  const docs = await readLocation(location, ctx);
+  const merged = mergeDocuments(docs.map((doc) => validateDocument(doc, log)), log);
+  checkProviderConfigs(merged.providers, options.providerFactories, log);
+  checkWorkflowDocuments(merged.workflows, options.validateWorkflow, log);
+  checkCrossReferences(merged, log);
+  reportInheritanceCycles(merged.roles, log);
+
+  return { config: buildLoadedConfig(merged, ctx.files, log), log };
+}
+
+async function readLocation(location: string, ctx: LoadContext): Promise<ConfigDocument[]> {
+  const listed = await listConfigFiles(location);
+  if ('problem' in listed) {
+    ctx.log.error(location, [], listed.problem);
+    return [];
+  }
+  const docs: ConfigDocument[] = [];
+  for (const file of listed.files) {
+    const doc = await readLoadedDocument(file, ctx);
+    if (doc) docs.push(doc);
+  }
+  // References are expanded after the whole location is read, so a referenced file that is
+  // also part of the location is recognised as such.
+  const expanded: ConfigDocument[] = [];
+  for (const doc of docs) expanded.push(...(await expandSectionReferences(doc, ctx)));
+  return expanded;
+}
+
+function buildLoadedConfig(merged: MergedConfig, files: string[], log: IssueLog): LoadedConfig {
+  const providers = new Map<string, LoadedProvider>();
+  for (const [id, { file, value }] of merged.providers) {
+    if (value) providers.set(id, { ...value, id, configDir: resolve(dirname(file)) });
+  }
+  const workflows = new Map<string, LoadedWorkflow>();
+  for (const [id, { value }] of merged.workflows) if (value) workflows.set(id, { ...value, id });
+  const services: Record<string, Record<string, unknown>> = {};
+  for (const [id, { value }] of merged.services) if (value) services[id] = value;
+
+  const sourceMaps: Record<EntryKind, ReadonlyMap<string, Sourced<unknown>>> = {
+    role: merged.roles,
+    provider: merged.providers,
+    workflow: merged.workflows,
+    service: merged.services,
+  };
+  return {
+    files,
+    roles: resolveRoles(merged.roles),
+    providers,
+    workflows,
+    server: merged.server?.value ?? {},
+    logging: merged.logging?.value ?? {},
+    services,
+    environment: merged.environment?.value ?? { platform: 'local' },
+    warnings: log.warnings.map(formatIssue),
+    sourceOf: (kind, id) => sourceMaps[kind].get(id)?.file,
+  };
+}

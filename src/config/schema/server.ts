@@ -1,0 +1,69 @@
+// Server-level sections: `server`, `logging`, `services`, `environment`. They usually live in
+// one server file; each may be given once across the whole config.
+import { z } from 'zod';
+import { durationSchema } from './duration.js';
+
+// `${PORT}` resolves to a string, so a string of digits is accepted as a port number.
+const portSchema = z.preprocess(
+  (value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value),
+  z.number().int().min(0).max(65535),
+);
+
+export const limitsSchema = z.strictObject({
+  /** Largest request body accepted, in bytes. */
+  max_body_bytes: z.number().int().positive().optional(),
+  /** Requests per minute per client before 429. */
+  requests_per_minute: z.number().int().positive().optional(),
+  burst: z.number().int().positive().optional(),
+  request_timeout: durationSchema.optional(),
+});
+
+export const corsSchema = z.strictObject({
+  allowed_origins: z.array(z.string().min(1)).optional(),
+  allowed_methods: z.array(z.string().min(1)).optional(),
+  allowed_headers: z.array(z.string().min(1)).optional(),
+  allow_credentials: z.boolean().optional(),
+  max_age: durationSchema.optional(),
+});
+
+/** Administrators: may see and revoke everyone's requests and read the audit log. */
+export const adminsSchema = z.strictObject({
+  users: z.array(z.string().min(1)).optional(),
+  groups: z.array(z.string().min(1)).optional(),
+});
+
+export const serverSchema = z.strictObject({
+  host: z.string().min(1).optional(),
+  port: portSchema.optional(),
+  /** The public base URL (used in login callbacks and approval links). */
+  url: z.url().optional(),
+  limits: limitsSchema.optional(),
+  cors: corsSchema.optional(),
+  /** Lifetime of a login session. */
+  session_ttl: durationSchema.optional(),
+  admins: adminsSchema.optional(),
+  /** Printed when the server starts; `{url}` is replaced by the server's URL. */
+  motd: z.string().optional(),
+});
+export type ServerConfig = z.infer<typeof serverSchema>;
+
+export const loggingSchema = z.strictObject({
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
+  format: z.enum(['json', 'text', 'pretty']).optional(),
+  /** `stdout`, `stderr` or a file path. */
+  output: z.string().min(1).optional(),
+});
+export type LoggingConfig = z.infer<typeof loggingSchema>;
+
+/** One external service's settings, free-form: the component using it checks them. */
+export const serviceSchema = z.record(z.string(), z.unknown());
+
+/** External services by name, e.g. `temporal: {host, port, namespace, mtls_pem, api_key}`. */
+export const servicesSchema = z.record(z.string().min(1), serviceSchema);
+export type ServicesConfig = z.infer<typeof servicesSchema>;
+
+export const environmentSchema = z.strictObject({
+  platform: z.enum(['local', 'aws', 'gcp', 'azure']),
+  config: z.record(z.string(), z.unknown()).optional(),
+});
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;

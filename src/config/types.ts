@@ -1,0 +1,94 @@
+// The loader's public types. ResolvedRole is what the rest of Lease sees of a role: inheritance
+// already applied, so policy (PolicyRole) and providers (GrantRole) never walk `inherits`.
+import type { PolicyRole } from '../core/index.js';
+import type { ProviderFactory } from '../providers/index.js';
+import type { Env } from './env.js';
+import type { ConfigIssue } from './issues.js';
+import type {
+  EnvironmentConfig,
+  LoggingConfig,
+  ProviderConfig,
+  ServerConfig,
+  ServicesConfig,
+  WorkflowConfig,
+} from './schema/index.js';
+import type { WorkflowDocumentValidator } from './workflow-documents.js';
+
+export interface AllowDeny {
+  allow: string[];
+  deny: string[];
+}
+
+export interface ResolvedRole extends PolicyRole {
+  id: string;
+  name: string;
+  description: string;
+  enabled: boolean;
+  /** From `scopes` or its newer spelling `applies`; both lists always present. */
+  scopes: { users: string[]; groups: string[] };
+  providers: string[];
+  authenticators: string[];
+  maxDurationMs: number;
+  /** `max_duration` as written (default `1h`). */
+  maxDuration: string;
+  /**
+   * Merged over the whole `inherits` chain. Deny wins: an allow entry also listed in deny is
+   * removed; the deny list is kept so providers can apply wildcard denies.
+   */
+  permissions: AllowDeny;
+  resources: AllowDeny;
+  /** `<provider>:<native role>` entries of `inherits`, over the whole chain, as written. */
+  nativeRoles: string[];
+  /** `inherits` as written. */
+  inherits: string[];
+  /** The workflow that runs a request: `workflow`, else the first of `workflows`; undefined = built-in default. */
+  workflow: string | undefined;
+  /** Every workflow a request may name: `workflow` then `workflows`, without repeats. */
+  workflows: string[];
+  approvals: Record<string, unknown> | undefined;
+}
+
+export type LoadedProvider = ProviderConfig & {
+  id: string;
+  /** Absolute directory of the file that declared the provider (ProviderDeps.configDir). */
+  configDir: string;
+};
+
+export type LoadedWorkflow = WorkflowConfig & { id: string };
+
+export type EntryKind = 'role' | 'provider' | 'workflow' | 'service';
+
+export interface LoadOptions {
+  /** Where `${NAME}` references are looked up; default process.env. */
+  env?: Env;
+  /** Provider type (and aliases) → factory; each provider's `config` is checked with its configSchema. */
+  providerFactories?: ReadonlyMap<string, ProviderFactory>;
+  /** Checks a workflow's DSL document; injected by the server so config does not depend on the engine. */
+  validateWorkflow?: WorkflowDocumentValidator;
+}
+
+export interface LoadedConfig {
+  /** Every file read, in load order (including those loaded through `{path}` references). */
+  files: string[];
+  roles: Map<string, ResolvedRole>;
+  providers: Map<string, LoadedProvider>;
+  workflows: Map<string, LoadedWorkflow>;
+  /** `{}` when no file gives it. */
+  server: ServerConfig;
+  /** `{}` when no file gives it. */
+  logging: LoggingConfig;
+  services: ServicesConfig;
+  /** `{platform: 'local'}` when no file gives it. */
+  environment: EnvironmentConfig;
+  /** Problems that do not stop Lease, one per line as `FILE: PATH: MESSAGE`. */
+  warnings: string[];
+  /** The file an entry was defined in. */
+  sourceOf(kind: EntryKind, id: string): string | undefined;
+}
+
+/** The result of `validateConfigLocation`: every problem, never thrown. */
+export interface ConfigValidation {
+  ok: boolean;
+  issues: ConfigIssue[];
+  warnings: string[];
+}

@@ -1,0 +1,99 @@
+// Checks one file's sections against the schemas, one entry at a time, so a bad role does not
+// hide the problems of the next one, and the ids of invalid entries are still known (a
+// reference to an invalid role is not also reported as a reference to an unknown role).
+import type { z } from 'zod';
+import type { ConfigDocument } from './config-document.js';
+import type { IssueLog } from './issues.js';
+import { isPlainObject } from './plain-object.js';
+import {
+  entryIdSchema,
+  environmentSchema,
+  loggingSchema,
+  providerSchema,
+  roleSchema,
+  serverSchema,
+  serviceSchema,
+  topLevelSchema,
+  workflowSchema,
+  type EnvironmentConfig,
+  type LoggingConfig,
+  type ProviderConfig,
+  type RoleConfig,
+  type ServerConfig,
+  type WorkflowConfig,
+} from './schema/index.js';
+import { PARSE_OPTIONS, reportZodError } from './zod-issues.js';
+
+/** An entry's checked value, or undefined when it was invalid (the issue is in the log). */
+export type Checked<T> = T | undefined;
+
+/** An entry as checked, with the value as written (after env resolution), for lenient checks. */
+export interface CheckedEntry<T> {
+  value: Checked<T>;
+  raw: unknown;
+}
+
+export interface ValidatedDocument {
+  file: string;
+  roles: Map<string, CheckedEntry<RoleConfig>>;
+  providers: Map<string, CheckedEntry<ProviderConfig>>;
+  workflows: Map<string, CheckedEntry<WorkflowConfig>>;
+  services: Map<string, CheckedEntry<Record<string, unknown>>>;
+  /** Present when the file gives the section. */
+  server?: { value: Checked<ServerConfig> };
+  logging?: { value: Checked<LoggingConfig> };
+  environment?: { value: Checked<EnvironmentConfig> };
+}
+
+export function validateDocument(doc: ConfigDocument, log: IssueLog): ValidatedDocument {
+  const { file, data } = doc;
+  const top = topLevelSchema.safeParse(data, PARSE_OPTIONS);
+  if (!top.success) reportZodError(top.error, file, [], log);
+
+  const out: ValidatedDocument = {
+    file,
+    roles: checkEntries(data.roles, 'roles', roleSchema, file, log),
+    providers: checkEntries(data.providers, 'providers', providerSchema, file, log),
+    workflows: checkEntries(data.workflows, 'workflows', workflowSchema, file, log),
+    services: checkEntries(data.services, 'services', serviceSchema, file, log, false),
+  };
+  if (data.server !== undefined) out.server = { value: checkSection(data.server, 'server', serverSchema, file, log) };
+  if (data.logging !== undefined) out.logging = { value: checkSection(data.logging, 'logging', loggingSchema, file, log) };
+  if (data.environment !== undefined) {
+    out.environment = { value: checkSection(data.environment, 'environment', environmentSchema, file, log) };
+  }
+  return out;
+}
+
+function checkEntries<S extends z.ZodType>(
+  section: unknown,
+  name: string,
+  schema: S,
+  file: string,
+  log: IssueLog,
+  checkIds = true,
+): Map<string, CheckedEntry<z.output<S>>> {
+  const entries = new Map<string, CheckedEntry<z.output<S>>>();
+  // `roles:` with nothing under it is YAML null: an empty section, not an error.
+  if (section === undefined || section === null) return entries;
+  if (!isPlainObject(section)) {
+    log.error(file, [name], `expected a map of ${name} by id`);
+    return entries;
+  }
+  for (const [id, value] of Object.entries(section)) {
+    if (checkIds) {
+      const idCheck = entryIdSchema.safeParse(id);
+      if (!idCheck.success) log.error(file, [name, id], `invalid id "${id}": ${idCheck.error.issues[0]?.message}`);
+    }
+    const parsed = schema.safeParse(value, PARSE_OPTIONS);
+    if (!parsed.success) reportZodError(parsed.error, file, [name, id], log);
+    entries.set(id, { value: parsed.success ? parsed.data : undefined, raw: value });
+  }
+  return entries;
+}
+
+function checkSection<S extends z.ZodType>(value: unknown, name: string, schema: S, file: string, log: IssueLog): Checked<z.output<S>> {
+  const parsed = schema.safeParse(value, PARSE_OPTIONS);
+  if (!parsed.success) reportZodError(parsed.error, file, [name], log);
+  return parsed.success ? parsed.data : undefined;
+}

@@ -1,0 +1,26 @@
+// The one logger: pino, JSON lines on stderr (stdout stays for a command's own output).
+// Redaction is defence in depth: callers never pass secrets, and these paths are masked anyway.
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+const REDACT = [
+  'password', '*.password', 'token', '*.token', 'authorization', '*.authorization',
+  'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie',
+  'secret', '*.secret', 'client_secret', '*.client_secret', 'key', '*.key',
+];
+
+export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+  return pino(
+    {
+      name: options.name ?? 'lease',
+      level: options.level ?? process.env.LEASE_LOG_LEVEL ?? 'info',
+      redact: { paths: REDACT, censor: '[redacted]' },
+      base: undefined,
+    },
+    pino.destination({ fd: 2, sync: true }),
+  );
+}
+
+/** A logger that drops everything, for tests. */
+export const silentLogger: Logger = pino({ level: 'silent' });

@@ -1,0 +1,100 @@
+// The server's session keys. The last usable key in the file encrypts new tokens; every
+// unrevoked key still decrypts, so rotating does not log everyone out, and revoking a key ends
+// every session it issued.
+import { join } from 'node:path';
+import type { Clock } from '../../core/index.js';
+import { newId, systemClock, toIso } from '../../core/index.js';
+import { NoSessionKey } from './errors.js';
+import type { KeyEntry } from './key-file.js';
+import { newKeyEntry, readKeyFile, writeKeyFile } from './key-file.js';
+
+export interface SessionKey {
+  kid: string;
+  key: Uint8Array;
+}
+
+/** Public facts about a key, for the CLI and logs; never the key itself. */
+export interface SessionKeyInfo {
+  kid: string;
+  created_at: string;
+  revoked: boolean;
+}
+
+export function sessionKeyFile(dataDir: string): string {
+  return join(dataDir, 'keys', 'session.jwk');
+}
+
+function isErrno(err: unknown, code: string): boolean {
+  return err instanceof Error && (err as NodeJS.ErrnoException).code === code;
+}
+
+export class SessionKeys {
+  private constructor(
+    readonly file: string,
+    private entries: KeyEntry[],
+    private readonly clock: Clock,
+  ) {}
+
+  /** Loads `<dataDir>/keys/session.jwk`, creating it with one key when missing. */
+  static async load(dataDir: string, options: { clock?: Clock } = {}): Promise<SessionKeys> {
+    const clock = options.clock ?? systemClock;
+    const file = sessionKeyFile(dataDir);
+    let entries = await readKeyFile(file);
+    if (entries === null) {
+      const created = [newKeyEntry(newId('key', clock.now()), toIso(clock.now()))];
+      try {
+        await writeKeyFile(file, created, { exclusive: true });
+        entries = created;
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err;
+        entries = (await readKeyFile(file)) ?? created; // another process created it first: use theirs
+      }
+    }
+    const keys = new SessionKeys(file, entries, clock);
+    if (!entries.some((e) => e.revoked !== true)) await keys.rotate();
+    return keys;
+  }
+
+  /** The key new tokens are encrypted with. */
+  current(): SessionKey {
+    const entry = this.entries.findLast((e) => e.revoked !== true);
+    if (entry === undefined) throw new NoSessionKey();
+    return { kid: entry.kid, key: Buffer.from(entry.k, 'base64url') };
+  }
+
+  /** The key with this id, unless it is unknown or revoked. */
+  keyFor(kid: string): Uint8Array | undefined {
+    const entry = this.entries.find((e) => e.kid === kid && e.revoked !== true);
+    return entry === undefined ? undefined : Buffer.from(entry.k, 'base64url');
+  }
+
+  list(): SessionKeyInfo[] {
+    return this.entries.map((e) => ({ kid: e.kid, created_at: e.created_at, revoked: e.revoked === true }));
+  }
+
+  /** Adds a new key that encrypts from now on; older keys keep decrypting. Returns its kid. */
+  async rotate(): Promise<string> {
+    const entry = this.newEntry();
+    await this.save([...this.entries, entry]);
+    return entry.kid;
+  }
+
+  /**
+   * Marks a key revoked: tokens it encrypted stop verifying. Revoking the last usable key adds a
+   * fresh one, so new logins keep working. Unknown kids change nothing.
+   */
+  async revoke(kid: string): Promise<void> {
+    const entries = this.entries.map((e) => (e.kid === kid ? { ...e, revoked: true } : e));
+    if (!entries.some((e) => e.revoked !== true)) entries.push(this.newEntry());
+    await this.save(entries);
+  }
+
+  private newEntry(): KeyEntry {
+    return newKeyEntry(newId('key', this.clock.now()), toIso(this.clock.now()));
+  }
+
+  private async save(entries: KeyEntry[]): Promise<void> {
+    await writeKeyFile(this.file, entries, { exclusive: false });
+    this.entries = entries;
+  }
+}

@@ -1,0 +1,81 @@
+// Session tokens: a JWT encrypted (JWE, `dir` + A256GCM) with the server's session key. Only
+// the server can read or mint one; the agent holds it as an opaque string. Tokens are
+// credentials: never log them, never put them in error messages.
+import { EncryptJWT, errors as joseErrors, jwtDecrypt } from 'jose';
+import type { Identity } from '../../core/index.js';
+import { InvalidInput, Unauthenticated, identitySchema, newId, toIso } from '../../core/index.js';
+import type { SessionKeys } from './keys.js';
+
+export const SESSION_ISSUER = 'lease';
+export const DEFAULT_SESSION_TTL_MS = 60 * 60 * 1000;
+/** Far above any real token (an identity with many groups); bounds work on garbage input. */
+const MAX_TOKEN_LENGTH = 64 * 1024;
+
+export interface IssuedSession {
+  token: string;
+  expires_at: string;
+}
+
+export interface VerifiedSession {
+  identity: Identity;
+  expires_at: string;
+  jti: string;
+}
+
+/** Encrypts `identity` into a token that expires `ttlMs` (default 1 h) after `now` (epoch ms). */
+export async function issueSessionToken(
+  keys: SessionKeys,
+  identity: Identity,
+  options: { now: number; ttlMs?: number },
+): Promise<IssuedSession> {
+  const ttlMs = options.ttlMs ?? DEFAULT_SESSION_TTL_MS;
+  if (!Number.isInteger(ttlMs) || ttlMs < 1000) throw new InvalidInput('a session lifetime must be a whole number of ms, at least 1 s', 'ttlMs');
+  const iat = Math.floor(options.now / 1000);
+  const exp = Math.floor((options.now + ttlMs) / 1000);
+  const { kid, key } = keys.current();
+  const token = await new EncryptJWT({ idn: identitySchema.parse(identity) })
+    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid })
+    .setIssuer(SESSION_ISSUER)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .setJti(newId('ses', options.now))
+    .encrypt(key);
+  return { token, expires_at: toIso(exp * 1000) };
+}
+
+/**
+ * The session in `token`, or Unauthenticated: `session_expired` for a genuine token past its
+ * expiry, `unauthenticated` for anything else (malformed, tampered, unknown or revoked key).
+ */
+export async function verifySessionToken(keys: SessionKeys, token: string, options: { now: number }): Promise<VerifiedSession> {
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw invalidSession();
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtDecrypt(
+      token,
+      (header) => {
+        const key = typeof header.kid === 'string' ? keys.keyFor(header.kid) : undefined;
+        if (key === undefined) throw new joseErrors.JWKSNoMatchingKey();
+        return key;
+      },
+      {
+        issuer: SESSION_ISSUER,
+        currentDate: new Date(options.now),
+        keyManagementAlgorithms: ['dir'],
+        contentEncryptionAlgorithms: ['A256GCM'],
+        requiredClaims: ['iat', 'exp', 'jti'],
+      },
+    ));
+  } catch (err) {
+    // Expiry is checked only after decryption succeeded, so only genuine tokens read "expired".
+    if (err instanceof joseErrors.JWTExpired) throw new Unauthenticated('session expired; log in again', 'session_expired');
+    throw invalidSession();
+  }
+  const identity = identitySchema.safeParse(payload.idn);
+  if (!identity.success || typeof payload.jti !== 'string' || typeof payload.exp !== 'number') throw invalidSession();
+  return { identity: identity.data, expires_at: toIso(payload.exp * 1000), jti: payload.jti };
+}
+
+function invalidSession(): Unauthenticated {
+  return new Unauthenticated('invalid session; log in again');
+}

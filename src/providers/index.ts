@@ -1,0 +1,15 @@
+// providers/: the provider contract, the registry of provider types, the built-in providers.
+export type {
+  AccessProvider,
+  ActiveGrant,
+  Capability,
+  GrantInput,
+  GrantRecord,
+  GrantRole,
+  ProviderDeps,
+  ProviderFactory,
+  ProviderInstance,
+} from './provider.js';
+export { ProviderRegistry, defaultRegistry, type ProviderConfigEntry } from './registry.js';
+export { ProviderConfigInvalid, ProviderTypeConflict } from './errors.js';
+export * from './sudo/index.js';

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { z } from 'zod';
+import { hashPassword } from '../identity/index.js';
+import type { IdentityProviderInstance } from '../identity/index.js';
+import { ProviderConfigInvalid, ProviderTypeConflict } from './errors.js';
+import type { ProviderFactory } from './provider.js';
+import { ProviderRegistry, defaultRegistry } from './registry.js';
+import { SudoAccessProvider } from './sudo/index.js';
+
+const entry = (over: Partial<{ id: string; provider: string; config: unknown; enabled: boolean }>) => ({
+  id: 'p1',
+  name: 'Provider one',
+  provider: 'sudo',
+  enabled: true,
+  config: {},
+  configDir: '/etc/lease',
+  ...over,
+});
+
+const fakeFactory: ProviderFactory<{ dir: string }> = {
+  type: 'fake',
+  aliases: ['thand-fake'],
+  capabilities: [],
+  configSchema: z.strictObject({ dir: z.string().default('x') }),
+  create: ({ id, name, enabled, config, deps }) => ({ id, type: 'fake', name: `${name}|${config.dir}|${deps.configDir}|${deps.dataDir}`, enabled, capabilities: [] }),
+};
+
+describe('provider registry', () => {
+  test('the default registry knows sudo and local', () => {
+    assert.deepEqual([...defaultRegistry().factories().keys()].sort(), ['local', 'sudo']);
+  });
+
+  test('lists factories under their type and aliases', () => {
+    const factories = new ProviderRegistry().register(fakeFactory).factories();
+    assert.equal(factories.get('fake'), factories.get('thand-fake'));
+  });
+
+  test('refuses a type or alias registered twice', () => {
+    assert.throws(() => new ProviderRegistry().register(fakeFactory).register({ ...fakeFactory, type: 'other' }), ProviderTypeConflict);
+  });
+
+  test('creates instances keyed by id, with parsed config and per-entry deps', () => {
+    const instances = new ProviderRegistry().register(fakeFactory).create([entry({ id: 'a', provider: 'thand-fake' })], { dataDir: '/var/lib/lease' });
+    assert.equal(instances.get('a')?.name, 'Provider one|x|/etc/lease|/var/lib/lease');
+  });
+
+  test('creates a sudo access provider and a local identity provider', async () => {
+    const hash = await hashPassword('pw');
+    const instances = defaultRegistry().create(
+      [entry({ id: 'host' }), entry({ id: 'break-glass', provider: 'local', config: { users: { alice: { password_hash: hash } } } })],
+      { dataDir: '.lease' },
+    );
+    assert.ok(instances.get('host')?.access instanceof SudoAccessProvider);
+    const local = instances.get('break-glass') as IdentityProviderInstance;
+    assert.deepEqual(local.capabilities, ['identity']);
+    assert.equal((await local.identity.authenticate('alice', 'pw')).provider, 'break-glass');
+  });
+
+  test('an unknown type yields an instance with no capabilities, so the server still starts', () => {
+    const instance = defaultRegistry().create([entry({ id: 'aws', provider: 'aws', config: { region: 'eu-west-1' } })], { dataDir: '.lease' }).get('aws');
+    assert.deepEqual(instance, { id: 'aws', type: 'aws', name: 'Provider one', enabled: true, capabilities: [] });
+  });
+
+  test('an invalid config names the provider and the path inside its config', () => {
+    assert.throws(
+      () => defaultRegistry().create([entry({ id: 'host', config: { sudoers_dir: 7 } })], { dataDir: '.lease' }),
+      (err: unknown) => err instanceof ProviderConfigInvalid && err.field === 'providers.host.config' && /sudoers_dir/.test(err.message),
+    );
+  });
+
+  test('refuses the same provider id twice', () => {
+    assert.throws(() => defaultRegistry().create([entry({}), entry({})], { dataDir: '.lease' }), ProviderConfigInvalid);
+  });
+});

@@ -1,0 +1,49 @@
+// A route is declared once: method, path, schemas and handler. The same declarations register
+// the Hono handlers and generate the OpenAPI document, so the two cannot drift apart.
+import type { Context } from 'hono';
+import { z } from 'zod';
+import type { Identity } from '../../core/index.js';
+import { InvalidInput } from '../../core/index.js';
+
+export interface RouteContext<B, Q> {
+  body: B;
+  query: Q;
+  params: Record<string, string>;
+  /** Present on routes with `auth: true`. */
+  identity: Identity;
+  c: Context;
+}
+
+export interface RouteSpec<B = unknown, Q = unknown> {
+  method: 'get' | 'post';
+  /** OpenAPI-style path: `/api/v1/requests/{id}`. */
+  path: string;
+  summary: string;
+  tag: string;
+  auth: boolean;
+  body?: z.ZodType<B>;
+  query?: z.ZodType<Q>;
+  response: z.ZodType;
+  status?: 200 | 201 | 202;
+  /** Error statuses the route documents besides 400/401/500. */
+  errors?: number[];
+  handler(ctx: RouteContext<B, Q>): Promise<unknown>;
+}
+
+export function route<B = undefined, Q = undefined>(spec: RouteSpec<B, Q>): RouteSpec<B, Q> {
+  return spec;
+}
+
+/** Parses with a zod schema; a failure becomes a 400 naming the first offending field. */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query'): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.join('.') : undefined;
+  const message = issue ? `${where}${field ? `.${field}` : ''}: ${issue.message}` : `invalid ${where}`;
+  throw new InvalidInput(message, field);
+}
+
+export function toHonoPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}

@@ -1,0 +1,128 @@
+// The HTTP API's bodies and responses: zod schemas are the single source of the types, of
+// request validation and of the OpenAPI document.
+import { z } from 'zod';
+import { requestStatusSchema } from '../../core/index.js';
+
+export const errorBodySchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) })
+  .meta({ id: 'Error' });
+
+export const loginBodySchema = z
+  .object({ username: z.string().min(1).max(256), password: z.string().min(1).max(1024) })
+  .strict()
+  .meta({ id: 'LocalLogin' });
+
+export const identityViewSchema = z
+  .object({
+    id: z.string(),
+    email: z.string().optional(),
+    name: z.string().optional(),
+    groups: z.array(z.string()),
+    provider: z.string(),
+  })
+  .meta({ id: 'Identity' });
+
+export const sessionViewSchema = z
+  .object({ token: z.string(), expires_at: z.string(), identity: identityViewSchema })
+  .meta({ id: 'Session' });
+
+export const createRequestBodySchema = z
+  .object({
+    role: z.string().min(1).max(200),
+    provider: z.string().min(1).max(200),
+    duration: z.string().min(1).max(64).describe('90s, 10m, 1h or ISO-8601 (PT1H)'),
+    reason: z.string().max(2000),
+    workflow: z.string().max(200).optional(),
+  })
+  .strict()
+  .meta({ id: 'CreateRequest' });
+
+export const revokeBodySchema = z
+  .object({ reason: z.string().max(2000).optional() })
+  .strict()
+  .meta({ id: 'RevokeRequest' });
+
+export const requestViewSchema = z
+  .object({
+    id: z.string(),
+    status: requestStatusSchema,
+    role: z.string(),
+    provider: z.string(),
+    workflow: z.string().nullable(),
+    reason: z.string(),
+    duration: z.string().describe('ISO-8601 duration'),
+    requester: z.object({ id: z.string(), email: z.string().optional(), name: z.string().optional(), provider: z.string() }),
+    created_at: z.string(),
+    updated_at: z.string(),
+    granted_at: z.string().nullable(),
+    expires_at: z.string().nullable(),
+    ended_at: z.string().nullable(),
+    outcome: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .meta({ id: 'Request' });
+
+export const requestListSchema = z.object({ requests: z.array(requestViewSchema) }).meta({ id: 'RequestList' });
+
+export const listRequestsQuerySchema = z
+  .object({
+    status: z.string().optional().describe('comma-separated statuses'),
+    all: z.enum(['true', 'false']).optional().describe('admins: every user\'s requests'),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+
+export const roleViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    providers: z.array(z.string()),
+    max_duration: z.string(),
+    workflow: z.string().nullable(),
+    permissions: z.object({ allow: z.array(z.string()), deny: z.array(z.string()) }),
+    requestable: z.boolean().describe('whether the caller is in the role\'s scopes'),
+  })
+  .meta({ id: 'Role' });
+
+export const roleListSchema = z.object({ roles: z.array(roleViewSchema) }).meta({ id: 'RoleList' });
+
+export const providerViewSchema = z
+  .object({ id: z.string(), name: z.string(), type: z.string(), enabled: z.boolean(), capabilities: z.array(z.string()) })
+  .meta({ id: 'Provider' });
+
+export const providerListSchema = z.object({ providers: z.array(providerViewSchema) }).meta({ id: 'ProviderList' });
+
+export const auditEntryViewSchema = z
+  .object({
+    seq: z.number().int(),
+    ts: z.string(),
+    actor: z.string(),
+    action: z.string(),
+    subject: z.string().nullable(),
+    data: z.record(z.string(), z.unknown()),
+    prev_hash: z.string(),
+    hash: z.string(),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const auditListSchema = z.object({ entries: z.array(auditEntryViewSchema) }).meta({ id: 'AuditList' });
+
+export const auditQuerySchema = z
+  .object({
+    after: z.coerce.number().int().min(0).optional(),
+    subject: z.string().max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+
+export const auditVerificationSchema = z
+  .object({ ok: z.boolean(), count: z.number().int(), broken_at: z.number().int().optional(), message: z.string().optional() })
+  .meta({ id: 'AuditVerification' });
+
+export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+
+export type LoginBody = z.infer<typeof loginBodySchema>;
+export type CreateRequestBody = z.infer<typeof createRequestBodySchema>;
+export type RequestView = z.infer<typeof requestViewSchema>;
+export type RoleView = z.infer<typeof roleViewSchema>;
+export type ProviderView = z.infer<typeof providerViewSchema>;

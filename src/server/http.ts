@@ -1,0 +1,70 @@
+// The HTTP app: thin handlers over the services. Every error leaves as JSON
+// `{ error: { code, message, field? } }` with a 4xx status for bad input; never a stack trace.
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import { InvalidInput, LeaseError, toErrorBody, type Identity, type Logger } from '../core/index.js';
+import { buildOpenApi } from './api/openapi.js';
+import { parseInput, toHonoPath, type RouteSpec } from './api/route.js';
+import type { AuthService } from './services/auth.js';
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export interface HttpAppDeps {
+  routes: RouteSpec<never, never>[];
+  auth: AuthService;
+  logger: Logger;
+  version: string;
+  /** False until start-up (recovery) is done; /health answers 503 until then. */
+  ready: () => boolean;
+}
+
+export function createHttpApp(deps: HttpAppDeps): Hono {
+  const app = new Hono();
+  const openapi = buildOpenApi(deps.routes, { version: deps.version });
+
+  app.use('*', secureHeaders());
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json({ error: { code: 'body_too_large', message: `request body exceeds ${MAX_BODY_BYTES} bytes` } }, 413),
+    }),
+  );
+
+  app.get('/health', (c) =>
+    deps.ready() ? c.json({ status: 'ok' }) : c.json({ status: 'starting' }, 503),
+  );
+  app.get('/api/v1/openapi.json', (c) => c.json(openapi));
+
+  for (const spec of deps.routes) {
+    const handler = async (c: Context) => {
+      const identity: Identity | undefined = spec.auth ? await deps.auth.authenticate(c.req.header('authorization')) : undefined;
+      const body = spec.body ? parseInput(spec.body, await readJson(c), 'body') : undefined;
+      const query = spec.query ? parseInput(spec.query, c.req.query(), 'query') : undefined;
+      const result = await spec.handler({ body, query, params: c.req.param() as Record<string, string>, identity: identity as Identity, c } as never);
+      return c.json(result as object, spec.status ?? 200);
+    };
+    if (spec.method === 'get') app.get(toHonoPath(spec.path), handler);
+    else app.post(toHonoPath(spec.path), handler);
+  }
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
+  app.onError((err, c) => {
+    const { status, body } = toErrorBody(err);
+    if (!(err instanceof LeaseError)) deps.logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), path: new URL(c.req.url).pathname }, 'unhandled error');
+    return c.json(body, status as 400);
+  });
+  return app;
+}
+
+/** Reads a JSON body; an empty body is `{}`, anything that is not JSON is a 400. */
+async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new InvalidInput('request body is not valid JSON');
+  }
+}

@@ -1,0 +1,1 @@
+export { startLeaseServer, loadServerConfig, type RunningServer, type ServerOptions } from './server.js';

@@ -1,0 +1,127 @@
+// Assembles a Lease server from its parts: config → store → providers → workflow runtime →
+// services → HTTP. Start-up resumes every open workflow (expired leases are revoked at once)
+// and reconciles providers before /health reports ready.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { createLogger, parseDuration, systemClock, type Clock, type Logger } from '../core/index.js';
+import { loadConfig, type LoadedConfig } from '../config/index.js';
+import { SessionKeys } from '../identity/index.js';
+import { defaultRegistry, type ProviderInstance } from '../providers/index.js';
+import { openSqliteStore, type Store } from '../store/index.js';
+import { createBuiltinCalls } from '../workflow/calls/index.js';
+import { validateWorkflowDocument } from '../workflow/dsl/index.js';
+import { createJqEngine } from '../workflow/expressions/index.js';
+import { EmbeddedRuntime } from '../workflow/runtime/index.js';
+import type { RouteSpec } from './api/route.js';
+import { createHttpApp } from './http.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { requestRoutes } from './routes/requests.js';
+import { createAccessControl } from './services/access-control.js';
+import { createAccessDirectory } from './services/access-directory.js';
+import { AuthService } from './services/auth.js';
+import { LoginThrottle } from './services/login-throttle.js';
+import { reconcileGrants } from './services/reconcile.js';
+import { RequestService } from './services/requests.js';
+import { VERSION } from './version.js';
+
+export interface ServerOptions {
+  configPath: string;
+  dataDir: string;
+  port: number;
+  host: string;
+  clock?: Clock;
+  logger?: Logger;
+  env?: Record<string, string | undefined>;
+}
+
+export interface RunningServer {
+  url: string;
+  config: LoadedConfig;
+  store: Store;
+  runtime: EmbeddedRuntime;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_SESSION_TTL_MS = 60 * 60 * 1000;
+
+/** Loads and validates the configuration with every provider's schema and the DSL checks. */
+export function loadServerConfig(configPath: string, env?: Record<string, string | undefined>): Promise<LoadedConfig> {
+  return loadConfig(configPath, {
+    ...(env ? { env } : {}),
+    providerFactories: defaultRegistry().factories(),
+    validateWorkflow: validateWorkflowDocument,
+  });
+}
+
+export async function startLeaseServer(options: ServerOptions): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const config = await loadServerConfig(options.configPath, options.env);
+  const logger = options.logger ?? createLogger({ ...(config.logging?.level ? { level: config.logging.level } : {}) });
+  for (const warning of config.warnings) logger.warn(`config: ${warning}`);
+
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const store = await openSqliteStore({ file: join(options.dataDir, 'lease.db'), clock });
+  const providers: Map<string, ProviderInstance> = defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir });
+  const keys = await SessionKeys.load(options.dataDir);
+  const expressions = await createJqEngine();
+  const access = createAccessControl(config.server?.admins);
+
+  const requests = new RequestService({ store, config, providers, clock, logger, access });
+  const runtime = new EmbeddedRuntime({
+    store,
+    clock,
+    expressions,
+    logger,
+    observer: requests,
+    activities: createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers) }),
+  });
+  requests.attach(runtime);
+  const sessionTtlMs = config.server?.session_ttl ? parseDuration(config.server.session_ttl, 'server.session_ttl') : DEFAULT_SESSION_TTL_MS;
+  const auth = new AuthService({ store, providers, keys, clock, logger, throttle: new LoginThrottle(clock), sessionTtlMs });
+
+  let ready = false;
+  const routes = [
+    ...authRoutes(auth),
+    ...requestRoutes(requests),
+    ...catalogRoutes(config, providers),
+    ...auditRoutes(store, access),
+  ] as RouteSpec<never, never>[];
+  const app = createHttpApp({ routes, auth, logger, version: VERSION, ready: () => ready });
+
+  await runtime.recover();
+  const drift = await reconcileGrants({ store, providers, logger });
+  if (drift.revoked.length || drift.missing.length) logger.warn({ revoked: drift.revoked.length, missing: drift.missing.length }, 'reconciliation found drift');
+
+  const server = await listen(app.fetch, options.port, options.host);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  await store.audit.append({ actor: 'lease', action: 'server.started', subject: null, data: { version: VERSION, url } });
+  ready = true;
+  logger.info({ url }, 'lease server ready');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    config,
+    store,
+    runtime,
+    stop: () =>
+      (stopping ??= (async () => {
+        ready = false;
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await runtime.stop();
+        await store.close();
+      })()),
+  };
+}
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostname: string): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname }, () => resolve(server));
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,39 @@
+// Resolves, at call time, what the built-in calls need from the configuration: the policy
+// re-check, the provider that grants, and the role as the provider sees it.
+import { evaluatePolicy } from '../../core/index.js';
+import type { ProviderInstance, GrantRole } from '../../providers/index.js';
+import type { RequestRecord } from '../../store/index.js';
+import type { AccessDirectory } from '../../workflow/calls/index.js';
+import type { LoadedConfig, ResolvedRole } from '../../config/index.js';
+
+export function createAccessDirectory(config: LoadedConfig, providers: Map<string, ProviderInstance>): AccessDirectory {
+  return {
+    validate(request: RequestRecord): void {
+      const provider = providers.get(request.provider);
+      evaluatePolicy({
+        identity: request.identity,
+        roleId: request.role,
+        providerId: request.provider,
+        durationMs: request.duration_ms,
+        reason: request.reason,
+        role: config.roles.get(request.role),
+        provider: provider ? { id: provider.id, enabled: provider.enabled && !!provider.access } : undefined,
+      });
+    },
+    accessProvider: (id) => providers.get(id)?.access,
+    grantRole: (id) => {
+      const role = config.roles.get(id);
+      return role ? toGrantRole(role) : undefined;
+    },
+  };
+}
+
+export function toGrantRole(role: ResolvedRole): GrantRole {
+  return {
+    id: role.id,
+    name: role.name,
+    permissions: { allow: [...role.permissions.allow], deny: [...role.permissions.deny] },
+    resources: { allow: [...role.resources.allow], deny: [...role.resources.deny] },
+    nativeRoles: [...role.nativeRoles],
+  };
+}

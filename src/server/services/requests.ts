@@ -1,0 +1,207 @@
+// Requests: policy decision, creation with its workflow, lookup, early revocation, and the
+// request status kept in step with the workflow (inside the workflow's checkpoint transaction).
+import {
+  Conflict,
+  Forbidden,
+  NotFound,
+  PolicyDenied,
+  evaluatePolicy,
+  formatIsoDuration,
+  isFinalStatus,
+  newId,
+  parseDuration,
+  toIso,
+  type Clock,
+  type Identity,
+  type Logger,
+  type RequestStatus,
+} from '../../core/index.js';
+import type { LoadedConfig } from '../../config/index.js';
+import type { ProviderInstance } from '../../providers/index.js';
+import type { RequestRecord, Store } from '../../store/index.js';
+import { REVOKE_EVENT } from '../../workflow/calls/index.js';
+import { DEFAULT_WORKFLOW } from '../../workflow/dsl/index.js';
+import type { WorkflowDocument, WorkflowState } from '../../workflow/interpreter/types.js';
+import type { EmbeddedRuntime, StepObserver } from '../../workflow/runtime/index.js';
+import { LEASE_ERROR_BASE } from '../../workflow/runtime/index.js';
+import type { CreateRequestBody, RequestView } from '../api/schemas.js';
+import type { AccessControl } from './access-control.js';
+import { toRequestView } from './views.js';
+
+export interface RequestServiceDeps {
+  store: Store;
+  config: LoadedConfig;
+  providers: Map<string, ProviderInstance>;
+  clock: Clock;
+  logger: Logger;
+  access: AccessControl;
+}
+
+export const DEFAULT_WORKFLOW_ID = 'default';
+
+export class RequestService implements StepObserver {
+  private runtime: EmbeddedRuntime | undefined;
+
+  constructor(private readonly deps: RequestServiceDeps) {}
+
+  attach(runtime: EmbeddedRuntime): void {
+    this.runtime = runtime;
+  }
+
+  async create(identity: Identity, body: CreateRequestBody): Promise<RequestView> {
+    const { store, config, providers, clock, logger } = this.deps;
+    const durationMs = parseDuration(body.duration, 'duration');
+    const role = config.roles.get(body.role);
+    const provider = providers.get(body.provider);
+    try {
+      evaluatePolicy({
+        identity,
+        roleId: body.role,
+        providerId: body.provider,
+        durationMs,
+        reason: body.reason,
+        role,
+        provider: provider ? { id: provider.id, enabled: provider.enabled && !!provider.access } : undefined,
+      });
+    } catch (err) {
+      if (err instanceof PolicyDenied) {
+        await store.audit.append({
+          actor: identity.id,
+          action: 'request.denied',
+          subject: null,
+          data: { role: body.role, provider: body.provider, duration: formatIsoDuration(durationMs), reason: body.reason, code: err.code },
+        });
+        logger.info({ user: identity.id, role: body.role, provider: body.provider, code: err.code }, 'request denied by policy');
+      }
+      throw err;
+    }
+    const { workflowId, document } = this.workflowFor(role!.workflow ?? null, body.workflow);
+    const now = clock.now();
+    const record: RequestRecord = {
+      id: newId('req', now),
+      identity,
+      role: body.role,
+      provider: body.provider,
+      workflow: workflowId === DEFAULT_WORKFLOW_ID ? null : workflowId,
+      reason: body.reason.trim(),
+      duration_ms: durationMs,
+      status: 'pending',
+      created_at: toIso(now),
+      updated_at: toIso(now),
+      granted_at: null,
+      expires_at: null,
+      ended_at: null,
+      outcome: null,
+    };
+    const input = {
+      id: record.id,
+      role: { id: role!.id, name: role!.name, description: role!.description, permissions: role!.permissions, resources: role!.resources },
+      providers: [body.provider],
+      provider: body.provider,
+      authenticator: identity.provider,
+      workflow: workflowId,
+      reason: record.reason,
+      duration: formatIsoDuration(durationMs),
+      user: { id: identity.id, email: identity.email ?? null, name: identity.name ?? null, groups: identity.groups, provider: identity.provider },
+    };
+    await this.requireRuntime().start({
+      instanceId: record.id,
+      workflow: workflowId,
+      document,
+      input,
+      within: async (tx) => {
+        await tx.requests.insert(record);
+        await tx.audit.append({
+          actor: identity.id,
+          action: 'request.created',
+          subject: record.id,
+          data: { role: record.role, provider: record.provider, duration: formatIsoDuration(durationMs), reason: record.reason, workflow: workflowId },
+        });
+      },
+    });
+    logger.info({ request: record.id, user: identity.id, role: record.role, provider: record.provider }, 'request created');
+    return this.get(identity, record.id);
+  }
+
+  async get(identity: Identity, id: string): Promise<RequestView> {
+    return toRequestView(await this.visible(identity, id));
+  }
+
+  async list(identity: Identity, filter: { status?: RequestStatus[]; all?: boolean; limit?: number }): Promise<RequestView[]> {
+    if (filter.all && !this.deps.access.isAdmin(identity)) {
+      throw new Forbidden('admin_required', 'listing every user\'s requests needs an administrator');
+    }
+    const records = await this.deps.store.requests.list({
+      ...(filter.all ? {} : { identityId: identityKey(identity) }),
+      ...(filter.status ? { status: filter.status } : {}),
+      limit: filter.limit ?? 100,
+    });
+    const key = identityKey(identity);
+    return records.filter((r) => filter.all || identityKey(r.identity) === key).map(toRequestView);
+  }
+
+  /** Asks the request's workflow to revoke now; the revocation itself runs as a workflow step. */
+  async revoke(identity: Identity, id: string, reason: string | undefined): Promise<RequestView> {
+    const record = await this.visible(identity, id);
+    if (isFinalStatus(record.status)) throw new Conflict('request_ended', `request ${id} has already ended (${record.status})`);
+    const why = reason?.trim() || (record.identity.id === identity.id ? 'revoked by requester' : `revoked by ${identity.id}`);
+    await this.deps.store.audit.append({ actor: identity.id, action: 'request.revoke_requested', subject: id, data: { reason: why } });
+    await this.requireRuntime().signal(id, { type: REVOKE_EVENT, source: 'lease/api', data: { reason: why, by: identity.id } });
+    return toRequestView((await this.deps.store.requests.get(id))!);
+  }
+
+  /** Keeps the request's status in step with how its workflow ended. */
+  async afterStep({ instanceId, state, tx }: { instanceId: string; state: WorkflowState; previous: WorkflowState | undefined; tx: Store }): Promise<void> {
+    if (state.status !== 'completed' && state.status !== 'faulted' && state.status !== 'cancelled') return;
+    const request = await tx.requests.get(instanceId);
+    if (!request || isFinalStatus(request.status)) return;
+    const now = toIso(this.deps.clock.now());
+    let status: RequestStatus;
+    let outcome: { code: string; message: string };
+    if (state.status === 'cancelled') {
+      status = 'revoked';
+      outcome = { code: 'cancelled', message: 'revoked before access was granted' };
+    } else if (state.status === 'faulted') {
+      const error = state.error;
+      const denied = error?.type === `${LEASE_ERROR_BASE}denied` || error?.status === 403;
+      status = denied ? 'denied' : 'failed';
+      outcome = { code: error?.title ?? (denied ? 'denied' : 'workflow_failed'), message: error?.detail ?? error?.title ?? 'the workflow failed' };
+    } else {
+      status = 'denied';
+      outcome = { code: 'not_granted', message: 'the workflow ended without granting access' };
+    }
+    await tx.requests.update(instanceId, { status, outcome, ended_at: now, updated_at: now });
+    await tx.audit.append({ actor: 'lease', action: `request.${status}`, subject: instanceId, data: { code: outcome.code, message: outcome.message } });
+  }
+
+  private workflowFor(roleWorkflow: string | null, asked: string | undefined): { workflowId: string; document: WorkflowDocument } {
+    const id = asked ?? roleWorkflow;
+    if (asked !== undefined && asked !== roleWorkflow) {
+      throw new PolicyDenied('workflow_not_allowed', `workflow "${asked}" is not allowed for this role`, 'workflow');
+    }
+    if (!id) return { workflowId: DEFAULT_WORKFLOW_ID, document: DEFAULT_WORKFLOW };
+    const workflow = this.deps.config.workflows.get(id);
+    if (!workflow) throw new NotFound('workflow_not_found', `workflow "${id}" is not configured`, 'workflow');
+    if (!workflow.enabled) throw new PolicyDenied('workflow_disabled', `workflow "${id}" is disabled`, 'workflow');
+    return { workflowId: id, document: workflow.workflow as WorkflowDocument };
+  }
+
+  private async visible(identity: Identity, id: string): Promise<RequestRecord> {
+    const record = await this.deps.store.requests.get(id);
+    // Someone else's request is reported as missing, so ids cannot be probed.
+    if (!record || (identityKey(record.identity) !== identityKey(identity) && !this.deps.access.isAdmin(identity))) {
+      throw new NotFound('request_not_found', `request ${id} does not exist`, 'id');
+    }
+    return record;
+  }
+
+  private requireRuntime(): EmbeddedRuntime {
+    if (!this.runtime) throw new Error('request service used before the runtime was attached');
+    return this.runtime;
+  }
+}
+
+/** Identities are the same person when identity provider and id match. */
+function identityKey(identity: Identity): string {
+  return `${identity.provider}/${identity.id}`;
+}

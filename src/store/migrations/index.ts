@@ -1,0 +1,12 @@
+// Migrations are compiled in, not read from disk, so they run the same from src/ (tsx) and dist/.
+// Names sort in the order they apply.
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_initial.js';
+
+const migrations: Record<string, Migration> = {
+  '0001_initial': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};

@@ -1,0 +1,68 @@
+// Row shapes of the SQL tables, as kysely sees them. JSON columns hold text; each repository
+// converts between rows and the records of `types.ts`. Timestamps are ISO-8601 text from the
+// injected clock; `wake_at` is epoch ms so the scheduler can compare numbers.
+import type { Generated } from 'kysely';
+
+export interface RequestsTable {
+  id: string;
+  /** identity.id, denormalised so "my requests" is an index lookup. */
+  identity_id: string;
+  identity: string;
+  role: string;
+  provider: string;
+  workflow: string | null;
+  reason: string;
+  duration_ms: number;
+  status: string;
+  created_at: string;
+  updated_at: string;
+  granted_at: string | null;
+  expires_at: string | null;
+  ended_at: string | null;
+  outcome: string | null;
+}
+
+export interface WorkflowInstancesTable {
+  id: string;
+  workflow: string;
+  state: string;
+  status: string;
+  wake_at: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WorkflowInboxTable {
+  seq: Generated<number>;
+  instance_id: string;
+  event: string;
+  created_at: string;
+  consumed_at: string | null;
+}
+
+export interface GrantsTable {
+  request_id: string;
+  provider: string;
+  record: string;
+  granted_at: string;
+  revoked_at: string | null;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  ts: string;
+  actor: string;
+  action: string;
+  subject: string | null;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface Schema {
+  requests: RequestsTable;
+  workflow_instances: WorkflowInstancesTable;
+  workflow_inbox: WorkflowInboxTable;
+  grants: GrantsTable;
+  audit_log: AuditLogTable;
+}

@@ -1,0 +1,69 @@
+// Opens the SQLite store: one file, WAL, migrated to the latest schema on open.
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator } from 'kysely';
+import { LeaseError, systemClock, type Clock } from '../core/index.js';
+import { bindRootStore } from './bind-store.js';
+import { migrationProvider } from './migrations/index.js';
+import type { Schema } from './schema.js';
+import { cachingDatabase, LeaseSqliteDialect } from './sqlite-dialect.js';
+import type { Store } from './types.js';
+
+export interface SqliteStoreOptions {
+  /** Path of the database file, or ':memory:' (tests only: nothing survives close). */
+  file: string;
+  clock?: Clock;
+}
+
+/** The schema could not be brought up to date; the store is not opened. */
+export class StoreMigrationError extends LeaseError {
+  constructor(cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('store_migration_failed', `database migration failed: ${reason}`, { status: 500, cause });
+  }
+}
+
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  const clock = options.clock ?? systemClock;
+  const inMemory = options.file === ':memory:';
+  if (!inMemory) createPrivateFile(options.file);
+
+  const sqlite = new Database(options.file);
+  try {
+    // WAL + synchronous=NORMAL: a committed transaction survives the process being killed
+    // (kill -9, crash) because it is in the WAL file, which the OS keeps. It is fsync'ed only at
+    // checkpoints, so a power loss or OS crash can lose the last transactions (never corrupt
+    // the file). synchronous=FULL would close that window at the cost of an fsync per commit.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    // Another process holding the write lock makes us wait (blocking) up to 5 s, then SQLITE_BUSY.
+    sqlite.pragma('busy_timeout = 5000');
+    // 32 MiB of page cache (default 2 MiB) keeps the indexes of a busy deployment in memory.
+    sqlite.pragma('cache_size = -32000');
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+
+  const db = new Kysely<Schema>({ dialect: new LeaseSqliteDialect(cachingDatabase(sqlite)) });
+  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error !== undefined) {
+    await db.destroy();
+    throw new StoreMigrationError(error);
+  }
+
+  let closed: Promise<void> | undefined;
+  return bindRootStore(db, clock, () => (closed ??= db.destroy()));
+}
+
+/**
+ * The database holds request metadata and the audit log: readable by its owner only. SQLite
+ * creates the -wal and -shm files with the main file's mode.
+ */
+function createPrivateFile(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+}

@@ -1,0 +1,141 @@
+// The built-in access calls (lease.validate, lease.authorize, lease.revoke, lease.notify) as
+// activities of the runtime. Each is idempotent for its request: run twice after a crash, it
+// grants once, records once and revokes without failing.
+import { LeaseError, toIso, type Clock, type Logger } from '../../core/index.js';
+import type { AccessProvider, GrantRecord, GrantRole } from '../../providers/index.js';
+import type { RequestRecord, Store } from '../../store/index.js';
+import { ActivityFailure, LEASE_ERROR_BASE, type ActivityContext, type ActivityHandler } from '../runtime/activities.js';
+import { canonicalCallName } from './names.js';
+
+/** What the calls need to know of the configuration, resolved by the server at call time. */
+export interface AccessDirectory {
+  /** Re-checks the request against the current policy; throws PolicyDenied when it no longer holds. */
+  validate(request: RequestRecord): void;
+  accessProvider(providerId: string): AccessProvider | undefined;
+  grantRole(roleId: string): GrantRole | undefined;
+}
+
+export interface BuiltinCallDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  directory: AccessDirectory;
+}
+
+type Call = (args: Record<string, unknown>, request: RequestRecord, ctx: ActivityContext) => Promise<unknown>;
+
+export function createBuiltinCalls(deps: BuiltinCallDeps): ActivityHandler {
+  const calls: Record<string, Call> = {
+    'lease.validate': (_args, request) => validate(deps, request),
+    'lease.authorize': (_args, request) => authorize(deps, request),
+    'lease.revoke': (args, request) => revoke(deps, request, typeof args.reason === 'string' ? args.reason : 'revoked'),
+    'lease.notify': (args, request) => notify(deps, request, args),
+  };
+  return async (name, args, ctx) => {
+    const call = calls[canonicalCallName(name)];
+    if (!call) throw new ActivityFailure({ type: `${LEASE_ERROR_BASE}not_implemented`, status: 501, title: 'not_implemented', detail: `${name} is not available yet` });
+    const request = await deps.store.requests.get(ctx.instanceId);
+    if (!request) throw new ActivityFailure({ type: `${LEASE_ERROR_BASE}not_found`, status: 404, title: 'request_not_found', detail: `request ${ctx.instanceId} does not exist` });
+    return call(isRecord(args) ? args : {}, request, ctx);
+  };
+}
+
+async function validate(deps: BuiltinCallDeps, request: RequestRecord): Promise<unknown> {
+  try {
+    deps.directory.validate(request);
+  } catch (err) {
+    if (err instanceof LeaseError) {
+      throw new ActivityFailure({ type: `${LEASE_ERROR_BASE}denied`, status: err.status, title: err.code, detail: err.message });
+    }
+    throw err;
+  }
+  return { valid: true, role: request.role, provider: request.provider, duration_ms: request.duration_ms };
+}
+
+async function authorize(deps: BuiltinCallDeps, request: RequestRecord): Promise<unknown> {
+  const { store, clock } = deps;
+  const provider = deps.directory.accessProvider(request.provider);
+  const role = deps.directory.grantRole(request.role);
+  if (!provider || !role) {
+    throw new ActivityFailure({
+      type: `${LEASE_ERROR_BASE}denied`,
+      status: 403,
+      title: provider ? 'role_not_found' : 'provider_not_found',
+      detail: provider ? `role "${request.role}" is no longer configured` : `provider "${request.provider}" cannot grant access`,
+    });
+  }
+  // The expiry is fixed once, before the grant, so a re-run after a crash never extends it.
+  const expiresAt = request.expires_at ?? toIso(clock.now() + request.duration_ms);
+  if (request.status === 'pending') {
+    await store.transaction(async (tx) => {
+      await tx.requests.update(request.id, { status: 'granting', expires_at: expiresAt, updated_at: toIso(clock.now()) });
+      await tx.audit.append({ actor: 'lease', action: 'lease.granting', subject: request.id, data: { provider: request.provider, role: request.role, expires_at: expiresAt } });
+    });
+  }
+  let record: GrantRecord;
+  try {
+    record = await provider.grant({ requestId: request.id, identity: request.identity, role, expiresAt });
+  } catch (err) {
+    // A refusal by the provider (bad account, invalid command) will not pass on retry.
+    if (err instanceof LeaseError && err.status < 500) {
+      throw new ActivityFailure({ type: `${LEASE_ERROR_BASE}grant_refused`, status: err.status, title: err.code, detail: err.message });
+    }
+    throw err;
+  }
+  const now = toIso(clock.now());
+  await store.transaction(async (tx) => {
+    const existing = await tx.grants.get(request.id, request.provider);
+    await tx.grants.upsert({ request_id: request.id, provider: request.provider, record, granted_at: existing?.granted_at ?? now });
+    const current = await tx.requests.get(request.id);
+    if (current && current.status !== 'active') {
+      await tx.requests.update(request.id, { status: 'active', granted_at: now, expires_at: expiresAt, updated_at: now });
+      await tx.audit.append({ actor: 'lease', action: 'lease.granted', subject: request.id, data: { provider: request.provider, role: request.role, identity: request.identity.id, expires_at: expiresAt } });
+    }
+  });
+  return { granted: true, provider: request.provider, expires_at: expiresAt };
+}
+
+async function revoke(deps: BuiltinCallDeps, request: RequestRecord, reason: string): Promise<unknown> {
+  const { store, clock } = deps;
+  if (request.status === 'revoked') return { revoked: true, provider: request.provider };
+  if (request.status !== 'revoking') {
+    await store.transaction(async (tx) => {
+      await tx.requests.update(request.id, { status: 'revoking', updated_at: toIso(clock.now()) });
+      await tx.audit.append({ actor: 'lease', action: 'lease.revoking', subject: request.id, data: { provider: request.provider, reason } });
+    });
+  }
+  const provider = deps.directory.accessProvider(request.provider);
+  const grant = await store.grants.get(request.id, request.provider);
+  if (provider && !grant?.revoked_at) {
+    // No grant row means a crash may have hit between the provider's grant and its record:
+    // revoke by request id anyway, since revoking what is absent succeeds.
+    const record = (grant?.record as GrantRecord | undefined) ?? { provider: request.provider, requestId: request.id, data: {} };
+    await provider.revoke(record);
+  } else if (!provider) {
+    deps.logger.error({ request: request.id, provider: request.provider }, 'provider missing at revocation; grant left for reconciliation');
+    throw new Error(`provider "${request.provider}" is not available to revoke`);
+  }
+  const now = toIso(clock.now());
+  await store.transaction(async (tx) => {
+    if (grant && !grant.revoked_at) await tx.grants.markRevoked(request.id, request.provider, now);
+    await tx.requests.update(request.id, {
+      status: 'revoked',
+      ended_at: now,
+      updated_at: now,
+      outcome: { code: reason === 'expired' ? 'expired' : 'revoked', message: reason },
+    });
+    await tx.audit.append({ actor: 'lease', action: 'lease.revoked', subject: request.id, data: { provider: request.provider, reason } });
+  });
+  return { revoked: true, provider: request.provider };
+}
+
+async function notify(deps: BuiltinCallDeps, request: RequestRecord, args: Record<string, unknown>): Promise<unknown> {
+  const message = typeof args.message === 'string' ? args.message.trim() : JSON.stringify(args.message ?? '');
+  deps.logger.info({ request: request.id, to: args.to, provider: args.provider }, `notify: ${message}`);
+  await deps.store.audit.append({ actor: 'lease', action: 'notify', subject: request.id, data: { to: args.to ?? null, provider: args.provider ?? null } });
+  return { sent: true };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,92 @@
+// Data flow (DSL 1.0 "Runtime expression arguments"): which variables each expression sees and
+// how task input/output/context are transformed. Expression failures become faults of type
+// `.../errors/expression`, status 400, with the task's pointer as instance.
+import { evaluateCondition, evaluateValue, ExpressionError } from '../expressions/index.js';
+import { ERROR_TYPES, WorkflowFault } from './errors.js';
+import type { TaskRef } from './pointer.js';
+import type { Run } from './state.js';
+
+export type Variables = Record<string, unknown>;
+
+/** `$workflow`: the document header, the raw input and the start time. */
+export function workflowDescriptor(run: Run): unknown {
+  const ms = run.state.started_at;
+  return {
+    definition: { document: run.doc.document },
+    input: run.state.input,
+    startedAt: { iso8601: new Date(ms).toISOString(), epoch: { seconds: Math.floor(ms / 1000), milliseconds: ms } },
+  };
+}
+
+/** `$task`: the running task's name, pointer, definition and raw input. */
+export function taskDescriptor(ref: TaskRef, rawInput: unknown): unknown {
+  return { name: ref.name, reference: ref.pointer, definition: ref.task, input: rawInput };
+}
+
+/** Variables of a task's own expressions (`if`, its definition, `output.as`): `$input` is its transformed input. */
+export function taskVariables(run: Run, ref: TaskRef, input: unknown): Variables {
+  return { context: run.state.context, workflow: workflowDescriptor(run), task: taskDescriptor(ref, input), input, runtime: RUNTIME };
+}
+
+const RUNTIME = { name: 'lease' };
+
+/** Evaluates `${ }` expressions in `value` (deeply); failures fault at `instance`. */
+export function evaluate(run: Run, value: unknown, input: unknown, vars: Variables, instance: string): unknown {
+  return asFault(instance, () => evaluateValue(value, input, vars, run.engine));
+}
+
+/** Evaluates an `if`/`when` condition (with or without `${ }`). */
+export function condition(run: Run, value: unknown, input: unknown, vars: Variables, instance: string): boolean {
+  return asFault(instance, () => evaluateCondition(value, input, vars, run.engine));
+}
+
+/** Task `input.from`: sees the raw input, `$context`, `$task`, `$workflow` (no `$input` yet). */
+export function transformTaskInput(run: Run, ref: TaskRef, raw: unknown): unknown {
+  const from = fieldOf(ref.task.input, 'from');
+  if (from === undefined) return raw;
+  const vars = { context: run.state.context, workflow: workflowDescriptor(run), task: taskDescriptor(ref, raw), runtime: RUNTIME };
+  return evaluate(run, from, raw, vars, ref.pointer);
+}
+
+/** Task `output.as` (on the raw output) then `export.as` (on the transformed output → new `$context`). */
+export function transformTaskOutput(run: Run, ref: TaskRef, input: unknown, raw: unknown): unknown {
+  const vars = taskVariables(run, ref, input);
+  const as = fieldOf(ref.task.output, 'as');
+  const output = as === undefined ? raw : evaluate(run, as, raw, vars, ref.pointer);
+  const exportAs = fieldOf(ref.task.export, 'as');
+  if (exportAs !== undefined) run.state.context = evaluate(run, exportAs, output, { ...vars, output }, ref.pointer);
+  return output;
+}
+
+/** Workflow `input.from`: sees the raw input and `$workflow` only. */
+export function transformWorkflowInput(run: Run, raw: unknown): unknown {
+  const from = fieldOf(run.doc.input, 'from');
+  if (from === undefined) return raw;
+  return evaluate(run, from, raw, { workflow: workflowDescriptor(run), runtime: RUNTIME }, '/input/from');
+}
+
+/** Workflow `output.as`: on the last task's output, with `$context` and `$workflow`. */
+export function transformWorkflowOutput(run: Run, last: unknown): unknown {
+  const as = fieldOf(run.doc.output, 'as');
+  if (as === undefined) return last;
+  return evaluate(run, as, last, { context: run.state.context, workflow: workflowDescriptor(run), runtime: RUNTIME }, '/output/as');
+}
+
+function fieldOf(holder: unknown, key: string): unknown {
+  return holder !== null && typeof holder === 'object' ? (holder as Record<string, unknown>)[key] : undefined;
+}
+
+function asFault<T>(instance: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof ExpressionError)) throw err;
+    throw new WorkflowFault({
+      type: ERROR_TYPES.expression,
+      status: 400,
+      title: err.kind === 'compile' ? 'Expression does not compile' : 'Expression failed',
+      detail: `${err.message} (in: ${err.expression})`,
+      instance,
+    });
+  }
+}

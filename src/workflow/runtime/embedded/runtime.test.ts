@@ -1,0 +1,177 @@
+import { describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger, systemClock } from '../../../core/index.js';
+import { openSqliteStore, type Store } from '../../../store/index.js';
+import { DEFAULT_WORKFLOW } from '../../dsl/index.js';
+import { createJqEngine } from '../../expressions/index.js';
+import type { ExpressionEngine, WorkflowDocument } from '../../interpreter/types.js';
+import { ActivityFailure, type ActivityHandler } from '../activities.js';
+import { EmbeddedRuntime, type Checkpoint } from './runtime.js';
+
+const engine: Promise<ExpressionEngine> = createJqEngine();
+
+async function tempStoreFile(t: TestContext): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'lease-runtime-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return join(dir, 'lease.db');
+}
+
+/** Activities that record their calls; authorize grants for `leaseMs`. */
+function recordingActivities(leaseMs: number, overrides: Partial<Record<string, ActivityHandler>> = {}) {
+  const calls: string[] = [];
+  const handler: ActivityHandler = async (name, args, ctx) => {
+    calls.push(name);
+    const override = overrides[name];
+    if (override) return override(name, args, ctx);
+    if (name === 'lease.authorize') return { expires_at: new Date(Date.now() + leaseMs).toISOString() };
+    return { ok: true };
+  };
+  return { calls, handler };
+}
+
+async function runtimeOn(store: Store, activities: ActivityHandler): Promise<EmbeddedRuntime> {
+  return new EmbeddedRuntime({ store, clock: systemClock, expressions: await engine, activities, logger: silentLogger });
+}
+
+async function waitForStatus(store: Store, id: string, status: string, timeoutMs = 5_000): Promise<Checkpoint> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const record = await store.workflows.get(id);
+    if (record && record.status === status) return record.state as Checkpoint;
+    if (Date.now() > deadline) throw new Error(`instance ${id} did not reach ${status} (is ${record?.status})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('embedded runtime', () => {
+  it('runs the default workflow: validate, authorize, then revoke at expiry', async (t) => {
+    const store = await openSqliteStore({ file: await tempStoreFile(t) });
+    t.after(() => store.close());
+    const { calls, handler } = recordingActivities(200);
+    const runtime = await runtimeOn(store, handler);
+    t.after(() => runtime.stop());
+    await runtime.start({ instanceId: 'wf_1', workflow: 'default', document: DEFAULT_WORKFLOW, input: {} });
+    const done = await waitForStatus(store, 'wf_1', 'completed');
+    assert.deepEqual(calls, ['lease.validate', 'lease.authorize', 'lease.revoke']);
+    assert.equal(done.state.lease?.active, false);
+  });
+
+  it('re-runs a call that was in flight when the process died', async (t) => {
+    const file = await tempStoreFile(t);
+    const first = await openSqliteStore({ file });
+    // The first process never finishes authorize: it "dies" with the call in flight.
+    const hung = recordingActivities(60_000, { 'lease.authorize': () => new Promise(() => {}) });
+    const dying = await runtimeOn(first, hung.handler);
+    await dying.start({ instanceId: 'wf_2', workflow: 'default', document: DEFAULT_WORKFLOW, input: {} });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(hung.calls, ['lease.validate', 'lease.authorize']);
+    await first.close();
+
+    const second = await openSqliteStore({ file });
+    t.after(() => second.close());
+    const { calls, handler } = recordingActivities(150);
+    const runtime = await runtimeOn(second, handler);
+    t.after(() => runtime.stop());
+    assert.equal(await runtime.recover(), 1);
+    await waitForStatus(second, 'wf_2', 'completed');
+    assert.deepEqual(calls, ['lease.authorize', 'lease.revoke'], 'authorize re-run once, then revoked at expiry');
+  });
+
+  it('fires a persisted expiry that passed while no process was running', async (t) => {
+    const file = await tempStoreFile(t);
+    const first = await openSqliteStore({ file });
+    const before = recordingActivities(300);
+    const runtime1 = await runtimeOn(first, before.handler);
+    await runtime1.start({ instanceId: 'wf_3', workflow: 'default', document: DEFAULT_WORKFLOW, input: {} });
+    const waiting = await (async () => {
+      for (;;) {
+        const r = await first.workflows.get('wf_3');
+        if ((r?.state as Checkpoint).state.lease?.active) return r!;
+        await new Promise((res) => setTimeout(res, 10));
+      }
+    })();
+    assert.ok(waiting.wake_at, 'the expiry is persisted as wake_at');
+    await runtime1.stop();
+    await first.close();
+    await new Promise((r) => setTimeout(r, 500));
+
+    const second = await openSqliteStore({ file });
+    t.after(() => second.close());
+    const after = recordingActivities(0);
+    const runtime2 = await runtimeOn(second, after.handler);
+    t.after(() => runtime2.stop());
+    const restarted = Date.now();
+    await runtime2.recover();
+    await waitForStatus(second, 'wf_3', 'completed');
+    assert.deepEqual(after.calls, ['lease.revoke']);
+    assert.ok(Date.now() - restarted < 1_000, 'revoked promptly after recovery');
+  });
+
+  it('delivers a revoke event through the persisted inbox', async (t) => {
+    const store = await openSqliteStore({ file: await tempStoreFile(t) });
+    t.after(() => store.close());
+    const { calls, handler } = recordingActivities(60_000);
+    const runtime = await runtimeOn(store, handler);
+    t.after(() => runtime.stop());
+    await runtime.start({ instanceId: 'wf_4', workflow: 'default', document: DEFAULT_WORKFLOW, input: {} });
+    await runtime.idle();
+    await runtime.signal('wf_4', { type: 'com.lease.revoke', data: { reason: 'done early' } });
+    await waitForStatus(store, 'wf_4', 'completed');
+    assert.deepEqual(calls, ['lease.validate', 'lease.authorize', 'lease.revoke']);
+    assert.deepEqual(await store.inbox.listPending('wf_4'), []);
+  });
+
+  it('retries a transient activity failure and faults on a business failure', async (t) => {
+    const store = await openSqliteStore({ file: await tempStoreFile(t) });
+    t.after(() => store.close());
+    let attempts = 0;
+    const { handler } = recordingActivities(100, {
+      'lease.validate': async () => {
+        attempts++;
+        if (attempts < 2) throw new Error('connection reset');
+        return { ok: true };
+      },
+    });
+    const runtime = await runtimeOn(store, handler);
+    t.after(() => runtime.stop());
+    await runtime.start({ instanceId: 'wf_5', workflow: 'default', document: DEFAULT_WORKFLOW, input: {} });
+    await waitForStatus(store, 'wf_5', 'completed');
+    assert.equal(attempts, 2);
+
+    const denied = recordingActivities(100, {
+      'lease.validate': async () => {
+        throw new ActivityFailure({ type: 'https://lease.dev/errors/denied', status: 403, title: 'not_in_scope' });
+      },
+    });
+    const runtime2 = await runtimeOn(store, denied.handler);
+    t.after(() => runtime2.stop());
+    await runtime2.start({ instanceId: 'wf_6', workflow: 'default', document: DEFAULT_WORKFLOW, input: {} });
+    const faulted = await waitForStatus(store, 'wf_6', 'faulted');
+    assert.equal(faulted.state.error?.title, 'not_in_scope');
+    assert.equal(faulted.state.error?.instance, '/do/0/validate');
+    assert.deepEqual(denied.calls, ['lease.validate']);
+  });
+
+  it('runs a document with set, switch and wait between calls', async (t) => {
+    const store = await openSqliteStore({ file: await tempStoreFile(t) });
+    t.after(() => store.close());
+    const { calls, handler } = recordingActivities(100);
+    const runtime = await runtimeOn(store, handler);
+    t.after(() => runtime.stop());
+    const document: WorkflowDocument = {
+      document: { dsl: '1.0.0', namespace: 'test', name: 'flow', version: '1.0.0' },
+      do: [
+        { pick: { set: { short: '${ .minutes < 5 }' } } },
+        { route: { switch: [{ quick: { when: '${ .short }', then: 'pause' } }, { other: { then: 'end' } }] } },
+        { pause: { wait: 'PT0.1S' } },
+        { grant: { call: 'lease.authorize' } },
+      ],
+    };
+    await runtime.start({ instanceId: 'wf_7', workflow: 'flow', document, input: { minutes: 2 } });
+    await waitForStatus(store, 'wf_7', 'completed');
+    assert.deepEqual(calls, ['lease.authorize', 'lease.revoke']);
+  });
+});

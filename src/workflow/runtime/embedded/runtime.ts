@@ -1,0 +1,253 @@
+// The embedded runtime: drives the pure interpreter in-process and checkpoints its state to the
+// store after every step. Durable by construction: a step's effects (commands) are dispatched
+// only after the checkpoint that issued them committed, so after a crash `recover()` re-issues
+// exactly the commands that were pending: calls run again (activities are idempotent) and timers
+// re-arm from their persisted time (a timer already past fires at once).
+import type { Clock, Logger } from '../../../core/index.js';
+import type { Store } from '../../../store/index.js';
+import { resumeWorkflow, startWorkflow } from '../../interpreter/index.js';
+import type {
+  Command,
+  ExpressionEngine,
+  Resume,
+  WorkflowDocument,
+  WorkflowError,
+  WorkflowEvent,
+  WorkflowState,
+} from '../../interpreter/types.js';
+import { ActivityFailure, LEASE_ERROR_BASE, backoffDelay, retryPolicyFor, type ActivityHandler } from '../activities.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { TimerSet } from './timers.js';
+
+/** What is stored in workflow_instances.state: the interpreter state and the document it runs. */
+export interface Checkpoint {
+  /** Snapshot of the document, so a config change never alters a running workflow. */
+  document: WorkflowDocument;
+  state: WorkflowState;
+}
+
+export interface StepObserver {
+  /**
+   * Called inside the checkpoint transaction of every step, so whatever it writes (request
+   * status, audit) commits atomically with the workflow state.
+   */
+  afterStep(args: { instanceId: string; state: WorkflowState; previous: WorkflowState | undefined; tx: Store }): Promise<void>;
+}
+
+export interface EmbeddedRuntimeOptions {
+  store: Store;
+  clock: Clock;
+  expressions: ExpressionEngine;
+  activities: ActivityHandler;
+  logger: Logger;
+  observer?: StepObserver;
+}
+
+export interface StartArgs {
+  instanceId: string;
+  workflow: string;
+  document: WorkflowDocument;
+  input: unknown;
+  /** Writes that must commit together with the new instance (e.g. the request row, its audit entry). */
+  within?: (tx: Store) => Promise<void>;
+}
+
+export class EmbeddedRuntime {
+  private readonly queue = new KeyedQueue();
+  private readonly timers: TimerSet;
+  private readonly inFlight = new Set<string>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly activityRuns = new Set<Promise<void>>();
+  private stopped = false;
+
+  constructor(private readonly options: EmbeddedRuntimeOptions) {
+    this.timers = new TimerSet(() => options.clock.now());
+  }
+
+  /** Starts a workflow instance; resolves once its first checkpoint is committed. */
+  async start(args: StartArgs): Promise<WorkflowState> {
+    const { store, observer } = this.options;
+    const step = startWorkflow(args.document, args.input, this.env());
+    await store.transaction(async (tx) => {
+      await args.within?.(tx);
+      await tx.workflows.insert({
+        id: args.instanceId,
+        workflow: args.workflow,
+        state: { document: args.document, state: step.state } satisfies Checkpoint,
+        status: instanceStatus(step.state),
+        wake_at: earliestTimer(step.state.pending),
+        updated_at: new Date(this.options.clock.now()).toISOString(),
+      });
+      await observer?.afterStep({ instanceId: args.instanceId, state: step.state, previous: undefined, tx });
+    });
+    this.dispatchAll(args.instanceId, step.commands);
+    return step.state;
+  }
+
+  /** Delivers an event. It is persisted in the inbox first, so it survives a crash before it is handled. */
+  async signal(instanceId: string, event: WorkflowEvent): Promise<void> {
+    const seq = await this.options.store.inbox.append(instanceId, event);
+    await this.resume(instanceId, { kind: 'event', event }, seq);
+  }
+
+  /** Resumes every open instance after a start-up: re-issues pending commands, handles unread events. */
+  async recover(): Promise<number> {
+    const { store, logger } = this.options;
+    const open = await store.workflows.listOpen();
+    for (const record of open) {
+      const checkpoint = record.state as Checkpoint;
+      this.dispatchAll(record.id, checkpoint.state.pending);
+      for (const inboxEvent of await store.inbox.listPending(record.id)) {
+        void this.resume(record.id, { kind: 'event', event: inboxEvent.event as WorkflowEvent }, inboxEvent.seq);
+      }
+    }
+    if (open.length > 0) logger.info({ instances: open.length }, 'resumed open workflows');
+    return open.length;
+  }
+
+  /** Waits until every queued step and running activity has finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.activityRuns.size > 0) await Promise.all([...this.activityRuns]);
+    await this.queue.idle();
+  }
+
+  /** Stops arming timers and retrying; in-flight steps finish. State stays in the store. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timers.cancelAll();
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5_000))]);
+  }
+
+  get armedTimers(): number {
+    return this.timers.size;
+  }
+
+  private env() {
+    return { now: this.options.clock.now(), expressions: this.options.expressions };
+  }
+
+  /** Applies one Resume to an instance and checkpoints the result, one step at a time per instance. */
+  private resume(instanceId: string, resume: Resume, inboxSeq?: number): Promise<void> {
+    return this.queue.run(instanceId, async () => {
+      if (this.stopped) return;
+      const { store, observer, logger } = this.options;
+      const record = await store.workflows.get(instanceId);
+      if (!record || record.status !== 'running') {
+        if (inboxSeq !== undefined) await store.inbox.markConsumed(inboxSeq);
+        return;
+      }
+      const checkpoint = record.state as Checkpoint;
+      const step = resumeWorkflow(checkpoint.document, checkpoint.state, resume, this.env());
+      await store.transaction(async (tx) => {
+        await tx.workflows.save(instanceId, {
+          state: { document: checkpoint.document, state: step.state } satisfies Checkpoint,
+          status: instanceStatus(step.state),
+          wake_at: earliestTimer(step.state.pending),
+        });
+        if (inboxSeq !== undefined) await tx.inbox.markConsumed(inboxSeq);
+        await observer?.afterStep({ instanceId, state: step.state, previous: checkpoint.state, tx });
+      });
+      this.forgetAbandonedTimers(instanceId, checkpoint.state.pending, step.state.pending);
+      if (step.state.status === 'faulted') {
+        logger.warn({ instance: instanceId, error: step.state.error }, 'workflow faulted');
+      }
+      this.dispatchAll(instanceId, step.commands);
+    });
+  }
+
+  private dispatchAll(instanceId: string, commands: readonly Command[]): void {
+    for (const command of commands) this.dispatch(instanceId, command);
+  }
+
+  private dispatch(instanceId: string, command: Command): void {
+    if (this.stopped) return;
+    const key = `${instanceId}/${command.id}`;
+    if (command.kind === 'timer') {
+      this.timers.arm(key, command.at, () => void this.resume(instanceId, { kind: 'timer.fired', id: command.id }));
+      return;
+    }
+    if (this.inFlight.has(key)) return;
+    this.inFlight.add(key);
+    const run = this.runActivity(instanceId, command)
+      .then((resume) => this.resume(instanceId, resume))
+      .catch((err: unknown) => this.options.logger.error({ instance: instanceId, err: errorText(err) }, 'activity dispatch failed'))
+      .finally(() => {
+        this.inFlight.delete(key);
+        this.activityRuns.delete(run);
+      });
+    this.activityRuns.add(run);
+  }
+
+  /** Runs an activity with its retry policy; resolves to the Resume that reports the outcome. */
+  private async runActivity(instanceId: string, command: Extract<Command, { kind: 'call' }>): Promise<Resume> {
+    const { activities, logger } = this.options;
+    const policy = retryPolicyFor(command.name);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await activities(command.name, command.args, {
+          instanceId,
+          task: command.task,
+          commandId: command.id,
+          attempt,
+        });
+        return { kind: 'call.completed', id: command.id, result: result ?? null };
+      } catch (err) {
+        if (err instanceof ActivityFailure) return { kind: 'call.failed', id: command.id, error: withInstance(err.error, command.task) };
+        if (attempt >= policy.maxAttempts) {
+          return {
+            kind: 'call.failed',
+            id: command.id,
+            error: {
+              type: `${LEASE_ERROR_BASE}activity`,
+              status: 502,
+              title: 'activity_failed',
+              detail: `${command.name} failed after ${attempt} attempts: ${errorText(err)}`,
+              instance: command.task,
+            },
+          };
+        }
+        const delay = backoffDelay(policy, attempt);
+        logger.warn({ instance: instanceId, call: command.name, attempt, retry_in_ms: delay, err: errorText(err) }, 'activity failed; retrying');
+        await this.sleep(delay);
+        if (this.stopped) throw new Error('runtime stopped', { cause: err });
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.retryTimers.delete(t);
+        resolve();
+      }, ms);
+      this.retryTimers.add(t);
+    });
+  }
+
+  private forgetAbandonedTimers(instanceId: string, before: readonly Command[], after: readonly Command[]): void {
+    const still = new Set(after.map((c) => c.id));
+    for (const c of before) if (c.kind === 'timer' && !still.has(c.id)) this.timers.cancel(`${instanceId}/${c.id}`);
+  }
+}
+
+function instanceStatus(state: WorkflowState): 'running' | 'completed' | 'faulted' {
+  if (state.status === 'faulted') return 'faulted';
+  if (state.status === 'completed' || state.status === 'cancelled') return 'completed';
+  return 'running';
+}
+
+function earliestTimer(pending: readonly Command[]): number | null {
+  let earliest: number | null = null;
+  for (const c of pending) if (c.kind === 'timer' && (earliest === null || c.at < earliest)) earliest = c.at;
+  return earliest;
+}
+
+function withInstance(error: WorkflowError, task: string): WorkflowError {
+  return error.instance ? error : { ...error, instance: task };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

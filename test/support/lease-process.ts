@@ -1,0 +1,139 @@
+// Spawns the real `lease` binary (bin/lease.js → dist/) for whole-system tests: a server on a
+// free port with its own config and data directory, and CLI runs with their own $LEASE_HOME.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+export const LEASE_BIN = join(ROOT, 'bin', 'lease.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `lease ...args` to completion. */
+export function runLease(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LEASE_BIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Like runLease, but fails with the output when the exit code is not 0; returns parsed JSON for --json. */
+export async function leaseJson<T = Record<string, unknown>>(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<T> {
+  const r = await runLease(args, { env, ...(input !== undefined ? { input } : {}) });
+  if (r.code !== 0) throw new Error(`lease ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+export class ServerProcess {
+  output = '';
+  private exited: Promise<number | null>;
+
+  constructor(readonly child: ChildProcess, readonly url: string, initialOutput: string) {
+    this.output = initialOutput;
+    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  /** kill -9: no shutdown code runs. */
+  async crash(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Starts `lease server --port 0` and resolves once it printed its URL and /health answers.
+ * Rejects with the server's output if it exits first.
+ */
+export function startServer(args: { config: string; data: string; env?: NodeJS.ProcessEnv; port?: number }): Promise<ServerProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LEASE_BIN, 'server', '--config', args.config, '--data', args.data, '--port', String(args.port ?? 0)], {
+      cwd: ROOT,
+      env: { ...process.env, LEASE_LOG_LEVEL: 'info', ...args.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let settled = false;
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match && !settled) {
+        settled = true;
+        child.stdout.off('data', onData);
+        child.stderr.off('data', onData);
+        const server = new ServerProcess(child, match[1] as string, output);
+        void waitHealthy(server.url).then(() => resolve(server), reject);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      if (!settled) {
+        settled = true;
+        reject(new Error(`lease server exited with ${code} before it was ready:\n${output}`));
+      }
+    });
+  });
+}
+
+async function waitHealthy(url: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`${url}/health`);
+      if (r.status === 200) return;
+    } catch {
+      // not yet listening
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url}/health never answered 200`);
+}
+
+/** A temporary directory removed by the returned cleanup. */
+export async function tempDir(prefix = 'lease-e2e-'): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Writes files (relative path → content) under dir. */
+export async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(dir, name);
+    await mkdir(join(path, '..'), { recursive: true });
+    await writeFile(path, content);
+  }
+}
+
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
