@@ -1,6 +1,7 @@
 // Reads one config file into its top-level sections: YAML parsed, Thand's alternative
 // spellings normalised, `${NAME}` environment references resolved. Shapes are checked later.
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { describeFsError } from './config-files.js';
 import { resolveEnvReferences, type Env } from './env.js';
 import type { IssueLog, PathSegment } from './issues.js';
@@ -18,9 +19,17 @@ export interface ReadContext {
   env: Env;
   /** Parsed files by name, so issues can be given a line. */
   sources: Map<string, YamlSource>;
+  /** Absolute paths of the files read so far: a file is part of the config once. */
+  loaded: Set<string>;
+  /** Every file read, in order. */
+  files: string[];
 }
 
+/** Reads one file of the config and registers it as read. */
 export async function readConfigDocument(file: string, ctx: ReadContext): Promise<ConfigDocument | undefined> {
+  ctx.loaded.add(resolve(file));
+  ctx.files.push(file);
+  ctx.log.noteFile(file);
   let text;
   try {
     text = await readFile(file, 'utf8');

@@ -5,13 +5,13 @@
 //   workflow documents → cross-references → inheritance cycles → resolve roles.
 import { dirname, resolve } from 'node:path';
 import { listConfigFiles } from './config-files.js';
-import type { ConfigDocument } from './config-document.js';
+import { readConfigDocument, type ConfigDocument, type ReadContext } from './config-document.js';
 import { checkCrossReferences } from './cross-references.js';
 import { reportInheritanceCycles, resolveRoles } from './inheritance.js';
 import { ConfigError, formatIssue, IssueLog } from './issues.js';
 import { mergeDocuments, type MergedConfig, type Sourced } from './merge.js';
 import { checkProviderConfigs } from './provider-config.js';
-import { expandSectionReferences, readLoadedDocument, type LoadContext } from './section-reference.js';
+import { expandSectionReferences } from './section-reference.js';
 import type { EntryKind, LoadedConfig, LoadedProvider, LoadedWorkflow, LoadOptions } from './types.js';
 import { validateDocument } from './validate-document.js';
 import { checkWorkflowDocuments } from './workflow-documents.js';
@@ -28,7 +28,7 @@ export async function loadConfig(location: string, options: LoadOptions = {}): P
 export async function collectConfig(location: string, options: LoadOptions = {}): Promise<{ config: LoadedConfig; log: IssueLog }> {
   const sources = new Map<string, YamlSource>();
   const log = new IssueLog((file, path) => sources.get(file)?.lineOf(path));
-  const ctx: LoadContext = { log, env: options.env ?? process.env, sources, loaded: new Set(), files: [] };
+  const ctx: ReadContext = { log, env: options.env ?? process.env, sources, loaded: new Set(), files: [] };
 
   const docs = await readLocation(location, ctx);
   const merged = mergeDocuments(docs.map((doc) => validateDocument(doc, log)), log);
@@ -40,7 +40,7 @@ export async function collectConfig(location: string, options: LoadOptions = {})
   return { config: buildLoadedConfig(merged, ctx.files, log), log };
 }
 
-async function readLocation(location: string, ctx: LoadContext): Promise<ConfigDocument[]> {
+async function readLocation(location: string, ctx: ReadContext): Promise<ConfigDocument[]> {
   const listed = await listConfigFiles(location);
   if ('problem' in listed) {
     ctx.log.error(location, [], listed.problem);
@@ -48,7 +48,7 @@ async function readLocation(location: string, ctx: LoadContext): Promise<ConfigD
   }
   const docs: ConfigDocument[] = [];
   for (const file of listed.files) {
-    const doc = await readLoadedDocument(file, ctx);
+    const doc = await readConfigDocument(file, ctx);
     if (doc) docs.push(doc);
   }
   // References are expanded after the whole location is read, so a referenced file that is

@@ -21,23 +21,8 @@ export function asSectionReference(value: unknown): SectionReference | undefined
   return undefined;
 }
 
-export interface LoadContext extends ReadContext {
-  /** Absolute paths of the files read so far: a file is part of the config once. */
-  loaded: Set<string>;
-  /** Every file read, in order. */
-  files: string[];
-}
-
-/** Reads one file of the config and registers it as loaded. */
-export async function readLoadedDocument(file: string, ctx: LoadContext): Promise<ConfigDocument | undefined> {
-  ctx.loaded.add(resolve(file));
-  ctx.files.push(file);
-  ctx.log.noteFile(file);
-  return readConfigDocument(file, ctx);
-}
-
 /** Replaces each `{path}` / `{url}` section of `doc` by the documents it refers to. */
-export async function expandSectionReferences(doc: ConfigDocument, ctx: LoadContext): Promise<ConfigDocument[]> {
+export async function expandSectionReferences(doc: ConfigDocument, ctx: ReadContext): Promise<ConfigDocument[]> {
   const data = { ...doc.data };
   const out: ConfigDocument[] = [{ file: doc.file, data }];
   for (const section of ENTRY_SECTIONS) {
@@ -57,7 +42,7 @@ async function loadReferencedSection(
   declaringFile: string,
   section: EntrySection,
   path: string,
-  ctx: LoadContext,
+  ctx: ReadContext,
 ): Promise<ConfigDocument[]> {
   const target = isAbsolute(path) ? path : join(dirname(declaringFile), path);
   const listed = await listConfigFiles(target);
@@ -71,13 +56,13 @@ async function loadReferencedSection(
       ctx.log.error(declaringFile, [section, 'path'], `${file} is already part of the config; a file is loaded once`);
       continue;
     }
-    const doc = await readLoadedDocument(file, ctx);
+    const doc = await readConfigDocument(file, ctx);
     if (doc) docs.push(keepOnlySection(doc, section, declaringFile, ctx));
   }
   return docs;
 }
 
-function keepOnlySection(doc: ConfigDocument, section: EntrySection, declaringFile: string, ctx: LoadContext): ConfigDocument {
+function keepOnlySection(doc: ConfigDocument, section: EntrySection, declaringFile: string, ctx: ReadContext): ConfigDocument {
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(doc.data)) {
     if (key === 'version') {

@@ -12,6 +12,7 @@ import { openSqliteStore, type Store } from '../store/index.js';
 import { createBuiltinCalls } from '../workflow/calls/index.js';
 import { validateWorkflowDocument } from '../workflow/dsl/index.js';
 import { createJqEngine } from '../workflow/expressions/index.js';
+import type { ExpressionEngine } from '../workflow/interpreter/types.js';
 import { EmbeddedRuntime } from '../workflow/runtime/index.js';
 import type { RouteSpec } from './api/route.js';
 import { createHttpApp } from './http.js';
@@ -47,18 +48,19 @@ export interface RunningServer {
 
 const DEFAULT_SESSION_TTL_MS = 60 * 60 * 1000;
 
-/** Loads and validates the configuration with every provider's schema and the DSL checks. */
-export function loadServerConfig(configPath: string, env?: Record<string, string | undefined>): Promise<LoadedConfig> {
+/** Loads and validates the configuration with every provider's schema and the DSL checks (jq compiled). */
+export function loadServerConfig(configPath: string, expressions: ExpressionEngine, env?: Record<string, string | undefined>): Promise<LoadedConfig> {
   return loadConfig(configPath, {
     ...(env ? { env } : {}),
     providerFactories: defaultRegistry().factories(),
-    validateWorkflow: validateWorkflowDocument,
+    validateWorkflow: (doc) => validateWorkflowDocument(doc, expressions),
   });
 }
 
 export async function startLeaseServer(options: ServerOptions): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
-  const config = await loadServerConfig(options.configPath, options.env);
+  const expressions = await createJqEngine();
+  const config = await loadServerConfig(options.configPath, expressions, options.env);
   const logger = options.logger ?? createLogger({ ...(config.logging?.level ? { level: config.logging.level } : {}) });
   for (const warning of config.warnings) logger.warn(`config: ${warning}`);
 
@@ -66,7 +68,6 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const store = await openSqliteStore({ file: join(options.dataDir, 'lease.db'), clock });
   const providers: Map<string, ProviderInstance> = defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir });
   const keys = await SessionKeys.load(options.dataDir);
-  const expressions = await createJqEngine();
   const access = createAccessControl(config.server?.admins);
 
   const requests = new RequestService({ store, config, providers, clock, logger, access });

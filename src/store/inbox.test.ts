@@ -51,3 +51,17 @@ test('within a transaction, the event may be appended before its instance is ins
   });
   assert.equal((await store.inbox.listPending('w1')).length, 1);
 });
+
+test('a transaction that leaves an event without its instance fails at commit and writes nothing', async (t) => {
+  const { store } = await openTempStore(t);
+  await assert.rejects(
+    store.transaction(async (tx) => {
+      await addInstance(tx, 'real');
+      await tx.inbox.append('ghost', { n: 1 });
+    }),
+    StoreIntegrityError,
+  );
+  assert.equal(await store.workflows.get('real'), undefined);
+  await addInstance(store, 'real');
+  assert.ok((await store.inbox.append('real', { n: 2 })) > 0);
+});

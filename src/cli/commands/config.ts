@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { configJsonSchema, validateConfigLocation } from '../../config/index.js';
-import { defaultRegistry } from '../../providers/index.js';
-import { validateWorkflowDocument } from '../../workflow/dsl/index.js';
 import { CliError } from '../errors.js';
 import { printJson, printLine } from '../output.js';
 
@@ -12,9 +9,14 @@ export function registerConfig(program: Command): void {
     .description('check a config file or directory; prints every problem at once')
     .option('--json', 'print the result as JSON')
     .action(async (path: string, opts: { json?: boolean }) => {
+      const { validateConfigLocation } = await import('../../config/index.js');
+      const { defaultRegistry } = await import('../../providers/index.js');
+      const { validateWorkflowDocument } = await import('../../workflow/dsl/index.js');
+      const { createJqEngine } = await import('../../workflow/expressions/index.js');
+      const expressions = await createJqEngine();
       const result = await validateConfigLocation(path, {
         providerFactories: defaultRegistry().factories(),
-        validateWorkflow: validateWorkflowDocument,
+        validateWorkflow: (doc) => validateWorkflowDocument(doc, expressions),
       });
       if (opts.json) printJson(result);
       else {
@@ -27,7 +29,8 @@ export function registerConfig(program: Command): void {
   config
     .command('schema')
     .description('print the JSON Schema of config files (for editors)')
-    .action(() => {
+    .action(async () => {
+      const { configJsonSchema } = await import('../../config/index.js');
       printJson(configJsonSchema());
     });
 }

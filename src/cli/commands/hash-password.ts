@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { hashPassword } from '../../identity/index.js';
 import { CliError } from '../errors.js';
 import { printLine } from '../output.js';
 import { readStdin } from '../stdin.js';
@@ -11,6 +10,7 @@ export function registerHashPassword(program: Command): void {
     .action(async () => {
       const password = (await readStdin()).replace(/\r?\n$/, '');
       if (password === '') throw new CliError('no password on stdin (echo secret | lease hash-password)', 2);
+      const { hashPassword } = await import('../../identity/index.js');
       printLine(await hashPassword(password));
     });
 }

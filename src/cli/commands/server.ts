@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startLeaseServer } from '../../server/index.js';
 import { CliError } from '../errors.js';
 import { printLine } from '../output.js';
 
@@ -17,6 +16,8 @@ export function registerServer(program: Command): void {
       const portText = opts.port ?? process.env.LEASE_PORT ?? '8080';
       const port = Number(portText);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, got "${portText}"`, 2);
+      // Loaded on demand: the server's dependencies would slow every other command's start.
+      const { startLeaseServer } = await import('../../server/index.js');
       const running = await startLeaseServer({
         configPath,
         dataDir: opts.data ?? process.env.LEASE_DATA ?? '.lease',

@@ -1,7 +1,7 @@
 // A route is declared once: method, path, schemas and handler. The same declarations register
 // the Hono handlers and generate the OpenAPI document, so the two cannot drift apart.
 import type { Context } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Identity } from '../../core/index.js';
 import { InvalidInput } from '../../core/index.js';
 

@@ -132,7 +132,7 @@ export class RequestService implements StepObserver {
       throw new Forbidden('admin_required', 'listing every user\'s requests needs an administrator');
     }
     const records = await this.deps.store.requests.list({
-      ...(filter.all ? {} : { identityId: identityKey(identity) }),
+      ...(filter.all ? {} : { identityId: identity.id }),
       ...(filter.status ? { status: filter.status } : {}),
       limit: filter.limit ?? 100,
     });

@@ -1,0 +1,42 @@
+// What `npm start` offers a newcomer: the example config starts, prints how to log in, and the
+// demo user can get the demo role granted and revoked.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { leaseJson, ROOT, runLease, startServer, tempDir, type ServerProcess } from '../support/lease-process.js';
+
+describe('the demo configuration (npm start)', () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  let server: ServerProcess;
+
+  before(async () => {
+    dir = await tempDir();
+    // The demo's sudoers_dir is relative (./.lease/sudoers.d), so the server runs in a temp cwd.
+    server = await startServer({ config: join(ROOT, 'examples'), data: join(dir.path, '.lease'), cwd: dir.path });
+  });
+
+  after(async () => {
+    await server?.stop();
+    await dir?.cleanup();
+  });
+
+  it('prints the URL and how to log in', () => {
+    assert.match(server.output, /listening on http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(server.output, /alice \/ alice-demo-password/);
+    assert.match(server.output, new RegExp(`lease login --server ${server.url.replace(/[.]/g, '\\.')}`));
+  });
+
+  it('lets alice get the debug role granted and revoked', async () => {
+    const env = { LEASE_HOME: join(dir.path, 'home') };
+    const login = await runLease(['login', '--server', server.url, '--provider', 'local', '--username', 'alice', '--password-stdin'], { env, input: 'alice-demo-password\n' });
+    assert.equal(login.code, 0, login.stderr);
+    const request = await leaseJson<{ id: string; status: string }>(['request', '--role', 'debug', '--provider', 'local-sudo', '--duration', '5m', '--reason', 'demo', '--wait', '--json'], env);
+    assert.equal(request.status, 'active', JSON.stringify(request));
+    const file = join(dir.path, '.lease', 'sudoers.d', `lease-${request.id}`);
+    assert.ok(existsSync(file));
+    const revoked = await leaseJson<{ status: string }>(['revoke', request.id, '--json'], env);
+    assert.equal(revoked.status, 'revoked');
+    assert.equal(existsSync(file), false);
+  });
+});
