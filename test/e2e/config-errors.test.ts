@@ -19,6 +19,20 @@ roles:
     colour: red
     max_duration: forever
 `,
+      'broken/workflows.yaml': `version: "1.0"
+workflows:
+  approve:
+    workflow:
+      document: { dsl: "1.0.0", namespace: test, name: approve, version: "1.0.0" }
+      do:
+        - validate:
+            call: lease.validate
+        - check:
+            switch:
+              - bad:
+                  when: \${ .reason | | }
+                  then: nowhere
+`,
       'broken/providers.yaml': `version: "1.0"
 providers:
   box:
@@ -46,6 +60,14 @@ providers:
     assert.match(r.stderr, /roles\.yaml: roles\.admin\.colour/);
     assert.match(r.stderr, /roles\.yaml: roles\.admin\.max_duration/);
     assert.match(r.stderr, /providers\.yaml: providers\.box\.config\.sudoers_dirr/);
+  });
+
+  it('refuses a workflow with bad jq or a missing then target, naming workflow and task', async () => {
+    const r = await runLease(['config', 'validate', join(dir.path, 'broken')]);
+    assert.notEqual(r.code, 0);
+    const lines = r.stderr.split('\n').filter((l) => l.includes('workflows.yaml'));
+    assert.ok(lines.some((l) => /workflows\.approve\.workflow\.do\[1\]\.check/.test(l) && /syntax|compile/i.test(l)), r.stderr);
+    assert.ok(lines.some((l) => /workflows\.approve\.workflow\.do\[1\]\.check/.test(l) && /nowhere/.test(l)), r.stderr);
   });
 
   it('lease config validate accepts the examples', async () => {

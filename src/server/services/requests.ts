@@ -22,7 +22,7 @@ import type { RequestRecord, Store } from '../../store/index.js';
 import { REVOKE_EVENT } from '../../workflow/calls/index.js';
 import { DEFAULT_WORKFLOW } from '../../workflow/dsl/index.js';
 import type { WorkflowDocument, WorkflowState } from '../../workflow/interpreter/types.js';
-import type { EmbeddedRuntime, StepObserver } from '../../workflow/runtime/index.js';
+import type { EmbeddedRuntime, StepEvent, StepObserver } from '../../workflow/runtime/index.js';
 import { LEASE_ERROR_BASE } from '../../workflow/runtime/index.js';
 import type { CreateRequestBody, RequestView } from '../api/schemas.js';
 import type { AccessControl } from './access-control.js';
@@ -150,11 +150,34 @@ export class RequestService implements StepObserver {
     return toRequestView((await this.deps.store.requests.get(id))!);
   }
 
-  /** Keeps the request's status in step with how its workflow ended. */
-  async afterStep({ instanceId, state, tx }: { instanceId: string; state: WorkflowState; previous: WorkflowState | undefined; tx: Store }): Promise<void> {
-    if (state.status !== 'completed' && state.status !== 'faulted' && state.status !== 'cancelled') return;
+  /**
+   * Keeps the request's status in step with its workflow, inside the workflow's checkpoint
+   * transaction: `granting` when the step issues lease.authorize (the expiry is fixed then, so
+   * a re-run after a crash never extends it), `revoking` when it issues lease.revoke, and the
+   * final status when the workflow ends.
+   */
+  async afterStep({ instanceId, state, commands, tx }: StepEvent & { tx: Store }): Promise<void> {
+    const ended = state.status === 'completed' || state.status === 'faulted' || state.status === 'cancelled';
+    const calls = commands.filter((c) => c.kind === 'call').map((c) => c.name);
+    if (!ended && calls.length === 0) return;
     const request = await tx.requests.get(instanceId);
     if (!request || isFinalStatus(request.status)) return;
+    const now = this.deps.clock.now();
+    if (calls.includes('lease.authorize') && request.status === 'pending') {
+      const expiresAt = toIso(now + request.duration_ms);
+      await tx.requests.update(instanceId, { status: 'granting', expires_at: expiresAt, updated_at: toIso(now) });
+      await tx.audit.append({ actor: 'lease', action: 'lease.granting', subject: instanceId, data: { provider: request.provider, role: request.role, expires_at: expiresAt } });
+    }
+    if (calls.includes('lease.revoke') && (request.status === 'active' || request.status === 'granting')) {
+      const reason = state.lease?.revoked_reason ?? 'revoked';
+      await tx.requests.update(instanceId, { status: 'revoking', updated_at: toIso(now) });
+      await tx.audit.append({ actor: 'lease', action: 'lease.revoking', subject: instanceId, data: { provider: request.provider, reason } });
+    }
+    if (ended) await this.finish(instanceId, state, request, tx);
+  }
+
+  /** The request's final status from how its workflow ended, unless a call already set one. */
+  private async finish(instanceId: string, state: WorkflowState, request: RequestRecord, tx: Store): Promise<void> {
     const now = toIso(this.deps.clock.now());
     let status: RequestStatus;
     let outcome: { code: string; message: string };
@@ -170,6 +193,7 @@ export class RequestService implements StepObserver {
       status = 'denied';
       outcome = { code: 'not_granted', message: 'the workflow ended without granting access' };
     }
+    if (request.status === 'revoking') return; // the revoke call settles it
     await tx.requests.update(instanceId, { status, outcome, ended_at: now, updated_at: now });
     await tx.audit.append({ actor: 'lease', action: `request.${status}`, subject: instanceId, data: { code: outcome.code, message: outcome.message } });
   }

@@ -64,14 +64,9 @@ async function authorize(deps: BuiltinCallDeps, request: RequestRecord): Promise
       detail: provider ? `role "${request.role}" is no longer configured` : `provider "${request.provider}" cannot grant access`,
     });
   }
-  // The expiry is fixed once, before the grant, so a re-run after a crash never extends it.
+  // The expiry was fixed when the call was issued (status `granting`), so a re-run after a
+  // crash never extends it.
   const expiresAt = request.expires_at ?? toIso(clock.now() + request.duration_ms);
-  if (request.status === 'pending') {
-    await store.transaction(async (tx) => {
-      await tx.requests.update(request.id, { status: 'granting', expires_at: expiresAt, updated_at: toIso(clock.now()) });
-      await tx.audit.append({ actor: 'lease', action: 'lease.granting', subject: request.id, data: { provider: request.provider, role: request.role, expires_at: expiresAt } });
-    });
-  }
   let record: GrantRecord;
   try {
     record = await provider.grant({ requestId: request.id, identity: request.identity, role, expiresAt });
@@ -98,12 +93,6 @@ async function authorize(deps: BuiltinCallDeps, request: RequestRecord): Promise
 async function revoke(deps: BuiltinCallDeps, request: RequestRecord, reason: string): Promise<unknown> {
   const { store, clock } = deps;
   if (request.status === 'revoked') return { revoked: true, provider: request.provider };
-  if (request.status !== 'revoking') {
-    await store.transaction(async (tx) => {
-      await tx.requests.update(request.id, { status: 'revoking', updated_at: toIso(clock.now()) });
-      await tx.audit.append({ actor: 'lease', action: 'lease.revoking', subject: request.id, data: { provider: request.provider, reason } });
-    });
-  }
   const provider = deps.directory.accessProvider(request.provider);
   const grant = await store.grants.get(request.id, request.provider);
   if (provider && !grant?.revoked_at) {

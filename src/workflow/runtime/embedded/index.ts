@@ -1,1 +1,1 @@
-export { EmbeddedRuntime, type Checkpoint, type StepObserver, type EmbeddedRuntimeOptions, type StartArgs } from './runtime.js';
+export { EmbeddedRuntime, type Checkpoint, type StepObserver, type StepEvent, type EmbeddedRuntimeOptions, type StartArgs } from './runtime.js';

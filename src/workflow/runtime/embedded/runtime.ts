@@ -26,12 +26,20 @@ export interface Checkpoint {
   state: WorkflowState;
 }
 
+export interface StepEvent {
+  instanceId: string;
+  state: WorkflowState;
+  previous: WorkflowState | undefined;
+  /** Commands this step issued (about to be dispatched once the checkpoint commits). */
+  commands: readonly Command[];
+}
+
 export interface StepObserver {
   /**
    * Called inside the checkpoint transaction of every step, so whatever it writes (request
    * status, audit) commits atomically with the workflow state.
    */
-  afterStep(args: { instanceId: string; state: WorkflowState; previous: WorkflowState | undefined; tx: Store }): Promise<void>;
+  afterStep(args: StepEvent & { tx: Store }): Promise<void>;
 }
 
 export interface EmbeddedRuntimeOptions {
@@ -58,6 +66,11 @@ export class EmbeddedRuntime {
   private readonly inFlight = new Set<string>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly activityRuns = new Set<Promise<void>>();
+  /**
+   * Last committed checkpoint of each running instance. This process is the only writer of its
+   * instances, so the cache equals the store; it spares a read and a JSON parse per step.
+   */
+  private readonly checkpoints = new Map<string, Checkpoint>();
   private stopped = false;
 
   constructor(private readonly options: EmbeddedRuntimeOptions) {
@@ -78,8 +91,9 @@ export class EmbeddedRuntime {
         wake_at: earliestTimer(step.state.pending),
         updated_at: new Date(this.options.clock.now()).toISOString(),
       });
-      await observer?.afterStep({ instanceId: args.instanceId, state: step.state, previous: undefined, tx });
+      await observer?.afterStep({ instanceId: args.instanceId, state: step.state, previous: undefined, commands: step.commands, tx });
     });
+    this.remember(args.instanceId, { document: args.document, state: step.state });
     this.dispatchAll(args.instanceId, step.commands);
     return step.state;
   }
@@ -96,6 +110,7 @@ export class EmbeddedRuntime {
     const open = await store.workflows.listOpen();
     for (const record of open) {
       const checkpoint = record.state as Checkpoint;
+      this.remember(record.id, checkpoint);
       this.dispatchAll(record.id, checkpoint.state.pending);
       for (const inboxEvent of await store.inbox.listPending(record.id)) {
         void this.resume(record.id, { kind: 'event', event: inboxEvent.event as WorkflowEvent }, inboxEvent.seq);
@@ -133,12 +148,11 @@ export class EmbeddedRuntime {
     return this.queue.run(instanceId, async () => {
       if (this.stopped) return;
       const { store, observer, logger } = this.options;
-      const record = await store.workflows.get(instanceId);
-      if (!record || record.status !== 'running') {
+      const checkpoint = this.checkpoints.get(instanceId) ?? (await this.load(instanceId));
+      if (!checkpoint) {
         if (inboxSeq !== undefined) await store.inbox.markConsumed(inboxSeq);
         return;
       }
-      const checkpoint = record.state as Checkpoint;
       const step = resumeWorkflow(checkpoint.document, checkpoint.state, resume, this.env());
       await store.transaction(async (tx) => {
         await tx.workflows.save(instanceId, {
@@ -147,14 +161,26 @@ export class EmbeddedRuntime {
           wake_at: earliestTimer(step.state.pending),
         });
         if (inboxSeq !== undefined) await tx.inbox.markConsumed(inboxSeq);
-        await observer?.afterStep({ instanceId, state: step.state, previous: checkpoint.state, tx });
+        await observer?.afterStep({ instanceId, state: step.state, previous: checkpoint.state, commands: step.commands, tx });
       });
+      this.remember(instanceId, { document: checkpoint.document, state: step.state });
       this.forgetAbandonedTimers(instanceId, checkpoint.state.pending, step.state.pending);
       if (step.state.status === 'faulted') {
         logger.warn({ instance: instanceId, error: step.state.error }, 'workflow faulted');
       }
       this.dispatchAll(instanceId, step.commands);
     });
+  }
+
+  private remember(instanceId: string, checkpoint: Checkpoint): void {
+    if (instanceStatus(checkpoint.state) === 'running') this.checkpoints.set(instanceId, checkpoint);
+    else this.checkpoints.delete(instanceId);
+  }
+
+  /** The committed checkpoint of a running instance, or undefined when it has ended or does not exist. */
+  private async load(instanceId: string): Promise<Checkpoint | undefined> {
+    const record = await this.options.store.workflows.get(instanceId);
+    return record && record.status === 'running' ? (record.state as Checkpoint) : undefined;
   }
 
   private dispatchAll(instanceId: string, commands: readonly Command[]): void {
