@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { GENESIS_HASH, hashAuditEntry } from './hash.js';
+import { canonicalJson } from './canonical-json.js';
+import { GENESIS_HASH, hashAuditEntry, hashAuditEntryJson } from './hash.js';
 
 const entry = { seq: 1, ts: '2026-01-01T00:00:00.000Z', actor: 'alice', action: 'login', subject: null, data: { b: 1, a: 2 } };
 
@@ -25,4 +26,10 @@ test('changes with the previous hash and with every hashed field', () => {
   for (const change of [{ seq: 2 }, { ts: 'x' }, { actor: 'bob' }, { action: 'x' }, { subject: 's' }, { data: { a: 3, b: 1 } }]) {
     assert.notEqual(hashAuditEntry(GENESIS_HASH, { ...entry, ...change }), base, JSON.stringify(change));
   }
+});
+
+test('hashing with the data already in canonical JSON gives the same hash', () => {
+  const nested = { ...entry, subject: 'req_"1"', data: { z: [1, { b: null, a: 'é\u2028' }], a: -0 } };
+  assert.equal(hashAuditEntryJson(GENESIS_HASH, nested, canonicalJson(nested.data)), hashAuditEntry(GENESIS_HASH, nested));
+  assert.equal(hashAuditEntryJson('f'.repeat(64), entry, canonicalJson(entry.data)), hashAuditEntry('f'.repeat(64), entry));
 });

@@ -24,3 +24,17 @@ export function hashAuditEntry(prevHash: string, entry: AuditHashInput): string 
     .update(canonicalJson({ seq, ts, actor, action, subject, data }))
     .digest('hex');
 }
+
+/**
+ * The same hash, for a caller that already holds `canonicalJson(entry.data)` (the store does:
+ * it is the stored text), so the data is not serialised twice. The entry's keys are written in
+ * the sorted order canonicalJson would put them in: action, actor, data, seq, subject, ts.
+ * Equal to hashAuditEntry for every entry the store writes (integer seq, subject string or null).
+ */
+export function hashAuditEntryJson(prevHash: string, entry: Omit<AuditHashInput, 'data'>, canonicalData: string): string {
+  const { seq, ts, actor, action, subject } = entry;
+  const json =
+    `{"action":${JSON.stringify(action)},"actor":${JSON.stringify(actor)},"data":${canonicalData},` +
+    `"seq":${JSON.stringify(seq)},"subject":${JSON.stringify(subject)},"ts":${JSON.stringify(ts)}}`;
+  return createHash('sha256').update(prevHash).update(json).digest('hex');
+}

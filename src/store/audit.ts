@@ -1,92 +1,107 @@
 // audit_log: the hash-chained, append-only audit trail. The chain rules (canonical JSON, hash,
 // redaction, verification) live in audit/; this file stores and reads entries.
-import type { Kysely, Selectable } from 'kysely';
-import { ChainVerifier, GENESIS_HASH, canonicalJson, hashAuditEntry, redactSecrets } from '../audit/index.js';
+import type BetterSqlite3 from 'better-sqlite3';
+import { GENESIS_HASH, canonicalJson, hashAuditEntryJson, redactSecrets, type ChainVerifier } from '../audit/index.js';
 import { toIso, type Clock } from '../core/index.js';
-import type { AuditLogTable, Schema } from './schema.js';
-import type { AuditEntry, Store } from './types.js';
+import type { AuditLogTable } from './schema.js';
+import { StatementsByShape, type SyncRepository } from './statements.js';
+import type { AuditEntry, AuditInput, AuditVerification, Store } from './types.js';
 
-/** Runs fn atomically: in a new transaction, or in the caller's if there is one. */
-export type Atomic = <T>(fn: (db: Kysely<Schema>) => Promise<T>) => Promise<T>;
+/** verify() reads this many entries per call, so memory stays flat however long the log. */
+export const VERIFY_PAGE_SIZE = 1000;
 
-/** verify() reads this many entries at a time, so memory stays flat however long the log. */
-const VERIFY_PAGE_SIZE = 1000;
+/** One page of a verification: the verdict if it is reached, else where the next page starts. */
+export type VerifyPage = { verdict: AuditVerification } | { verdict: undefined; afterSeq: number };
 
-export function auditRepository(db: Kysely<Schema>, clock: Clock, atomic: Atomic): Store['audit'] {
+/**
+ * append and list as the Store has them; verify is split in pages (verifyPage) so that each page
+ * is one store call and a long log never holds the connection, or the event loop, for long.
+ */
+export type AuditRepository = SyncRepository<Omit<Store['audit'], 'verify'>> & {
+  verifyPage(verifier: ChainVerifier, afterSeq: number): VerifyPage;
+};
+
+export function auditRepository(db: BetterSqlite3.Database, clock: Clock): AuditRepository {
+  const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  const insert = db.prepare(
+    'INSERT INTO audit_log (seq, ts, actor, action, subject, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const page = db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?');
+  const byShape = new StatementsByShape(db);
+
+  // Reads the last entry and inserts the next. It runs at execution time, on the one connection:
+  // inside a group-committed batch it sees the entries of the calls before it, and a call rolled
+  // back to its savepoint takes its entries with it, so the chain stays linear without gaps.
+  const appendNow = (input: AuditInput, dataJson: string): AuditEntry => {
+    const previous = last.get() as Pick<AuditLogTable, 'seq' | 'hash'> | undefined;
+    const seq = (previous?.seq ?? 0) + 1;
+    const prev_hash = previous?.hash ?? GENESIS_HASH;
+    const ts = toIso(clock.now());
+    const fields = { seq, ts, actor: input.actor, action: input.action, subject: input.subject ?? null };
+    const hash = hashAuditEntryJson(prev_hash, fields, dataJson);
+    insert.run(seq, ts, fields.actor, fields.action, fields.subject, dataJson, prev_hash, hash);
+    // The entry returned is what list() will read back: the stored (redacted, canonical) data.
+    return { ...fields, data: JSON.parse(dataJson) as Record<string, unknown>, prev_hash, hash };
+  };
+  // Outside a transaction, read-last-then-insert runs in its own BEGIN IMMEDIATE, so another
+  // process appending to the same file cannot slip in between (seq, the primary key, would
+  // refuse the fork anyway).
+  const appendAtomically = db.transaction(appendNow);
+
   return {
-    /**
-     * Redacts secret-looking keys from data, then links the entry to the last one. Reading the
-     * last entry and inserting the next happen in one transaction, so the chain never forks.
-     */
+    /** Redacts secret-looking keys from data, then links the entry to the last one. */
     append(input) {
       // Stored data is exactly what was hashed: canonical JSON of the redacted input.
       const dataJson = canonicalJson(redactSecrets(input.data ?? {}));
-      const data = JSON.parse(dataJson) as Record<string, unknown>;
-      return atomic(async (tx) => {
-        const last = await tx
-          .selectFrom('audit_log')
-          .select(['seq', 'hash'])
-          .orderBy('seq', 'desc')
-          .limit(1)
-          .executeTakeFirst();
-        const seq = (last?.seq ?? 0) + 1;
-        const prev_hash = last?.hash ?? GENESIS_HASH;
-        const ts = toIso(clock.now());
-        const fields = { seq, ts, actor: input.actor, action: input.action, subject: input.subject ?? null, data };
-        const hash = hashAuditEntry(prev_hash, fields);
-        await tx
-          .insertInto('audit_log')
-          .values({ ...fields, data: dataJson, prev_hash, hash })
-          .execute();
-        return { ...fields, prev_hash, hash };
-      });
+      return db.inTransaction ? appendNow(input, dataJson) : appendAtomically.immediate(input, dataJson);
     },
 
     /** In seq order. */
-    async list(filter = {}) {
-      let query = db.selectFrom('audit_log').selectAll().orderBy('seq');
-      if (filter.afterSeq !== undefined) query = query.where('seq', '>', filter.afterSeq);
-      if (filter.subject !== undefined) query = query.where('subject', '=', filter.subject);
-      if (filter.limit !== undefined) query = query.limit(filter.limit);
-      const rows = await query.execute();
-      return rows.map(fromRow);
+    list(filter = {}) {
+      const { afterSeq, subject, limit } = filter;
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (afterSeq !== undefined) {
+        where.push('seq > ?');
+        params.push(afterSeq);
+      }
+      if (subject !== undefined) {
+        where.push('subject = ?');
+        params.push(subject);
+      }
+      if (limit !== undefined) params.push(limit);
+      const stmt = byShape.get(`list:${afterSeq !== undefined}:${subject !== undefined}:${limit !== undefined}`, () => {
+        const whereSql = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
+        return `SELECT * FROM audit_log${whereSql} ORDER BY seq${limit !== undefined ? ' LIMIT ?' : ''}`;
+      });
+      return (stmt.all(params) as AuditLogTable[]).map(fromRow);
     },
 
     /**
-     * Walks the whole chain in pages and reports the first entry that breaks it. Entries appended
-     * while verifying are included. Removing entries from the end is not detectable from the
-     * chain alone; that is what forwarding the log elsewhere is for.
+     * Checks the next page of the chain and reports the first entry that breaks it. Entries
+     * appended while verifying are included. Removing entries from the end is not detectable
+     * from the chain alone; that is what forwarding the log elsewhere is for.
      */
-    async verify() {
-      const verifier = new ChainVerifier();
-      let afterSeq = 0;
-      for (;;) {
-        const rows = await db
-          .selectFrom('audit_log')
-          .selectAll()
-          .where('seq', '>', afterSeq)
-          .orderBy('seq')
-          .limit(VERIFY_PAGE_SIZE)
-          .execute();
-        for (const row of rows) {
-          const entry = parseRow(row);
-          const problem = entry ? verifier.check(entry) : { seq: row.seq, message: `data of seq ${row.seq} is not JSON` };
-          if (problem) return { ok: false, count: verifier.count, broken_at: problem.seq, message: problem.message };
-        }
-        const lastRow = rows.at(-1);
-        if (!lastRow || rows.length < VERIFY_PAGE_SIZE) return { ok: true, count: verifier.count };
-        afterSeq = lastRow.seq;
+    verifyPage(verifier, afterSeq) {
+      const rows = page.all(afterSeq, VERIFY_PAGE_SIZE) as AuditLogTable[];
+      for (const row of rows) {
+        const entry = parseRow(row);
+        const problem = entry ? verifier.check(entry) : { seq: row.seq, message: `data of seq ${row.seq} is not JSON` };
+        if (problem) return { verdict: { ok: false, count: verifier.count, broken_at: problem.seq, message: problem.message } };
       }
+      const lastRow = rows.at(-1);
+      if (!lastRow || rows.length < VERIFY_PAGE_SIZE) return { verdict: { ok: true, count: verifier.count } };
+      return { verdict: undefined, afterSeq: lastRow.seq };
     },
   };
 }
 
-function fromRow(row: Selectable<AuditLogTable>): AuditEntry {
+function fromRow(row: AuditLogTable): AuditEntry {
   return { ...row, data: JSON.parse(row.data) as Record<string, unknown> };
 }
 
 /** A row whose data a raw edit made unreadable is reported as broken, not thrown. */
-function parseRow(row: Selectable<AuditLogTable>): AuditEntry | undefined {
+function parseRow(row: AuditLogTable): AuditEntry | undefined {
   try {
     return fromRow(row);
   } catch {

@@ -1,45 +1,140 @@
-// Builds a Store over a kysely handle: the root database, or one transaction. A transaction's
-// Store runs nested transaction() calls inline, so there is never a nested BEGIN.
-import type { Kysely } from 'kysely';
+// Builds the Store over the synchronous repositories: the root store routes each call through
+// the group-commit queue; a transaction's store runs calls at once, inside its batch, and runs
+// nested transaction() calls inline (there is never a nested BEGIN).
+import type BetterSqlite3 from 'better-sqlite3';
+import { ChainVerifier } from '../audit/index.js';
 import type { Clock } from '../core/index.js';
-import { auditRepository, type Atomic } from './audit.js';
+import { auditRepository, type AuditRepository } from './audit.js';
+import { toIntegrityError } from './errors.js';
 import { grantsRepository } from './grants.js';
+import { GroupCommit, type Attempt, type GroupCommitLimits } from './group-commit.js';
 import { inboxRepository } from './inbox.js';
 import { requestsRepository } from './requests.js';
-import type { Schema } from './schema.js';
+import type { SyncRepository } from './statements.js';
 import type { Store } from './types.js';
 import { workflowsRepository } from './workflows.js';
 
-/** The root store; `close` releases the database. */
-export function bindRootStore(db: Kysely<Schema>, clock: Clock, close: () => Promise<void>): Store {
-  // SQLite has one connection, guarded by kysely's mutex: a transaction holds it from BEGIN to
-  // COMMIT, so concurrent transactions (and plain queries) run one after another. A consequence:
-  // inside fn, use the `tx` store only; awaiting the root store there would wait forever.
-  const atomic: Atomic = (fn) => db.transaction().execute(fn);
-  const store: Store = {
-    ...repositories(db, clock, atomic),
-    transaction: (fn) => atomic((trx) => fn(bindTransactionStore(trx, clock))),
-    close,
-  };
-  return store;
+/** How a bound store runs one synchronous repository call. */
+type Run = <T>(op: () => T) => Promise<T>;
+
+interface Repositories {
+  requests: SyncRepository<Store['requests']>;
+  workflows: SyncRepository<Store['workflows']>;
+  inbox: SyncRepository<Store['inbox']>;
+  grants: SyncRepository<Store['grants']>;
+  audit: AuditRepository;
 }
 
-function bindTransactionStore(trx: Kysely<Schema>, clock: Clock): Store {
-  const atomic: Atomic = (fn) => fn(trx);
-  const store: Store = {
-    ...repositories(trx, clock, atomic),
-    transaction: (fn) => fn(store),
-    close: () => Promise.reject(new TypeError('close the root store, not a transaction')),
-  };
-  return store;
-}
-
-function repositories(db: Kysely<Schema>, clock: Clock, atomic: Atomic): Omit<Store, 'transaction' | 'close'> {
-  return {
+/** The root store; `close` waits for queued calls, then closes the database. */
+export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?: Partial<GroupCommitLimits>): Store {
+  const writer = new GroupCommit(db, limits);
+  const repos: Repositories = {
     requests: requestsRepository(db, clock),
     workflows: workflowsRepository(db, clock),
     inbox: inboxRepository(db, clock),
     grants: grantsRepository(db),
-    audit: auditRepository(db, clock, atomic),
+    audit: auditRepository(db, clock),
+  };
+  let closed: Promise<void> | undefined;
+  return {
+    ...bindRepositories(repos, (op) => writer.call(op)),
+    transaction: (fn) => writer.transaction((attempt) => fn(new TransactionStore(repos, attempt))),
+    close: () =>
+      (closed ??= writer.idle().then(() => {
+        db.close();
+      })),
+    stats: () => writer.stats(),
+  };
+}
+
+/**
+ * A store bound to one run of a transaction fn; it refuses calls once that run has ended. Its
+ * repositories are bound on first use: most transactions touch two or three of the five.
+ */
+class TransactionStore implements Store {
+  #requests?: Store['requests'];
+  #workflows?: Store['workflows'];
+  #inbox?: Store['inbox'];
+  #grants?: Store['grants'];
+  #audit?: Store['audit'];
+  private readonly run: Run;
+
+  constructor(
+    private readonly repos: Repositories,
+    attempt: Attempt,
+  ) {
+    this.run = (op) => {
+      if (!attempt.active) return Promise.reject(new TypeError('this transaction has ended: use the root store'));
+      try {
+        return Promise.resolve(op());
+      } catch (err) {
+        return Promise.reject(toIntegrityError(err));
+      }
+    };
+  }
+
+  get requests(): Store['requests'] {
+    return (this.#requests ??= bindRepository(this.repos.requests, this.run));
+  }
+
+  get workflows(): Store['workflows'] {
+    return (this.#workflows ??= bindRepository(this.repos.workflows, this.run));
+  }
+
+  get inbox(): Store['inbox'] {
+    return (this.#inbox ??= bindRepository(this.repos.inbox, this.run));
+  }
+
+  get grants(): Store['grants'] {
+    return (this.#grants ??= bindRepository(this.repos.grants, this.run));
+  }
+
+  get audit(): Store['audit'] {
+    return (this.#audit ??= bindAudit(this.repos.audit, this.run));
+  }
+
+  /** Nested transactions run inline: there is never a nested BEGIN. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+
+  close(): Promise<void> {
+    return Promise.reject(new TypeError('close the root store, not a transaction'));
+  }
+}
+
+function bindRepositories(repos: Repositories, run: Run): Omit<Store, 'transaction' | 'close'> {
+  return {
+    requests: bindRepository(repos.requests, run),
+    workflows: bindRepository(repos.workflows, run),
+    inbox: bindRepository(repos.inbox, run),
+    grants: bindRepository(repos.grants, run),
+    audit: bindAudit(repos.audit, run),
+  };
+}
+
+/** Gives each synchronous method its async Store form: `(...args) => run(() => method(...args))`. */
+function bindRepository<R>(repo: SyncRepository<R>, run: Run): R {
+  const bound: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(repo) as [string, (...args: unknown[]) => unknown][]) {
+    bound[name] = (...args: unknown[]) => run(() => method(...args));
+  }
+  return bound as R;
+}
+
+/** verify() runs page by page, one store call each, so other callers get their turn between pages. */
+function bindAudit(repo: AuditRepository, run: Run): Store['audit'] {
+  return {
+    append: (input) => run(() => repo.append(input)),
+    list: (filter) => run(() => repo.list(filter)),
+    async verify() {
+      const verifier = new ChainVerifier();
+      let afterSeq = 0;
+      for (;;) {
+        const page = await run(() => repo.verifyPage(verifier, afterSeq));
+        if (page.verdict) return page.verdict;
+        afterSeq = page.afterSeq;
+      }
+    },
   };
 }

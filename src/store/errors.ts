@@ -25,6 +25,14 @@ export class StoreIntegrityError extends LeaseError {
   }
 }
 
+/** The schema could not be brought up to date; the store is not opened. */
+export class StoreMigrationError extends LeaseError {
+  constructor(cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('store_migration_failed', `database migration failed: ${reason}`, { status: 500, cause });
+  }
+}
+
 /** better-sqlite3's error codes are extended result codes such as SQLITE_CONSTRAINT_PRIMARYKEY. */
 export function sqliteCode(err: unknown): string | undefined {
   if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('SQLITE_')) {

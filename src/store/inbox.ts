@@ -1,47 +1,38 @@
 // workflow_inbox: events (approvals, revocations, ...) waiting for a workflow instance. Appended
 // in the same transaction as whatever caused them, consumed once by the runtime; never deleted
 // here, so what an instance received stays inspectable.
-import type { Kysely } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
 import { toIso, type Clock } from '../core/index.js';
 import { RecordNotFound } from './errors.js';
-import type { Schema } from './schema.js';
+import type { WorkflowInboxTable } from './schema.js';
+import type { SyncRepository } from './statements.js';
 import type { Store } from './types.js';
 
-export function inboxRepository(db: Kysely<Schema>, clock: Clock): Store['inbox'] {
+export function inboxRepository(db: BetterSqlite3.Database, clock: Clock): SyncRepository<Store['inbox']> {
+  const append = db.prepare('INSERT INTO workflow_inbox (instance_id, event, created_at) VALUES (?, ?, ?)');
+  const listPending = db.prepare(
+    'SELECT seq, instance_id, event, created_at FROM workflow_inbox WHERE instance_id = ? AND consumed_at IS NULL ORDER BY seq',
+  );
+  const markConsumed = db.prepare('UPDATE workflow_inbox SET consumed_at = ? WHERE seq = ? AND consumed_at IS NULL');
+  const exists = db.prepare('SELECT 1 FROM workflow_inbox WHERE seq = ?').pluck();
+
   return {
     /** Returns the event's seq; seqs increase in append order and are never reused. */
-    async append(instanceId, event) {
-      const row = await db
-        .insertInto('workflow_inbox')
-        .values({ instance_id: instanceId, event: JSON.stringify(event), created_at: toIso(clock.now()) })
-        .returning('seq')
-        .executeTakeFirstOrThrow();
-      return row.seq;
+    append(instanceId, event) {
+      // seq is the rowid (INTEGER PRIMARY KEY), so lastInsertRowid is the new seq.
+      return Number(append.run(instanceId, JSON.stringify(event), toIso(clock.now())).lastInsertRowid);
     },
 
     /** Unconsumed events of one instance, in append order. */
-    async listPending(instanceId) {
-      const rows = await db
-        .selectFrom('workflow_inbox')
-        .select(['seq', 'instance_id', 'event', 'created_at'])
-        .where('instance_id', '=', instanceId)
-        .where('consumed_at', 'is', null)
-        .orderBy('seq')
-        .execute();
-      return rows.map((row) => ({ ...row, event: JSON.parse(row.event) as unknown }));
+    listPending(instanceId) {
+      const rows = listPending.all(instanceId) as Omit<WorkflowInboxTable, 'consumed_at'>[];
+      return rows.map((row) => ({ seq: row.seq, instance_id: row.instance_id, event: JSON.parse(row.event) as unknown, created_at: row.created_at }));
     },
 
     /** Idempotent: consuming an event twice keeps the first consumed_at. */
-    async markConsumed(seq) {
-      const result = await db
-        .updateTable('workflow_inbox')
-        .set({ consumed_at: toIso(clock.now()) })
-        .where('seq', '=', seq)
-        .where('consumed_at', 'is', null)
-        .executeTakeFirst();
-      if (result.numUpdatedRows > 0n) return;
-      const exists = await db.selectFrom('workflow_inbox').select('seq').where('seq', '=', seq).executeTakeFirst();
-      if (!exists) throw new RecordNotFound('inbox_event', String(seq));
+    markConsumed(seq) {
+      if (markConsumed.run(toIso(clock.now()), seq).changes > 0) return;
+      if (exists.get(seq) === undefined) throw new RecordNotFound('inbox_event', String(seq));
     },
   };
 }

@@ -1,98 +1,114 @@
 // requests: one row per access request. `identity` and `outcome` are JSON text; identity.id is
 // also a column so listing one person's requests uses an index.
-import type { Kysely, Selectable, Updateable } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
 import { toIso, type Clock, type RequestStatus } from '../core/index.js';
 import { isUniqueViolation, RecordExists, RecordNotFound } from './errors.js';
-import type { RequestsTable, Schema } from './schema.js';
-import type { RequestPatch, RequestRecord, Store } from './types.js';
+import type { RequestsTable } from './schema.js';
+import { StatementsByShape, type SyncRepository } from './statements.js';
+import type { RequestRecord, Store } from './types.js';
 
-type RequestRow = Selectable<RequestsTable>;
+/** The columns a patch may set, in the order they appear in an UPDATE's SET list. */
+const PATCHABLE = ['role', 'provider', 'workflow', 'reason', 'duration_ms', 'status', 'granted_at', 'expires_at', 'ended_at', 'outcome'] as const;
 
-export function requestsRepository(db: Kysely<Schema>, clock: Clock): Store['requests'] {
+export function requestsRepository(db: BetterSqlite3.Database, clock: Clock): SyncRepository<Store['requests']> {
+  const insert = db.prepare(
+    `INSERT INTO requests (id, identity_id, identity, role, provider, workflow, reason, duration_ms, status,
+       created_at, updated_at, granted_at, expires_at, ended_at, outcome)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const get = db.prepare('SELECT * FROM requests WHERE id = ?');
+  const byShape = new StatementsByShape(db);
+
   return {
-    async insert(record) {
+    insert(r) {
       try {
-        await db.insertInto('requests').values(toRow(record)).execute();
+        insert.run(
+          r.id,
+          r.identity.id,
+          JSON.stringify(r.identity),
+          r.role,
+          r.provider,
+          r.workflow,
+          r.reason,
+          r.duration_ms,
+          r.status,
+          r.created_at,
+          r.updated_at,
+          r.granted_at,
+          r.expires_at,
+          r.ended_at,
+          r.outcome === null ? null : JSON.stringify(r.outcome),
+        );
       } catch (err) {
-        if (isUniqueViolation(err)) throw new RecordExists('request', record.id);
+        if (isUniqueViolation(err)) throw new RecordExists('request', r.id);
         throw err;
       }
     },
 
-    async get(id) {
-      const row = await db.selectFrom('requests').selectAll().where('id', '=', id).executeTakeFirst();
+    get(id) {
+      const row = get.get(id) as RequestsTable | undefined;
       return row && fromRow(row);
     },
 
     /** Applies the patch and returns the updated record; updated_at defaults to now. */
-    async update(id, patch) {
-      const row = await db
-        .updateTable('requests')
-        .set(toPatchRow(patch, clock))
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst();
+    update(id, patch) {
+      // One statement per set of patched columns (a handful in practice), so the SQL stays plain.
+      const columns: string[] = [];
+      const values: unknown[] = [];
+      for (const column of PATCHABLE) {
+        const value = patch[column];
+        if (value === undefined) continue;
+        columns.push(column);
+        values.push(column === 'outcome' && value !== null ? JSON.stringify(value) : value);
+      }
+      values.push(patch.updated_at ?? toIso(clock.now()), id);
+      const key = columns.join(',');
+      const stmt = byShape.get(`update:${key}`, () => {
+        const set = columns.map((c) => `${c} = ?, `).join('');
+        return `UPDATE requests SET ${set}updated_at = ? WHERE id = ? RETURNING *`;
+      });
+      const row = stmt.get(values) as RequestsTable | undefined;
       if (!row) throw new RecordNotFound('request', id);
       return fromRow(row);
     },
 
     /** Newest first. An empty status list matches nothing (`IN ()` is not valid SQL). */
-    async list(filter = {}) {
-      if (filter.status?.length === 0) return [];
-      let query = db.selectFrom('requests').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc');
-      if (filter.identityId !== undefined) query = query.where('identity_id', '=', filter.identityId);
-      if (filter.status !== undefined) query = query.where('status', 'in', filter.status);
-      if (filter.limit !== undefined) query = query.limit(filter.limit);
-      const rows = await query.execute();
-      return rows.map(fromRow);
+    list(filter = {}) {
+      const { identityId, status, limit } = filter;
+      if (status?.length === 0) return [];
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (identityId !== undefined) {
+        where.push('identity_id = ?');
+        params.push(identityId);
+      }
+      if (status !== undefined) {
+        where.push(`status IN (${status.map(() => '?').join(', ')})`);
+        params.push(...status);
+      }
+      if (limit !== undefined) params.push(limit);
+      const stmt = byShape.get(`list:${identityId !== undefined}:${status?.length}:${limit !== undefined}`, () => {
+        const whereSql = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
+        const limitSql = limit !== undefined ? ' LIMIT ?' : '';
+        return `SELECT * FROM requests${whereSql} ORDER BY created_at DESC, id DESC${limitSql}`;
+      });
+      return (stmt.all(params) as RequestsTable[]).map(fromRow);
     },
 
-    async count(filter = {}) {
-      if (filter.status?.length === 0) return 0;
-      let query = db.selectFrom('requests').select((eb) => eb.fn.countAll<number>().as('n'));
-      if (filter.status !== undefined) query = query.where('status', 'in', filter.status);
-      const row = await query.executeTakeFirstOrThrow();
-      return Number(row.n);
+    count(filter = {}) {
+      const { status } = filter;
+      if (status?.length === 0) return 0;
+      const stmt = byShape.get(`count:${status?.length}`, () =>
+        status === undefined
+          ? 'SELECT count(*) FROM requests'
+          : `SELECT count(*) FROM requests WHERE status IN (${status.map(() => '?').join(', ')})`,
+      );
+      return stmt.pluck().get(status ?? []) as number;
     },
   };
 }
 
-function toRow(r: RequestRecord): RequestRow {
-  return {
-    id: r.id,
-    identity_id: r.identity.id,
-    identity: JSON.stringify(r.identity),
-    role: r.role,
-    provider: r.provider,
-    workflow: r.workflow,
-    reason: r.reason,
-    duration_ms: r.duration_ms,
-    status: r.status,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-    granted_at: r.granted_at,
-    expires_at: r.expires_at,
-    ended_at: r.ended_at,
-    outcome: r.outcome === null ? null : JSON.stringify(r.outcome),
-  };
-}
-
-function toPatchRow(patch: RequestPatch, clock: Clock): Updateable<RequestsTable> {
-  const row: Updateable<RequestsTable> = { updated_at: patch.updated_at ?? toIso(clock.now()) };
-  if (patch.role !== undefined) row.role = patch.role;
-  if (patch.provider !== undefined) row.provider = patch.provider;
-  if (patch.workflow !== undefined) row.workflow = patch.workflow;
-  if (patch.reason !== undefined) row.reason = patch.reason;
-  if (patch.duration_ms !== undefined) row.duration_ms = patch.duration_ms;
-  if (patch.status !== undefined) row.status = patch.status;
-  if (patch.granted_at !== undefined) row.granted_at = patch.granted_at;
-  if (patch.expires_at !== undefined) row.expires_at = patch.expires_at;
-  if (patch.ended_at !== undefined) row.ended_at = patch.ended_at;
-  if (patch.outcome !== undefined) row.outcome = patch.outcome === null ? null : JSON.stringify(patch.outcome);
-  return row;
-}
-
-function fromRow(row: RequestRow): RequestRecord {
+function fromRow(row: RequestsTable): RequestRecord {
   return {
     id: row.id,
     identity: JSON.parse(row.identity) as RequestRecord['identity'],

@@ -1,7 +1,6 @@
-// Row shapes of the SQL tables, as kysely sees them. JSON columns hold text; each repository
-// converts between rows and the records of `types.ts`. Timestamps are ISO-8601 text from the
-// injected clock; `wake_at` is epoch ms so the scheduler can compare numbers.
-import type { Generated } from 'kysely';
+// Row shapes of the SQL tables, as better-sqlite3 returns them. JSON columns hold text; each
+// repository converts between rows and the records of `types.ts`. Timestamps are ISO-8601 text
+// from the injected clock; `wake_at` is epoch ms so the scheduler can compare numbers.
 
 export interface RequestsTable {
   id: string;
@@ -33,7 +32,8 @@ export interface WorkflowInstancesTable {
 }
 
 export interface WorkflowInboxTable {
-  seq: Generated<number>;
+  /** INTEGER PRIMARY KEY AUTOINCREMENT: assigned on insert, never reused. */
+  seq: number;
   instance_id: string;
   event: string;
   created_at: string;
@@ -57,12 +57,4 @@ export interface AuditLogTable {
   data: string;
   prev_hash: string;
   hash: string;
-}
-
-export interface Schema {
-  requests: RequestsTable;
-  workflow_instances: WorkflowInstancesTable;
-  workflow_inbox: WorkflowInboxTable;
-  grants: GrantsTable;
-  audit_log: AuditLogTable;
 }

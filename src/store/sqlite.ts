@@ -2,26 +2,18 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator } from 'kysely';
-import { LeaseError, systemClock, type Clock } from '../core/index.js';
+import { systemClock, type Clock } from '../core/index.js';
 import { bindRootStore } from './bind-store.js';
-import { migrationProvider } from './migrations/index.js';
-import type { Schema } from './schema.js';
-import { cachingDatabase, LeaseSqliteDialect } from './sqlite-dialect.js';
+import type { GroupCommitLimits } from './group-commit.js';
+import { migrateToLatest } from './migrate.js';
 import type { Store } from './types.js';
 
 export interface SqliteStoreOptions {
   /** Path of the database file, or ':memory:' (tests only: nothing survives close). */
   file: string;
   clock?: Clock;
-}
-
-/** The schema could not be brought up to date; the store is not opened. */
-export class StoreMigrationError extends LeaseError {
-  constructor(cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    super('store_migration_failed', `database migration failed: ${reason}`, { status: 500, cause });
-  }
+  /** Bounds of a group commit (defaults: 500 calls, 10 ms); see group-commit.ts. */
+  groupCommit?: Partial<GroupCommitLimits>;
 }
 
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
@@ -42,20 +34,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     sqlite.pragma('busy_timeout = 5000');
     // 32 MiB of page cache (default 2 MiB) keeps the indexes of a busy deployment in memory.
     sqlite.pragma('cache_size = -32000');
+    await migrateToLatest(sqlite);
+    // Prepares every statement once; from here on, each store call is a bound prepared statement.
+    return bindRootStore(sqlite, clock, options.groupCommit);
   } catch (err) {
     sqlite.close();
     throw err;
   }
-
-  const db = new Kysely<Schema>({ dialect: new LeaseSqliteDialect(cachingDatabase(sqlite)) });
-  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
-  if (error !== undefined) {
-    await db.destroy();
-    throw new StoreMigrationError(error);
-  }
-
-  let closed: Promise<void> | undefined;
-  return bindRootStore(db, clock, () => (closed ??= db.destroy()));
 }
 
 /**

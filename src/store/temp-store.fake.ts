@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { ManualClock, type Clock } from '../core/index.js';
-import { openSqliteStore } from './sqlite.js';
+import { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
 import type { RequestRecord, Store } from './types.js';
 
 export interface TempStore {
@@ -15,11 +15,14 @@ export interface TempStore {
   clock: ManualClock;
 }
 
-export async function openTempStore(t: TestContext, options: { clock?: ManualClock } = {}): Promise<TempStore> {
+export async function openTempStore(
+  t: TestContext,
+  options: { clock?: ManualClock; groupCommit?: SqliteStoreOptions['groupCommit'] } = {},
+): Promise<TempStore> {
   const dir = await mkdtemp(join(tmpdir(), 'lease-store-'));
   const file = join(dir, 'lease.db');
   const clock = options.clock ?? new ManualClock();
-  const store = await openSqliteStore({ file, clock: clock as Clock });
+  const store = await openSqliteStore({ file, clock: clock as Clock, groupCommit: options.groupCommit });
   t.after(async () => {
     await store.close();
     await rm(dir, { recursive: true, force: true });

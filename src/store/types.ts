@@ -72,10 +72,31 @@ export interface AuditVerification {
   message?: string;
 }
 
+/** Counters of a store that commits transactions in groups (SQLite), for tests and metrics. */
+export interface StoreStats {
+  /** BEGIN … COMMIT batches committed. */
+  commits: number;
+  /** Calls (transactions, and plain calls that had to queue) committed in those batches. */
+  committed: number;
+  /** Calls that threw, so only their own savepoint was rolled back. */
+  rolledBack: number;
+  /** Batches whose COMMIT failed (e.g. a deferred foreign key): their calls were re-run one by one. */
+  commitFailures: number;
+  /** The most calls one COMMIT has held. */
+  largestBatch: number;
+}
+
 export interface Store {
-  /** Runs fn atomically; the store passed to fn is bound to the transaction. */
+  /**
+   * Runs fn atomically; the store passed to fn is bound to the transaction. The promise
+   * resolves only once fn's writes are committed. fn must do store work only — no network or
+   * other slow I/O, and no calls on the root store — because other callers' transactions may
+   * share its commit and wait for it. fn may run more than once (its first run rolled back).
+   */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Group-commit counters, where the implementation has them. */
+  stats?(): StoreStats;
 
   requests: {
     insert(record: RequestRecord): Promise<void>;

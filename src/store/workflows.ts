@@ -1,94 +1,65 @@
 // workflow_instances: one checkpoint per workflow instance, overwritten after every step.
 // `wake_at` (epoch ms) is what the scheduler polls; only running instances ever wake.
-import type { Kysely, Selectable } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
 import { toIso, type Clock } from '../core/index.js';
 import { isUniqueViolation, RecordExists, RecordNotFound } from './errors.js';
-import type { Schema, WorkflowInstancesTable } from './schema.js';
+import type { WorkflowInstancesTable } from './schema.js';
+import type { SyncRepository } from './statements.js';
 import type { Store, WorkflowInstanceRecord } from './types.js';
 
-type WorkflowRow = Selectable<WorkflowInstancesTable>;
+// Only running instances are open; the status literal is inlined so the index
+// workflow_instances_status_wake_at serves every query below.
+export function workflowsRepository(db: BetterSqlite3.Database, clock: Clock): SyncRepository<Store['workflows']> {
+  const insert = db.prepare(
+    `INSERT INTO workflow_instances (id, workflow, state, status, wake_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const get = db.prepare('SELECT * FROM workflow_instances WHERE id = ?');
+  const save = db.prepare('UPDATE workflow_instances SET state = ?, status = ?, wake_at = ?, updated_at = ? WHERE id = ?');
+  const listOpen = db.prepare(`SELECT * FROM workflow_instances WHERE status = 'running' ORDER BY created_at, id`);
+  const listDueSql = `SELECT * FROM workflow_instances WHERE status = 'running' AND wake_at <= ? ORDER BY wake_at, id`;
+  const listDue = db.prepare(listDueSql);
+  const listDueLimited = db.prepare(`${listDueSql} LIMIT ?`);
+  const nextWakeAt = db.prepare(`SELECT min(wake_at) FROM workflow_instances WHERE status = 'running'`).pluck();
 
-const OPEN: WorkflowInstanceRecord['status'] = 'running';
-
-export function workflowsRepository(db: Kysely<Schema>, clock: Clock): Store['workflows'] {
   return {
-    async insert(record) {
+    insert(record) {
       try {
-        await db
-          .insertInto('workflow_instances')
-          .values({
-            id: record.id,
-            workflow: record.workflow,
-            state: JSON.stringify(record.state),
-            status: record.status,
-            wake_at: record.wake_at,
-            created_at: record.updated_at,
-            updated_at: record.updated_at,
-          })
-          .execute();
+        insert.run(record.id, record.workflow, JSON.stringify(record.state), record.status, record.wake_at, record.updated_at, record.updated_at);
       } catch (err) {
         if (isUniqueViolation(err)) throw new RecordExists('workflow_instance', record.id);
         throw err;
       }
     },
 
-    async get(id) {
-      const row = await db.selectFrom('workflow_instances').selectAll().where('id', '=', id).executeTakeFirst();
+    get(id) {
+      const row = get.get(id) as WorkflowInstancesTable | undefined;
       return row && fromRow(row);
     },
 
     /** Replaces the checkpoint; updated_at is now. */
-    async save(id, patch) {
-      const result = await db
-        .updateTable('workflow_instances')
-        .set({
-          state: JSON.stringify(patch.state),
-          status: patch.status,
-          wake_at: patch.wake_at,
-          updated_at: toIso(clock.now()),
-        })
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) throw new RecordNotFound('workflow_instance', id);
+    save(id, patch) {
+      const result = save.run(JSON.stringify(patch.state), patch.status, patch.wake_at, toIso(clock.now()), id);
+      if (result.changes === 0) throw new RecordNotFound('workflow_instance', id);
     },
 
-    async listOpen() {
-      const rows = await db
-        .selectFrom('workflow_instances')
-        .selectAll()
-        .where('status', '=', OPEN)
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute();
-      return rows.map(fromRow);
+    listOpen() {
+      return (listOpen.all() as WorkflowInstancesTable[]).map(fromRow);
     },
 
     /** Earliest wake_at first. */
-    async listDue(nowMs, limit) {
-      let query = db
-        .selectFrom('workflow_instances')
-        .selectAll()
-        .where('status', '=', OPEN)
-        .where('wake_at', '<=', nowMs)
-        .orderBy('wake_at')
-        .orderBy('id');
-      if (limit !== undefined) query = query.limit(limit);
-      const rows = await query.execute();
-      return rows.map(fromRow);
+    listDue(nowMs, limit) {
+      const rows = limit === undefined ? listDue.all(nowMs) : listDueLimited.all(nowMs, limit);
+      return (rows as WorkflowInstancesTable[]).map(fromRow);
     },
 
-    async nextWakeAt() {
-      const row = await db
-        .selectFrom('workflow_instances')
-        .select((eb) => eb.fn.min('wake_at').as('next'))
-        .where('status', '=', OPEN)
-        .executeTakeFirst();
-      return row?.next ?? null;
+    nextWakeAt() {
+      return (nextWakeAt.get() as number | null | undefined) ?? null;
     },
   };
 }
 
-function fromRow(row: WorkflowRow): WorkflowInstanceRecord {
+function fromRow(row: WorkflowInstancesTable): WorkflowInstanceRecord {
   return {
     id: row.id,
     workflow: row.workflow,

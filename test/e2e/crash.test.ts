@@ -5,21 +5,13 @@ import assert from 'node:assert/strict';
 import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { leaseJson, runLease, startServer, waitUntil, type ServerProcess } from '../support/lease-process.js';
-import { createDeployment, PASSWORDS, type Deployment } from './fixtures.js';
+import { leaseJson, runLease, startServer, waitUntil } from '../support/lease-process.js';
+import { createDeployment, loginAs, type Deployment } from './fixtures.js';
 
 interface RequestJson {
   id: string;
   status: string;
   expires_at: string | null;
-}
-
-async function login(deployment: Deployment, server: ServerProcess, user: 'alice' | 'bob'): Promise<void> {
-  const r = await runLease(['login', '--server', server.url, '--provider', 'local', '--username', user, '--password-stdin'], {
-    env: { LEASE_HOME: deployment.home(user) },
-    input: PASSWORDS[user],
-  });
-  assert.equal(r.code, 0, r.stderr);
 }
 
 /** The session token the CLI stored, to poll the API without spawning a process each time. */
@@ -45,8 +37,8 @@ describe('crash recovery', () => {
     cleanups.push(deployment.cleanup);
     let server = await startServer({ config: deployment.config, data: deployment.data });
     cleanups.push(() => server.stop());
-    await login(deployment, server, 'alice');
-    await login(deployment, server, 'bob');
+    await loginAs(deployment, server.url, 'alice');
+    await loginAs(deployment, server.url, 'bob');
     const env = { LEASE_HOME: deployment.home('alice') };
     const request = await leaseJson<RequestJson>(['request', '--role', 'debug', '--provider', 'box', '--duration', '2s', '--reason', 'crash test', '--wait', '--json'], env);
     assert.equal(request.status, 'active');
@@ -83,7 +75,7 @@ describe('crash recovery', () => {
 
     let server = await startServer({ config: deployment.config, data: deployment.data });
     cleanups.push(() => server.stop());
-    await login(deployment, server, 'alice');
+    await loginAs(deployment, server.url, 'alice');
     const token = await tokenOf(deployment, 'alice');
     const created = await fetch(`${server.url}/api/v1/requests`, {
       method: 'POST',

@@ -2,7 +2,7 @@
 // into a temp directory, roles that exercise every policy rule, and a Thand-style workflow.
 import { join } from 'node:path';
 import { hashPassword } from '../../src/identity/index.js';
-import { tempDir, writeFiles } from '../support/lease-process.js';
+import { runLease, tempDir, writeFiles } from '../support/lease-process.js';
 
 export const PASSWORDS = { alice: 'alice-Secr3t-pw', bob: 'bob-Secr3t-pw', carol: 'carol-Secr3t-pw' } as const;
 
@@ -118,4 +118,13 @@ workflows:
     home: (user) => join(dir.path, 'home', user),
     cleanup: dir.cleanup,
   };
+}
+
+/** Logs `user` in through the CLI with their own $LEASE_HOME; throws with the CLI's output on failure. */
+export async function loginAs(deployment: Deployment, serverUrl: string, user: keyof typeof PASSWORDS): Promise<void> {
+  const r = await runLease(['login', '--server', serverUrl, '--provider', 'local', '--username', user, '--password-stdin'], {
+    env: { LEASE_HOME: deployment.home(user) },
+    input: `${PASSWORDS[user]}\n`,
+  });
+  if (r.code !== 0) throw new Error(`login as ${user} failed (${r.code}): ${r.stderr}`);
 }

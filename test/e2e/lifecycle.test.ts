@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { leaseJson, runLease, startServer, waitUntil, type ServerProcess } from '../support/lease-process.js';
-import { createDeployment, PASSWORDS, type Deployment } from './fixtures.js';
+import { createDeployment, loginAs, PASSWORDS, type Deployment } from './fixtures.js';
 
 interface RequestJson {
   id: string;
@@ -24,13 +24,7 @@ describe('request lifecycle through the CLI', () => {
   before(async () => {
     deployment = await createDeployment({ visudo: false });
     server = await startServer({ config: deployment.config, data: deployment.data });
-    for (const user of ['alice', 'bob'] as const) {
-      const login = await runLease(['login', '--server', server.url, '--provider', 'local', '--username', user, '--password-stdin'], {
-        env: env(user),
-        input: `${PASSWORDS[user]}\n`,
-      });
-      assert.equal(login.code, 0, login.stderr);
-    }
+    for (const user of ['alice', 'bob'] as const) await loginAs(deployment, server.url, user);
   });
 
   after(async () => {

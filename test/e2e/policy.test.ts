@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { runLease, startServer, type ServerProcess } from '../support/lease-process.js';
-import { createDeployment, PASSWORDS, type Deployment } from './fixtures.js';
+import { createDeployment, loginAs, PASSWORDS, type Deployment } from './fixtures.js';
 
 describe('policy refusals', () => {
   let deployment: Deployment;
@@ -14,10 +14,7 @@ describe('policy refusals', () => {
   before(async () => {
     deployment = await createDeployment({ visudo: false });
     server = await startServer({ config: deployment.config, data: deployment.data });
-    for (const user of ['alice', 'carol'] as const) {
-      const r = await runLease(['login', '--server', server.url, '--provider', 'local', '--username', user, '--password-stdin'], { env: env(user), input: PASSWORDS[user] });
-      assert.equal(r.code, 0, r.stderr);
-    }
+    for (const user of ['alice', 'carol'] as const) await loginAs(deployment, server.url, user);
   });
 
   after(async () => {

@@ -1,17 +1,11 @@
 import type { Command } from 'commander';
+import type { z } from 'zod';
+import type { auditEntryViewSchema, auditVerificationSchema } from '../../server/api/schemas.js';
 import { authenticatedClient } from '../context.js';
+
+type AuditEntry = z.infer<typeof auditEntryViewSchema>;
 import { CliError } from '../errors.js';
 import { printJson, printLine, printTable } from '../output.js';
-
-interface AuditEntry {
-  seq: number;
-  ts: string;
-  actor: string;
-  action: string;
-  subject: string | null;
-  data: Record<string, unknown>;
-  hash: string;
-}
 
 export function registerAudit(program: Command): void {
   program
@@ -25,7 +19,7 @@ export function registerAudit(program: Command): void {
     .action(async (opts: { verify?: boolean; subject?: string; limit: string; server?: string; json?: boolean }) => {
       const { client } = await authenticatedClient(opts.server);
       if (opts.verify) {
-        const result = await client.get<{ ok: boolean; count: number; broken_at?: number; message?: string }>('/api/v1/audit/verify');
+        const result = await client.get<z.infer<typeof auditVerificationSchema>>('/api/v1/audit/verify');
         if (opts.json) printJson(result);
         else if (result.ok) printLine(`audit chain intact (${result.count} entries)`);
         if (!result.ok) throw new CliError(`audit chain broken at entry ${result.broken_at}: ${result.message ?? 'hash mismatch'}`);

@@ -30,8 +30,46 @@ async function unlinkIfPresent(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * Directory fsyncs shared by concurrent callers: a caller arriving while a sync runs waits for
+ * the next one, which starts when the running one ends and covers every change made before it.
+ * A burst of revocations then costs a few fsyncs instead of one each.
+ */
+class SharedDirSync {
+  private next: Promise<void> | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly dir: string) {}
+
+  sync(): Promise<void> {
+    this.next ??= (async () => {
+      await this.running?.catch(() => undefined);
+      this.next = undefined;
+      const run = fsyncDir(this.dir);
+      this.running = run;
+      try {
+        await run;
+      } finally {
+        if (this.running === run) this.running = undefined;
+      }
+    })();
+    return this.next;
+  }
+}
+
 export class SudoersDir {
+  private readonly dirSyncs = new Map<string, SharedDirSync>();
+
   constructor(readonly path: string) {}
+
+  private syncDir(dir: string): Promise<void> {
+    let shared = this.dirSyncs.get(dir);
+    if (!shared) {
+      shared = new SharedDirSync(dir);
+      this.dirSyncs.set(dir, shared);
+    }
+    return shared.sync();
+  }
 
   /**
    * Installs `name` with `content` so sudo never sees a partial file: write a temp file in the
@@ -59,13 +97,13 @@ export class SudoersDir {
       await unlinkIfPresent(temp);
       throw err;
     }
-    await fsyncDir(this.path);
+    await this.syncDir(this.path);
     return target;
   }
 
   /** Removes `file` (normally in this directory); a file already gone counts as removed. */
   async remove(file: string): Promise<void> {
-    if (await unlinkIfPresent(file)) await fsyncDir(dirname(file));
+    if (await unlinkIfPresent(file)) await this.syncDir(dirname(file));
   }
 
   /** Files whose name `accept` keeps, with their content; a missing directory holds none. */
