@@ -4,12 +4,6 @@ import { printLine, printTable } from './output.js';
 
 export type { RequestView };
 
-const FINAL = new Set(['revoked', 'denied', 'failed']);
-
-export function isEnded(status: string): boolean {
-  return FINAL.has(status);
-}
-
 export function printRequest(r: RequestView): void {
   printLine(`${r.id}  ${r.status}`);
   printLine(`  role      ${r.role} on ${r.provider}`);

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../core/index.js';
 import { bindRootStore } from './bind-store.js';
+import { startCheckpointer } from './checkpointer.js';
 import type { GroupCommitLimits } from './group-commit.js';
 import { migrateToLatest } from './migrate.js';
 import type { Store } from './types.js';
@@ -35,8 +36,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     // 32 MiB of page cache (default 2 MiB) keeps the indexes of a busy deployment in memory.
     sqlite.pragma('cache_size = -32000');
     await migrateToLatest(sqlite);
+    // Checkpoints run in a worker thread (see checkpointer.ts), never on the event loop.
+    const checkpointer = inMemory ? undefined : (sqlite.pragma('wal_autocheckpoint = 0'), startCheckpointer(options.file));
     // Prepares every statement once; from here on, each store call is a bound prepared statement.
-    return bindRootStore(sqlite, clock, options.groupCommit);
+    const store = bindRootStore(sqlite, clock, options.groupCommit);
+    if (!checkpointer) return store;
+    const close = store.close.bind(store);
+    return Object.assign(store, { close: () => checkpointer.stop().then(close) });
   } catch (err) {
     sqlite.close();
     throw err;

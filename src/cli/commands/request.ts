@@ -3,7 +3,8 @@ import type { ApiClient } from '../client.js';
 import { authenticatedClient } from '../context.js';
 import { CliError } from '../errors.js';
 import { printJson } from '../output.js';
-import { isEnded, printRequest, type RequestView } from '../requests-view.js';
+import { FINAL_STATUSES } from '../../core/index.js';
+import { printRequest, type RequestView } from '../requests-view.js';
 
 export function registerRequest(program: Command): void {
   program
@@ -27,23 +28,22 @@ export function registerRequest(program: Command): void {
         reason: opts.reason,
         ...(opts.workflow ? { workflow: opts.workflow } : {}),
       });
-      if (opts.wait) request = await waitFor(client, request, (r) => r.status === 'active' || isEnded(r.status), Number(opts.timeout) * 1000);
+      if (opts.wait) request = await waitFor(client, request, ['active', ...FINAL_STATUSES], Number(opts.timeout) * 1000);
       if (opts.json) printJson(request);
       else printRequest(request);
       if (opts.wait && (request.status === 'denied' || request.status === 'failed')) process.exitCode = 1;
     });
 }
 
-/** Polls a request until `done` holds or the timeout passes. */
-export async function waitFor(client: ApiClient, start: RequestView, done: (r: RequestView) => boolean, timeoutMs: number): Promise<RequestView> {
+/** Waits (server-side long poll) until the request has one of `statuses` or the timeout passes. */
+export async function waitFor(client: ApiClient, start: RequestView, statuses: readonly string[], timeoutMs: number): Promise<RequestView> {
   const deadline = Date.now() + timeoutMs;
   let request = start;
-  let delay = 50;
-  while (!done(request)) {
-    if (Date.now() > deadline) throw new CliError(`timed out waiting for ${request.id} (status ${request.status})`);
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 1000);
-    request = await client.get<RequestView>(`/api/v1/requests/${encodeURIComponent(request.id)}`);
+  while (!statuses.includes(request.status)) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw new CliError(`timed out waiting for ${request.id} (status ${request.status})`);
+    const seconds = Math.max(1, Math.min(60, Math.ceil(remaining / 1000)));
+    request = await client.get<RequestView>(`/api/v1/requests/${encodeURIComponent(request.id)}?until=${statuses.join(',')}&timeout=${seconds}`);
   }
   return request;
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { authenticatedClient } from '../context.js';
 import { printJson } from '../output.js';
-import { isEnded, printRequest, type RequestView } from '../requests-view.js';
+import { FINAL_STATUSES } from '../../core/index.js';
+import { printRequest, type RequestView } from '../requests-view.js';
 import { waitFor } from './request.js';
 
 export function registerRevoke(program: Command): void {
@@ -15,7 +16,7 @@ export function registerRevoke(program: Command): void {
     .action(async (id: string, opts: { reason?: string; wait: boolean; server?: string; json?: boolean }) => {
       const { client } = await authenticatedClient(opts.server);
       let request = await client.post<RequestView>(`/api/v1/requests/${encodeURIComponent(id)}/revoke`, opts.reason ? { reason: opts.reason } : {});
-      if (opts.wait) request = await waitFor(client, request, (r) => isEnded(r.status), 120_000);
+      if (opts.wait) request = await waitFor(client, request, FINAL_STATUSES, 120_000);
       if (opts.json) printJson(request);
       else printRequest(request);
     });

@@ -71,6 +71,13 @@ export const listRequestsQuerySchema = z
   })
   .strict();
 
+export const getRequestQuerySchema = z
+  .object({
+    until: z.string().optional().describe('comma-separated statuses: answer once the request has one of them (long poll)'),
+    timeout: z.coerce.number().min(0).max(60).optional().describe('with until: seconds to wait at most (default 30, max 60)'),
+  })
+  .strict();
+
 export const roleViewSchema = z
   .object({
     id: z.string(),

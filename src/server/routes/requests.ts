@@ -2,6 +2,7 @@ import { InvalidInput, requestStatusSchema, type RequestStatus } from '../../cor
 import { route } from '../api/route.js';
 import {
   createRequestBodySchema,
+  getRequestQuerySchema,
   listRequestsQuerySchema,
   requestListSchema,
   requestViewSchema,
@@ -43,12 +44,16 @@ export function requestRoutes(requests: RequestService) {
     route({
       method: 'get',
       path: '/api/v1/requests/{id}',
-      summary: 'One request and its status',
+      summary: 'One request and its status; with `until`, waits for one of those statuses',
       tag: 'requests',
       auth: true,
+      query: getRequestQuerySchema,
       response: requestViewSchema,
       errors: [404],
-      handler: ({ params, identity }) => requests.get(identity, params.id as string),
+      handler: ({ params, query, identity }) =>
+        query.until
+          ? requests.waitFor(identity, params.id as string, parseStatuses(query.until), (query.timeout ?? 30) * 1000)
+          : requests.get(identity, params.id as string),
     }),
     route({
       method: 'post',

@@ -39,8 +39,13 @@ export interface RequestServiceDeps {
 
 export const DEFAULT_WORKFLOW_ID = 'default';
 
+/** Longest a client may wait for a status change in one call. */
+export const MAX_WAIT_MS = 60_000;
+
 export class RequestService implements StepObserver {
   private runtime: EmbeddedRuntime | undefined;
+  /** Callers waiting for a request to change, woken after each committed workflow step. */
+  private readonly waiters = new Map<string, Set<() => void>>();
 
   constructor(private readonly deps: RequestServiceDeps) {}
 
@@ -125,6 +130,54 @@ export class RequestService implements StepObserver {
 
   async get(identity: Identity, id: string): Promise<RequestView> {
     return toRequestView(await this.visible(identity, id));
+  }
+
+  /**
+   * The request once its status is one of `until`, or as it is when `timeoutMs` passes: a long
+   * poll, so `lease request --wait` answers the moment access is granted.
+   */
+  async waitFor(identity: Identity, id: string, until: readonly RequestStatus[], timeoutMs: number): Promise<RequestView> {
+    const deadline = this.deps.clock.now() + Math.min(timeoutMs, MAX_WAIT_MS);
+    for (;;) {
+      const changed = this.nextChange(id);
+      const record = await this.visible(identity, id);
+      const remaining = deadline - this.deps.clock.now();
+      if (until.includes(record.status) || remaining <= 0) {
+        changed.cancel();
+        return toRequestView(record);
+      }
+      await changed.within(remaining);
+    }
+  }
+
+  afterCommit({ instanceId }: StepEvent): void {
+    const waiting = this.waiters.get(instanceId);
+    if (!waiting) return;
+    this.waiters.delete(instanceId);
+    for (const wake of waiting) wake();
+  }
+
+  /** A promise for the next committed step of `id`, armed before the status is read so no change is missed. */
+  private nextChange(id: string): { within(ms: number): Promise<void>; cancel(): void } {
+    let wake!: () => void;
+    const changed = new Promise<void>((resolve) => (wake = resolve));
+    let set = this.waiters.get(id);
+    if (!set) this.waiters.set(id, (set = new Set()));
+    set.add(wake);
+    const cancel = () => {
+      const current = this.waiters.get(id);
+      current?.delete(wake);
+      if (current?.size === 0) this.waiters.delete(id);
+    };
+    return {
+      cancel,
+      within: async (ms) => {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([changed, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+        clearTimeout(timer);
+        cancel();
+      },
+    };
   }
 
   async list(identity: Identity, filter: { status?: RequestStatus[]; all?: boolean; limit?: number }): Promise<RequestView[]> {

@@ -40,6 +40,8 @@ export interface StepObserver {
    * status, audit) commits atomically with the workflow state.
    */
   afterStep(args: StepEvent & { tx: Store }): Promise<void>;
+  /** Called once the step's checkpoint (and everything before it) is committed. */
+  afterCommit?(event: StepEvent): void;
 }
 
 export interface EmbeddedRuntimeOptions {
@@ -94,6 +96,7 @@ export class EmbeddedRuntime {
       await observer?.afterStep({ instanceId: args.instanceId, state: step.state, previous: undefined, commands: step.commands, tx });
     });
     this.remember(args.instanceId, { document: args.document, state: step.state });
+    observer?.afterCommit?.({ instanceId: args.instanceId, state: step.state, previous: undefined, commands: step.commands });
     this.dispatchAll(args.instanceId, step.commands);
     return step.state;
   }
@@ -164,6 +167,7 @@ export class EmbeddedRuntime {
         await observer?.afterStep({ instanceId, state: step.state, previous: checkpoint.state, commands: step.commands, tx });
       });
       this.remember(instanceId, { document: checkpoint.document, state: step.state });
+      observer?.afterCommit?.({ instanceId, state: step.state, previous: checkpoint.state, commands: step.commands });
       this.forgetAbandonedTimers(instanceId, checkpoint.state.pending, step.state.pending);
       if (step.state.status === 'faulted') {
         logger.warn({ instance: instanceId, error: step.state.error }, 'workflow faulted');
