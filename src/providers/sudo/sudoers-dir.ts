@@ -1,6 +1,6 @@
 // The drop-in directory: atomic install, idempotent removal, listing. Knows files, not rules.
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** sudo refuses drop-ins that are writable by group or others; 0440 is what visudo itself writes. */
@@ -77,13 +77,10 @@ export class SudoersDir {
    * rename over `name`, fsync the directory. A failed check leaves nothing behind.
    */
   async install(name: string, tempName: string, content: string, check: (file: string) => Promise<void>): Promise<string> {
-    await mkdir(this.path, { recursive: true, mode: DIR_MODE });
     const target = join(this.path, name);
     const temp = join(this.path, tempName);
-    await unlinkIfPresent(temp); // a leftover of a crash mid-install
     try {
-      // O_EXCL also refuses to follow a symlink planted at the temp path.
-      const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, DROP_IN_MODE);
+      const handle = await this.createExclusive(temp);
       try {
         await handle.writeFile(content, 'utf8');
         await handle.chmod(DROP_IN_MODE); // the open mode is filtered by umask
@@ -99,6 +96,23 @@ export class SudoersDir {
     }
     await this.syncDir(this.path);
     return target;
+  }
+
+  /**
+   * Creates `temp` with O_EXCL, which also refuses to follow a symlink planted at its path.
+   * The directory and a leftover of a crash mid-install are dealt with only when met, so the
+   * common case costs one system call.
+   */
+  private async createExclusive(temp: string): Promise<FileHandle> {
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+    try {
+      return await open(temp, flags, DROP_IN_MODE);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) await mkdir(this.path, { recursive: true, mode: DIR_MODE });
+      else if (isErrno(err, 'EEXIST')) await unlinkIfPresent(temp);
+      else throw err;
+      return open(temp, flags, DROP_IN_MODE);
+    }
   }
 
   /** Removes `file` (normally in this directory); a file already gone counts as removed. */

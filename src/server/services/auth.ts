@@ -1,5 +1,6 @@
 // Login and sessions: a password login through a `local` identity provider yields a session
 // token (JWE, readable only by this server); every API call presents it as a bearer token.
+import { createHash } from 'node:crypto';
 import { InvalidCredentials, NotFound, Unauthenticated, type Clock, type Identity, type Logger } from '../../core/index.js';
 import { issueSessionToken, verifySessionToken, type SessionKeys } from '../../identity/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
@@ -16,7 +17,13 @@ export interface AuthServiceDeps {
   sessionTtlMs: number;
 }
 
+/** Verified sessions kept in memory, so each API call need not decrypt its token again. */
+const SESSION_CACHE_SIZE = 10_000;
+
 export class AuthService {
+  /** sha256(token) → identity and expiry; never the token itself. Bounded; oldest dropped first. */
+  private readonly verified = new Map<string, { identity: Identity; expiresAtMs: number }>();
+
   constructor(private readonly deps: AuthServiceDeps) {}
 
   async loginWithPassword(providerId: string, username: string, password: string): Promise<{ token: string; expires_at: string; identity: Identity }> {
@@ -49,7 +56,15 @@ export class AuthService {
   async authenticate(header: string | undefined): Promise<Identity> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
     if (!match) throw new Unauthenticated('missing bearer token');
-    const session = await verifySessionToken(this.deps.keys, match[1] as string, { now: this.deps.clock.now() });
+    const token = match[1] as string;
+    const now = this.deps.clock.now();
+    const key = createHash('sha256').update(token).digest('base64url');
+    const cached = this.verified.get(key);
+    if (cached && cached.expiresAtMs > now) return cached.identity;
+    this.verified.delete(key);
+    const session = await verifySessionToken(this.deps.keys, token, { now });
+    if (this.verified.size >= SESSION_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(key, { identity: session.identity, expiresAtMs: Date.parse(session.expires_at) });
     return session.identity;
   }
 }
