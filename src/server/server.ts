@@ -47,6 +47,7 @@ export interface RunningServer {
 }
 
 const DEFAULT_SESSION_TTL_MS = 60 * 60 * 1000;
+const RECONCILE_INTERVAL_MS = 5 * 60 * 1000;
 
 /** Loads and validates the configuration with every provider's schema and the DSL checks (jq compiled). */
 export function loadServerConfig(configPath: string, expressions: ExpressionEngine, env?: Record<string, string | undefined>): Promise<LoadedConfig> {
@@ -93,8 +94,16 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const app = createHttpApp({ routes, auth, logger, version: VERSION, ready: () => ready });
 
   await runtime.recover();
-  const drift = await reconcileGrants({ store, providers, logger });
-  if (drift.revoked.length || drift.missing.length) logger.warn({ revoked: drift.revoked.length, missing: drift.missing.length }, 'reconciliation found drift');
+  const reconcile = async () => {
+    const drift = await reconcileGrants({ store, providers, logger });
+    if (drift.revoked.length || drift.missing.length) logger.warn({ revoked: drift.revoked.length, missing: drift.missing.length }, 'reconciliation found drift');
+  };
+  await reconcile();
+  // Drift can also appear while running (someone edits a target by hand): check again periodically.
+  const reconcileTimer = setInterval(() => {
+    reconcile().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'reconciliation failed'));
+  }, RECONCILE_INTERVAL_MS);
+  reconcileTimer.unref();
 
   const server = await listen(app.fetch, options.port, options.host);
   const address = server.address();
@@ -113,6 +122,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     stop: () =>
       (stopping ??= (async () => {
         ready = false;
+        clearInterval(reconcileTimer);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await runtime.stop();
         await store.close();
