@@ -66,7 +66,11 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   for (const warning of config.warnings) logger.warn(`config: ${warning}`);
 
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  const store = await openSqliteStore({ file: join(options.dataDir, 'lease.db'), clock });
+  const store = await openSqliteStore({
+    file: join(options.dataDir, 'lease.db'),
+    clock,
+    onBackgroundError: (message) => logger.warn({ err: message }, 'store: background checkpoint failed'),
+  });
   const providers: Map<string, ProviderInstance> = defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir });
   const keys = await SessionKeys.load(options.dataDir);
   const access = createAccessControl(config.server?.admins);

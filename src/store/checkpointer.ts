@@ -7,16 +7,28 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
+// The worker opens the file only if it still exists (the store may close before the worker
+// starts) and reports failures instead of throwing, so it can never take the process down.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.file);
-db.pragma('busy_timeout = 5000');
-const timer = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (err) { parentPort.postMessage({ error: String(err && err.message || err) }); }
-}, workerData.intervalMs);
+const report = (err) => parentPort.postMessage({ error: String((err && err.message) || err) });
+let db;
+let timer;
+try {
+  const Database = require(workerData.driver);
+  db = new Database(workerData.file, { fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  timer = setInterval(() => {
+    try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (err) { report(err); }
+  }, workerData.intervalMs);
+} catch (err) {
+  report(err);
+}
 parentPort.on('message', (m) => {
-  if (m === 'stop') { clearInterval(timer); try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} db.close(); parentPort.postMessage('stopped'); }
+  if (m !== 'stop') return;
+  clearInterval(timer);
+  try { if (db) { db.pragma('wal_checkpoint(PASSIVE)'); db.close(); } } catch (err) { report(err); }
+  parentPort.postMessage('stopped');
 });
 `;
 
@@ -31,6 +43,7 @@ export function startCheckpointer(file: string, options: { intervalMs?: number; 
   worker.on('message', (m: unknown) => {
     if (typeof m === 'object' && m !== null && 'error' in m) options.onError?.(String((m as { error: unknown }).error));
   });
+  worker.on('error', (err) => options.onError?.(err.message));
   let stopped: Promise<void> | undefined;
   return {
     stop: () =>

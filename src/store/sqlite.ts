@@ -15,6 +15,8 @@ export interface SqliteStoreOptions {
   clock?: Clock;
   /** Bounds of a group commit (defaults: 500 calls, 10 ms); see group-commit.ts. */
   groupCommit?: Partial<GroupCommitLimits>;
+  /** Told about failures of background work (WAL checkpoints), which has no caller to throw to. */
+  onBackgroundError?: (message: string) => void;
 }
 
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
@@ -37,7 +39,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     sqlite.pragma('cache_size = -32000');
     await migrateToLatest(sqlite);
     // Checkpoints run in a worker thread (see checkpointer.ts), never on the event loop.
-    const checkpointer = inMemory ? undefined : (sqlite.pragma('wal_autocheckpoint = 0'), startCheckpointer(options.file));
+    const checkpointer = inMemory ? undefined : (sqlite.pragma('wal_autocheckpoint = 0'), startCheckpointer(options.file, options.onBackgroundError ? { onError: options.onBackgroundError } : {}));
     // Prepares every statement once; from here on, each store call is a bound prepared statement.
     const store = bindRootStore(sqlite, clock, options.groupCommit);
     if (!checkpointer) return store;
