@@ -1,23 +1,35 @@
 // Resolves, at call time, what the built-in calls need from the configuration: the policy
 // re-check, the provider that grants, and the role as the provider sees it.
-import { evaluatePolicy } from '../../core/index.js';
+import { evaluatePolicy, type Identity } from '../../core/index.js';
 import type { ProviderInstance, GrantRole } from '../../providers/index.js';
 import type { RequestRecord } from '../../store/index.js';
 import type { AccessDirectory } from '../../workflow/calls/index.js';
 import type { LoadedConfig, ResolvedRole } from '../../config/index.js';
 
+/** Runs the policy on a request against the current configuration; throws PolicyDenied. */
+export function checkPolicy(
+  config: LoadedConfig,
+  providers: Map<string, ProviderInstance>,
+  ask: { identity: Identity; roleId: string; providerId: string; durationMs: number; reason: string },
+): void {
+  const provider = providers.get(ask.providerId);
+  evaluatePolicy({
+    ...ask,
+    role: config.roles.get(ask.roleId),
+    // A provider that cannot grant access (identity or notification only) is not a target.
+    provider: provider ? { id: provider.id, enabled: provider.enabled && !!provider.access } : undefined,
+  });
+}
+
 export function createAccessDirectory(config: LoadedConfig, providers: Map<string, ProviderInstance>): AccessDirectory {
   return {
     validate(request: RequestRecord): void {
-      const provider = providers.get(request.provider);
-      evaluatePolicy({
+      checkPolicy(config, providers, {
         identity: request.identity,
         roleId: request.role,
         providerId: request.provider,
         durationMs: request.duration_ms,
         reason: request.reason,
-        role: config.roles.get(request.role),
-        provider: provider ? { id: provider.id, enabled: provider.enabled && !!provider.access } : undefined,
       });
     },
     accessProvider: (id) => providers.get(id)?.access,

@@ -5,7 +5,6 @@ import {
   Forbidden,
   NotFound,
   PolicyDenied,
-  evaluatePolicy,
   formatIsoDuration,
   isFinalStatus,
   newId,
@@ -26,6 +25,7 @@ import type { EmbeddedRuntime, StepEvent, StepObserver } from '../../workflow/ru
 import { LEASE_ERROR_BASE } from '../../workflow/runtime/index.js';
 import type { CreateRequestBody, RequestView } from '../api/schemas.js';
 import type { AccessControl } from './access-control.js';
+import { checkPolicy } from './access-directory.js';
 import { toRequestView } from './views.js';
 
 export interface RequestServiceDeps {
@@ -57,17 +57,8 @@ export class RequestService implements StepObserver {
     const { store, config, providers, clock, logger } = this.deps;
     const durationMs = parseDuration(body.duration, 'duration');
     const role = config.roles.get(body.role);
-    const provider = providers.get(body.provider);
     try {
-      evaluatePolicy({
-        identity,
-        roleId: body.role,
-        providerId: body.provider,
-        durationMs,
-        reason: body.reason,
-        role,
-        provider: provider ? { id: provider.id, enabled: provider.enabled && !!provider.access } : undefined,
-      });
+      checkPolicy(config, providers, { identity, roleId: body.role, providerId: body.provider, durationMs, reason: body.reason });
     } catch (err) {
       if (err instanceof PolicyDenied) {
         await store.audit.append({
