@@ -1,5 +1,6 @@
-// identity/: who is asking. Identity providers (local users now; OIDC and SAML next) and the
-// session tokens the server issues after login.
-export type { IdentityProvider, IdentityProviderInstance, PasswordIdentityProvider } from './types.js';
+// identity/: who is asking. Identity providers (local users, OIDC; SAML next) and the session
+// tokens the server issues after login.
+export type { IdentityProvider, IdentityProviderInstance, PasswordIdentityProvider, RedirectIdentityProvider, RedirectLoginChecks } from './types.js';
 export * from './local/index.js';
+export * from './oidc/index.js';
 export * from './sessions/index.js';

@@ -1,5 +1,6 @@
-// What login can ask of an identity provider. Each kind is one login flow; OIDC and SAML will
-// add their own kinds to the IdentityProvider union.
+// What login can ask of an identity provider. Each kind is one login flow: `password` (local
+// users) checks a username and password itself; `redirect` (OIDC) sends a browser to the IdP and
+// turns its answer into an identity. SAML will add its own kind.
 import type { Identity } from '../core/index.js';
 import type { ProviderInstance } from '../providers/index.js';
 
@@ -13,7 +14,32 @@ export interface PasswordIdentityProvider {
   authenticate(username: string, password: string): Promise<Identity>;
 }
 
-export type IdentityProvider = PasswordIdentityProvider;
+/**
+ * What one browser login must prove when the IdP answers: the state and nonce sent, the PKCE
+ * verifier, and the redirect URI the IdP was told. Secrets: kept server-side, never logged.
+ */
+export interface RedirectLoginChecks {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  redirectUri: string;
+}
+
+/** Logs people in by sending their browser to the IdP and back (OIDC authorization code + PKCE). */
+export interface RedirectIdentityProvider {
+  readonly kind: 'redirect';
+  readonly id: string;
+  readonly type: string;
+  /** The IdP's authorization URL for a fresh login, and the checks its answer must pass. */
+  beginLogin(redirectUri: string): Promise<{ url: string; checks: RedirectLoginChecks }>;
+  /**
+   * The identity from the IdP's answer (`code`, `state`, ... as the callback received them), or
+   * RedirectLoginFailed / IdentityProviderUnavailable.
+   */
+  finishLogin(answer: URLSearchParams, checks: RedirectLoginChecks): Promise<Identity>;
+}
+
+export type IdentityProvider = PasswordIdentityProvider | RedirectIdentityProvider;
 
 /** A provider instance with the identity capability. */
 export interface IdentityProviderInstance extends ProviderInstance {

@@ -2,6 +2,7 @@
 // provider implements what it can. A provider lives in one folder: src/providers/<type>/.
 import type { z } from 'zod';
 import type { Identity } from '../core/index.js';
+import type { IdentityProvider } from '../identity/index.js';
 
 export type Capability = 'access' | 'identity' | 'notification';
 
@@ -50,11 +51,6 @@ export interface AccessProvider {
   listActive(): Promise<ActiveGrant[]>;
 }
 
-/** Logs people in with a username and password (the `local` provider). */
-export interface PasswordIdentityProvider {
-  authenticate(username: string, password: string): Promise<Identity>;
-}
-
 /** A configured provider instance; capabilities it lacks are absent. */
 export interface ProviderInstance {
   readonly id: string;
@@ -63,7 +59,8 @@ export interface ProviderInstance {
   readonly enabled: boolean;
   readonly capabilities: Capability[];
   readonly access?: AccessProvider;
-  readonly identity?: PasswordIdentityProvider;
+  /** How this provider logs people in (identity/types.ts: password or redirect). */
+  readonly identity?: IdentityProvider;
 }
 
 /** Everything a provider factory may use; no globals. */

@@ -27,8 +27,8 @@ const fakeFactory: ProviderFactory<{ dir: string }> = {
 };
 
 describe('provider registry', () => {
-  test('the default registry knows sudo and local', () => {
-    assert.deepEqual([...defaultRegistry().factories().keys()].sort(), ['local', 'sudo']);
+  test('the default registry knows sudo, local and oidc (alias oauth2)', () => {
+    assert.deepEqual([...defaultRegistry().factories().keys()].sort(), ['local', 'oauth2', 'oidc', 'sudo']);
   });
 
   test('lists factories under their type and aliases', () => {
@@ -54,7 +54,8 @@ describe('provider registry', () => {
     assert.ok(instances.get('host')?.access instanceof SudoAccessProvider);
     const local = instances.get('break-glass') as IdentityProviderInstance;
     assert.deepEqual(local.capabilities, ['identity']);
-    assert.equal((await local.identity.authenticate('alice', 'pw')).provider, 'break-glass');
+    assert.equal(local.identity.kind, 'password');
+    if (local.identity.kind === 'password') assert.equal((await local.identity.authenticate('alice', 'pw')).provider, 'break-glass');
   });
 
   test('an unknown type yields an instance with no capabilities, so the server still starts', () => {

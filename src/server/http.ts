@@ -43,7 +43,8 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
       const body = spec.body ? parseInput(spec.body, await readJson(c), 'body') : undefined;
       const query = spec.query ? parseInput(spec.query, c.req.query(), 'query') : undefined;
       const result = await spec.handler({ body, query, params: c.req.param() as Record<string, string>, identity: identity as Identity, c } as never);
-      return c.json(result as object, spec.status ?? 200);
+      if (result instanceof Response) return result;
+      return c.json(result as object, (spec.status ?? 200) as 200);
     };
     if (spec.method === 'get') app.get(toHonoPath(spec.path), handler);
     else app.post(toHonoPath(spec.path), handler);

@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { createLogger, parseDuration, systemClock, type Clock, type Logger } from '../core/index.js';
+import { InvalidInput, createLogger, parseDuration, systemClock, type Clock, type Logger } from '../core/index.js';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { SessionKeys } from '../identity/index.js';
 import { defaultRegistry, type ProviderInstance } from '../providers/index.js';
@@ -19,11 +19,13 @@ import { createHttpApp } from './http.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { oidcRoutes } from './routes/oidc.js';
 import { requestRoutes } from './routes/requests.js';
 import { createAccessControl } from './services/access-control.js';
 import { createAccessDirectory } from './services/access-directory.js';
 import { AuthService } from './services/auth.js';
 import { LoginThrottle } from './services/login-throttle.js';
+import { OidcLoginService } from './services/oidc-login.js';
 import { reconcileGrants } from './services/reconcile.js';
 import { RequestService } from './services/requests.js';
 import { VERSION } from './version.js';
@@ -33,6 +35,11 @@ export interface ServerOptions {
   dataDir: string;
   port: number;
   host: string;
+  /**
+   * The server's external base URL (login callbacks, links); default `server.url` from the
+   * config, else `http://127.0.0.1:<port>`.
+   */
+  url?: string;
   clock?: Clock;
   logger?: Logger;
   env?: Record<string, string | undefined>;
@@ -40,6 +47,8 @@ export interface ServerOptions {
 
 export interface RunningServer {
   url: string;
+  /** The external base URL, as OIDC providers must know it for the redirect URI. */
+  publicUrl: string;
   config: LoadedConfig;
   store: Store;
   runtime: EmbeddedRuntime;
@@ -87,10 +96,14 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   requests.attach(runtime);
   const sessionTtlMs = config.server?.session_ttl ? parseDuration(config.server.session_ttl, 'server.session_ttl') : DEFAULT_SESSION_TTL_MS;
   const auth = new AuthService({ store, providers, keys, clock, logger, throttle: new LoginThrottle(clock), sessionTtlMs });
+  // Known once listening (the port may be 0 until then); routes only run after that.
+  let publicUrl = '';
+  const logins = new OidcLoginService({ store, providers, keys, clock, logger, sessionTtlMs, publicUrl: () => publicUrl });
 
   let ready = false;
   const routes = [
     ...authRoutes(auth),
+    ...oidcRoutes(logins),
     ...requestRoutes(requests),
     ...catalogRoutes(config, providers),
     ...auditRoutes(store, access),
@@ -113,13 +126,15 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  publicUrl = externalUrl(options.url ?? config.server?.url, port);
   await store.audit.append({ actor: 'lease', action: 'server.started', subject: null, data: { version: VERSION, url } });
   ready = true;
-  logger.info({ url }, 'lease server ready');
+  logger.info({ url, public_url: publicUrl }, 'lease server ready');
 
   let stopping: Promise<void> | undefined;
   return {
     url,
+    publicUrl,
     config,
     store,
     runtime,
@@ -139,4 +154,14 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostn
     const server = serve({ fetch, port, hostname }, () => resolve(server));
     server.once('error', reject);
   });
+}
+
+/** The configured external URL without a trailing slash, or the loopback URL of the port. */
+function externalUrl(configured: string | undefined, port: number): string {
+  if (configured === undefined || configured === '') return `http://127.0.0.1:${port}`;
+  const url = new URL(configured);
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new InvalidInput(`the server URL must be a plain base URL, got ${url.origin}${url.pathname}…`, 'server.url');
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }

@@ -10,12 +10,15 @@ export function registerServer(program: Command): void {
     .option('--data <dir>', 'data directory: SQLite store, keys (env LEASE_DATA)', undefined)
     .option('--port <n>', 'port to listen on; 0 picks a free one (env LEASE_PORT)')
     .option('--host <host>', 'address to listen on (env LEASE_HOST)')
-    .action(async (opts: { config?: string; data?: string; port?: string; host?: string }) => {
+    .option('--url <url>', 'external base URL, for login callbacks (env LEASE_URL; default server.url, else http://127.0.0.1:<port>)')
+    .action(async (opts: { config?: string; data?: string; port?: string; host?: string; url?: string }) => {
       const configPath = opts.config ?? process.env.LEASE_CONFIG;
       if (!configPath) throw new CliError('no configuration: pass --config PATH or set LEASE_CONFIG', 2);
       const portText = opts.port ?? process.env.LEASE_PORT ?? '8080';
       const port = Number(portText);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, got "${portText}"`, 2);
+      const url = opts.url ?? process.env.LEASE_URL;
+      if (url !== undefined && url !== '' && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(url)) throw new CliError(`--url must be an http(s) base URL, got "${url}"`, 2);
       // Loaded on demand: the server's dependencies would slow every other command's start.
       const { startLeaseServer } = await import('../../server/index.js');
       const running = await startLeaseServer({
@@ -23,6 +26,7 @@ export function registerServer(program: Command): void {
         dataDir: opts.data ?? process.env.LEASE_DATA ?? '.lease',
         port,
         host: opts.host ?? process.env.LEASE_HOST ?? '127.0.0.1',
+        ...(url ? { url } : {}),
       });
       printLine(`Lease server listening on ${running.url}`);
       const motd = running.config.server?.motd;

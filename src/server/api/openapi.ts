@@ -5,6 +5,7 @@ import type { RouteSpec } from './route.js';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad input', 401: 'Not authenticated', 403: 'Refused', 404: 'Not found', 409: 'Conflict', 429: 'Too many attempts', 500: 'Internal error',
+  502: 'Upstream unavailable', 503: 'Try again later',
 };
 
 export function buildOpenApi(routes: readonly RouteSpec<never, never>[], info: { version: string }): Record<string, unknown> {
@@ -22,7 +23,10 @@ export function buildOpenApi(routes: readonly RouteSpec<never, never>[], info: {
       ],
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(r.body) } } } } : {}),
       responses: {
-        [String(r.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: schemaOf(r.response) } } },
+        [String(r.status ?? 200)]:
+          r.status === 303
+            ? { description: 'Redirect', headers: { Location: { schema: { type: 'string' } } } }
+            : { description: 'OK', content: { 'application/json': { schema: schemaOf(r.response) } } },
         ...Object.fromEntries(
           errors.map((s) => [String(s), { description: STATUS_TEXT[s] ?? 'Error', content: { 'application/json': { schema: schemaOf(errorBodySchema) } } }]),
         ),

@@ -24,7 +24,8 @@ export interface RouteSpec<B = unknown, Q = unknown> {
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
   response: z.ZodType;
-  status?: 200 | 201 | 202;
+  /** 303: the handler returns a redirect Response (browser flows); the OpenAPI says so. */
+  status?: 200 | 201 | 202 | 303;
   /** Error statuses the route documents besides 400/401/500. */
   errors?: number[];
   handler(ctx: RouteContext<B, Q>): Promise<unknown>;

@@ -133,3 +133,24 @@ export type CreateRequestBody = z.infer<typeof createRequestBodySchema>;
 export type RequestView = z.infer<typeof requestViewSchema>;
 export type RoleView = z.infer<typeof roleViewSchema>;
 export type ProviderView = z.infer<typeof providerViewSchema>;
+
+export const browserLoginStartSchema = z
+  .object({ redirect: z.string().min(1).max(2048).describe('the CLI\'s loopback callback: http://127.0.0.1:<port>/<path>') })
+  .strict()
+  .meta({ id: 'BrowserLoginStart' });
+
+export const browserLoginStartedSchema = z
+  .object({ login_url: z.string().describe('open in a browser'), attempt: z.string().describe('present with the code at exchange') })
+  .meta({ id: 'BrowserLoginStarted' });
+
+export const browserLoginCallbackQuerySchema = z
+  .record(z.string(), z.string().max(8192))
+  .describe('the IdP\'s authorization response: code, state (or error), iss, ...');
+
+/** A 303 answer has no body; its Location header is the point. */
+export const redirectResponseSchema = z.null().describe('303 See Other; see the Location header');
+
+export const browserLoginExchangeSchema = z
+  .object({ attempt: z.string().min(1).max(256), code: z.string().min(1).max(4096) })
+  .strict()
+  .meta({ id: 'BrowserLoginExchange' });

@@ -29,14 +29,15 @@ export class AuthService {
   async loginWithPassword(providerId: string, username: string, password: string): Promise<{ token: string; expires_at: string; identity: Identity }> {
     const { providers, store, throttle, logger } = this.deps;
     const provider = providers.get(providerId);
-    if (!provider?.identity || !provider.enabled) {
+    if (provider?.identity?.kind !== 'password' || !provider.enabled) {
       throw new NotFound('identity_provider_not_found', `"${providerId}" is not a password login provider`, 'provider');
     }
+    const passwords = provider.identity;
     const key = `${providerId}/${username}`;
     throttle.check(key);
     let identity: Identity;
     try {
-      identity = await provider.identity.authenticate(username, password);
+      identity = await passwords.authenticate(username, password);
     } catch (err) {
       if (err instanceof InvalidCredentials) {
         throttle.fail(key);

@@ -1,0 +1,40 @@
+// Claims (ID token, completed by userinfo) → the Lease identity that roles' scopes match.
+import type { Identity } from '../../core/index.js';
+
+/** Reads `name` or, failing that, the dotted path `a.b.c` through nested objects. */
+function claimAt(claims: Record<string, unknown>, name: string): unknown {
+  if (name in claims) return claims[name];
+  let value: unknown = claims;
+  for (const part of name.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/** An array of strings (other entries dropped), a single string, or nothing. */
+function groupsFrom(value: unknown): string[] {
+  if (typeof value === 'string') return value === '' ? [] : [value];
+  if (!Array.isArray(value)) return [];
+  return [...new Set(value.filter((g): g is string => typeof g === 'string' && g !== ''))];
+}
+
+/**
+ * The identity: id = `sub`, email and name when present, groups from `groupsClaim`.
+ * An email the IdP marks `email_verified: false` is left out: scopes match users by email, so an
+ * address someone merely typed in must not make them someone else.
+ */
+export function identityFromClaims(claims: Record<string, unknown>, options: { providerId: string; groupsClaim: string }): Identity | undefined {
+  const sub = claims.sub;
+  if (typeof sub !== 'string' || sub === '') return undefined;
+  const email = typeof claims.email === 'string' && claims.email !== '' && claims.email_verified !== false ? claims.email : undefined;
+  const name = typeof claims.name === 'string' && claims.name !== '' ? claims.name : undefined;
+  return {
+    id: sub,
+    ...(email !== undefined ? { email } : {}),
+    ...(name !== undefined ? { name } : {}),
+    groups: groupsFrom(claimAt(claims, options.groupsClaim)),
+    provider: options.providerId,
+    provider_type: 'oidc',
+  };
+}

@@ -1,0 +1,220 @@
+// Browser login through an OIDC provider, for the CLI:
+//   start    — the CLI names its loopback callback; we open a login attempt bound to it and
+//              answer the IdP's authorization URL (state, nonce, PKCE S256).
+//   callback — the IdP sends the browser back; the state finds the attempt (single use), the
+//              provider checks PKCE, nonce and the ID token; we send the browser on to the CLI's
+//              loopback with a one-time code: signed, 60 s, bound to that attempt. Never the
+//              session token: a URL ends up in browser history and other local processes.
+//   exchange — the CLI trades {attempt, code} for a session token, once.
+// Audited as login.succeeded / login.failed with the provider; codes and tokens are never logged.
+import { randomBytes } from 'node:crypto';
+import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { LeaseError, NotFound, type Clock, type Identity, type Logger } from '../../core/index.js';
+import {
+  IdentityProviderUnavailable,
+  RedirectLoginFailed,
+  isLoopbackIpLiteral,
+  issueSessionToken,
+  type RedirectIdentityProvider,
+  type SessionKeys,
+} from '../../identity/index.js';
+import type { ProviderInstance } from '../../providers/index.js';
+import type { Store } from '../../store/index.js';
+import { MemoryLoginAttempts, type LoginAttempt, type LoginAttempts } from './login-attempts.js';
+
+export const LOGIN_ATTEMPT_TTL_MS = 10 * 60_000;
+export const LOGIN_CODE_TTL_MS = 60_000;
+const CODE_AUDIENCE = 'lease:login-exchange';
+const CODE_ISSUER = 'lease';
+const MAX_REDIRECT_LENGTH = 2048;
+
+/** `redirect` is not the CLI's loopback listener: refused so login cannot be sent elsewhere (400). */
+export class RedirectNotLoopback extends LeaseError {
+  constructor(reason: string) {
+    super('invalid_redirect', `redirect must be http://127.0.0.1:<port>/<path> or http://[::1]:<port>/<path>: ${reason}`, { status: 400, field: 'redirect' });
+  }
+}
+
+/** The callback's state is unknown, expired, already used or for another provider (400). */
+export class LoginStateInvalid extends LeaseError {
+  constructor() {
+    super('invalid_state', 'unknown, expired or already used login state; start the login again', { status: 400, field: 'state' });
+  }
+}
+
+/** The exchange code is forged, used, for another attempt, or the attempt is gone (400). */
+export class LoginCodeInvalid extends LeaseError {
+  constructor() {
+    super('invalid_login_code', 'invalid or already used login code; start the login again', { status: 400, field: 'code' });
+  }
+}
+
+/** The exchange code is genuine but older than its 60 s (400). */
+export class LoginCodeExpired extends LeaseError {
+  constructor() {
+    super('login_code_expired', 'the login code expired; start the login again', { status: 400, field: 'code' });
+  }
+}
+
+/** Too many logins pending at once (503); they expire within minutes. */
+export class TooManyPendingLogins extends LeaseError {
+  constructor() {
+    super('too_many_pending_logins', 'too many logins in progress; try again shortly', { status: 503 });
+  }
+}
+
+/**
+ * The CLI's loopback callback (RFC 8252 §7.3): http, an IP loopback literal (not `localhost`,
+ * which a hosts file may point elsewhere), an explicit port, no credentials, query or fragment.
+ */
+export function checkLoopbackRedirect(value: string): string {
+  if (value.length > MAX_REDIRECT_LENGTH) throw new RedirectNotLoopback('too long');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new RedirectNotLoopback('not a URL');
+  }
+  if (url.protocol !== 'http:') throw new RedirectNotLoopback('only http to a loopback address');
+  if (!isLoopbackIpLiteral(url.hostname)) throw new RedirectNotLoopback('not a loopback address');
+  if (url.port === '') throw new RedirectNotLoopback('no port');
+  if (url.username !== '' || url.password !== '') throw new RedirectNotLoopback('credentials in the URL');
+  if (url.search !== '' || url.hash !== '') throw new RedirectNotLoopback('a query or fragment');
+  return url.href;
+}
+
+export interface OidcLoginDeps {
+  providers: Map<string, ProviderInstance>;
+  keys: SessionKeys;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  sessionTtlMs: number;
+  /** The server's external base URL; the IdP redirects to `<url>/api/v1/auth/<id>/callback`. */
+  publicUrl: () => string;
+  attempts?: LoginAttempts;
+  /** HMAC key of exchange codes; random per process by default (attempts live in memory too). */
+  codeKey?: Uint8Array;
+}
+
+export interface StartedLogin {
+  login_url: string;
+  attempt: string;
+}
+
+export interface LoginSession {
+  token: string;
+  expires_at: string;
+  identity: Identity;
+}
+
+export class OidcLoginService {
+  private readonly attempts: LoginAttempts;
+  private readonly codeKey: Uint8Array;
+
+  constructor(private readonly deps: OidcLoginDeps) {
+    this.attempts = deps.attempts ?? new MemoryLoginAttempts();
+    this.codeKey = deps.codeKey ?? randomBytes(32);
+  }
+
+  /** The redirect URI to register at the IdP for this provider. */
+  callbackUrl(providerId: string): string {
+    return `${this.deps.publicUrl().replace(/\/+$/, '')}/api/v1/auth/${encodeURIComponent(providerId)}/callback`;
+  }
+
+  async start(providerId: string, redirect: string): Promise<StartedLogin> {
+    const target = checkLoopbackRedirect(redirect);
+    const provider = this.provider(providerId);
+    const now = this.deps.clock.now();
+    const { url, checks } = await provider.beginLogin(this.callbackUrl(providerId));
+    const attempt: LoginAttempt = { id: randomBytes(32).toString('base64url'), provider: providerId, redirect: target, checks, expiresAtMs: now + LOGIN_ATTEMPT_TTL_MS };
+    if (!this.attempts.add(attempt, now)) throw new TooManyPendingLogins();
+    return { login_url: url, attempt: attempt.id };
+  }
+
+  /**
+   * Handles the IdP's redirect; answers where to send the browser next: the CLI's loopback with
+   * `code`, or with `error` when the login failed after the state was recognised.
+   */
+  async callback(providerId: string, answer: URLSearchParams): Promise<string> {
+    const provider = this.provider(providerId);
+    const state = answer.get('state') ?? '';
+    const attempt = state === '' ? undefined : this.attempts.takeByState(state, this.deps.clock.now());
+    if (attempt === undefined || attempt.provider !== providerId) {
+      if (attempt) this.attempts.delete(attempt.id);
+      await this.failed(providerId, 'invalid_state');
+      throw new LoginStateInvalid();
+    }
+    let identity: Identity;
+    try {
+      identity = await provider.finishLogin(answer, attempt.checks);
+    } catch (err) {
+      this.attempts.delete(attempt.id);
+      if (!(err instanceof RedirectLoginFailed || err instanceof IdentityProviderUnavailable)) throw err;
+      await this.failed(providerId, err instanceof RedirectLoginFailed ? err.reason : err.code);
+      return withParams(attempt.redirect, { error: err.code });
+    }
+    const now = this.deps.clock.now();
+    const codeId = randomBytes(16).toString('base64url');
+    const code = await new SignJWT({ att: attempt.id })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(CODE_ISSUER)
+      .setAudience(CODE_AUDIENCE)
+      .setJti(codeId)
+      .setIssuedAt(Math.floor(now / 1000))
+      .setExpirationTime(Math.floor((now + LOGIN_CODE_TTL_MS) / 1000))
+      .sign(this.codeKey);
+    this.attempts.authenticate(attempt.id, { identity, codeId }, Math.max(attempt.expiresAtMs, now + LOGIN_CODE_TTL_MS));
+    return withParams(attempt.redirect, { code });
+  }
+
+  /** Trades the one-time code for a session token; a second exchange finds nothing. */
+  async exchange(providerId: string, attemptId: string, code: string): Promise<LoginSession> {
+    this.provider(providerId);
+    const now = this.deps.clock.now();
+    let claims: { att?: unknown; jti?: string };
+    try {
+      ({ payload: claims } = await jwtVerify(code, this.codeKey, {
+        algorithms: ['HS256'],
+        issuer: CODE_ISSUER,
+        audience: CODE_AUDIENCE,
+        currentDate: new Date(now),
+        requiredClaims: ['jti', 'exp'],
+      }));
+    } catch (err) {
+      const expired = err instanceof joseErrors.JWTExpired;
+      await this.failed(providerId, expired ? 'login_code_expired' : 'invalid_login_code');
+      throw expired ? new LoginCodeExpired() : new LoginCodeInvalid();
+    }
+    // Bound to its attempt: a code carried to another attempt (login CSRF) redeems nothing.
+    const attempt = claims.att === attemptId ? this.attempts.redeem(attemptId, claims.jti as string, now) : undefined;
+    if (attempt?.authenticated === undefined || attempt.provider !== providerId) {
+      await this.failed(providerId, 'invalid_login_code');
+      throw new LoginCodeInvalid();
+    }
+    const { identity } = attempt.authenticated;
+    const session = await issueSessionToken(this.deps.keys, identity, { ttlMs: this.deps.sessionTtlMs, now });
+    await this.deps.store.audit.append({ actor: identity.id, action: 'login.succeeded', subject: null, data: { provider: providerId, expires_at: session.expires_at } });
+    this.deps.logger.info({ provider: providerId, user: identity.id }, 'login succeeded');
+    return { token: session.token, expires_at: session.expires_at, identity };
+  }
+
+  private provider(providerId: string): RedirectIdentityProvider {
+    const provider = this.deps.providers.get(providerId);
+    if (provider?.identity?.kind !== 'redirect' || !provider.enabled) {
+      throw new NotFound('identity_provider_not_found', `"${providerId}" is not a browser (OIDC) login provider`, 'provider');
+    }
+    return provider.identity;
+  }
+
+  private async failed(providerId: string, reason: string): Promise<void> {
+    await this.deps.store.audit.append({ actor: 'anonymous', action: 'login.failed', subject: null, data: { provider: providerId, reason } });
+    this.deps.logger.info({ provider: providerId, reason }, 'login failed');
+  }
+}
+
+function withParams(base: string, params: Record<string, string>): string {
+  const url = new URL(base);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  return url.href;
+}
