@@ -91,6 +91,8 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     expressions,
     logger,
     observer: requests,
+    // `use.secrets: [name]` is read from the environment variable LEASE_SECRET_<NAME>.
+    secrets: (name) => process.env[`LEASE_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`],
     activities: createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers) }),
   });
   requests.attach(runtime);

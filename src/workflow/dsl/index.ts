@@ -1,6 +1,8 @@
 // dsl/: what a workflow document may contain, checked at load time.
-export { validateWorkflowDocument, type ValidationIssue } from './validate.js';
+export { validateWorkflowDocument } from './validate.js';
+export type { ValidationIssue } from './checker.js';
 export { DEFAULT_WORKFLOW } from './default-workflow.js';
+export { checkSchema, schemaProblems, schemaDocument } from './schema.js';
 export {
   taskKind,
   callName,
@@ -9,6 +11,7 @@ export {
   SUPPORTED_TASK_KINDS,
   LATER_TASK_KINDS,
   FLOW_DIRECTIVES,
+  DSL_CALLS,
   type TaskKind,
   type SupportedTaskKind,
   type FlowDirective,

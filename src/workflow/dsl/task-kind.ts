@@ -3,8 +3,9 @@
 // call of the built-in `lease.<name>`.
 import { canonicalCallName } from '../calls/names.js';
 
-export const SUPPORTED_TASK_KINDS = ['call', 'set', 'switch', 'wait', 'raise', 'do'] as const;
-export const LATER_TASK_KINDS = ['listen', 'emit', 'for', 'fork', 'try', 'run'] as const;
+export const SUPPORTED_TASK_KINDS = ['call', 'set', 'switch', 'wait', 'raise', 'listen', 'emit', 'for', 'fork', 'try', 'do'] as const;
+/** `run` (containers, shells, scripts, sub-workflows) is refused at load. */
+export const LATER_TASK_KINDS = ['run'] as const;
 
 export type SupportedTaskKind = (typeof SUPPORTED_TASK_KINDS)[number];
 export type TaskKind = SupportedTaskKind | (typeof LATER_TASK_KINDS)[number];
@@ -29,6 +30,9 @@ export function callName(task: Record<string, unknown>): string | undefined {
   }
   return typeof task.call === 'string' ? canonicalCallName(task.call) : undefined;
 }
+
+/** Calls the DSL itself defines that Lease runs (as a call command of that name). */
+export const DSL_CALLS = ['http'] as const;
 
 /** Flow directives usable in `then` besides a sibling task name. */
 export const FLOW_DIRECTIVES = ['continue', 'exit', 'end'] as const;

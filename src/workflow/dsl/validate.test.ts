@@ -40,16 +40,16 @@ test('do must be a non-empty list of single-key maps with unique names', () => {
 });
 
 test('unknown and not-yet-supported task kinds are reported', () => {
-  const issues = validateWorkflowDocument(doc([{ a: { frobnicate: 1 } }, { b: { listen: { to: { one: {} } } } }, { c: { fork: {} } }]), jq);
-  assert.deepEqual(issues.map((i) => i.path), ['do/0/a', 'do/1/b/listen', 'do/2/c/fork']);
+  const issues = validateWorkflowDocument(doc([{ a: { frobnicate: 1 } }, { b: { run: { shell: { command: 'ls' } } } }]), jq);
+  assert.deepEqual(issues.map((i) => i.path), ['do/0/a', 'do/1/b/run']);
   assert.match(issues[0]?.message ?? '', /unknown task kind/);
   assert.match(issues[1]?.message ?? '', /not supported yet/);
 });
 
 test('unknown call names are errors; thand.* and lease.* built-ins are not', () => {
-  const issues = validateWorkflowDocument(doc([{ a: { call: 'thand.authorize' } }, { b: { call: 'http' } }, { c: { thand: 'teleport' } }, { d: { lease: 'notify' } }]), jq);
+  const issues = validateWorkflowDocument(doc([{ a: { call: 'thand.authorize' } }, { b: { call: 'grpc' } }, { c: { thand: 'teleport' } }, { d: { lease: 'notify' } }]), jq);
   assert.deepEqual(issues.map((i) => i.path), ['do/1/b/call', 'do/2/c/thand']);
-  assert.match(issues[0]?.message ?? '', /unknown call "http"/);
+  assert.match(issues[0]?.message ?? '', /unknown call "grpc"/);
 });
 
 test('then must be a flow directive or a sibling task, also in switch cases and nested lists', () => {

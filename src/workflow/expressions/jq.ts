@@ -4,6 +4,7 @@
 import jqModule from 'jq-web';
 import type { ExpressionEngine } from '../interpreter/types.js';
 import { ExpressionError } from './errors.js';
+import { normaliseExpression } from './normalise.js';
 
 /** Variables every expression may name: `check` compiles against these. */
 export const EXPRESSION_VARIABLES = [
@@ -17,9 +18,17 @@ export const EXPRESSION_VARIABLES = [
   'authorization',
   'item',
   'index',
+  'error',
 ] as const;
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Definitions in front of every expression keep evaluation deterministic and sealed: `env` and
+ * `$ENV` are empty (jq-web's are emscripten's fake environment, never the host's, but a
+ * workflow has no business reading either) and `now`, a clock read, fails: use `$workflow`.
+ */
+const SANDBOX = 'def env: {}; def now: error("now is not available in workflow expressions: use $workflow.startedAt or $runtime"); {} as $ENV | ';
 const EXIT_COMPILE_ERROR = 3;
 const CHECK_CACHE_LIMIT = 1000;
 
@@ -42,7 +51,7 @@ export async function createJqEngine(): Promise<ExpressionEngine> {
       if (!VARIABLE_NAME.test(name)) throw new ExpressionError('compile', expression, `invalid variable name "${name}"`);
     }
     const bind = names.length > 0 ? `.[1] as {${names.map((n) => `$${n}`).join(', ')}} | ` : '';
-    const filter = `${bind}.[0] | ${compileOnly ? 'empty | ' : ''}\n${expression}\n`;
+    const filter = `${SANDBOX}${bind}.[0] | ${compileOnly ? 'empty | ' : ''}\n${normaliseExpression(expression)}\n`;
     const payload = JSON.stringify([input ?? null, variables]);
     try {
       return jq.raw(payload, filter, ['-c']);
@@ -60,17 +69,18 @@ export async function createJqEngine(): Promise<ExpressionEngine> {
       const firstLine = stdout.split('\n', 1)[0] as string;
       return JSON.parse(firstLine) as unknown;
     },
-    check(expression) {
-      if (checked.has(expression)) return checked.get(expression);
+    check(expression, variables = []) {
+      const key = variables.length > 0 ? `${variables.join(',')}\n${expression}` : expression;
+      if (checked.has(key)) return checked.get(key);
       let message: string | undefined;
       try {
-        run(expression, null, Object.fromEntries(EXPRESSION_VARIABLES.map((n) => [n, null])), true);
+        run(expression, null, Object.fromEntries([...EXPRESSION_VARIABLES, ...variables].map((n) => [n, null])), true);
       } catch (err) {
         // `empty |` means nothing runs, so only compile errors can surface here.
         if (err instanceof ExpressionError && err.kind === 'compile') message = err.message;
       }
       if (checked.size >= CHECK_CACHE_LIMIT) checked.clear();
-      checked.set(expression, message);
+      checked.set(key, message);
       return message;
     },
   };

@@ -41,6 +41,10 @@ function skipBalanced(text: string, from: number, closer: string): number {
     if (ch === '"') {
       i = skipString(text, i + 1);
       if (i === -1) return -1;
+    } else if (ch === "'") {
+      // Thand's single-quoted string literal (normalised to a JSON string before compiling).
+      i = skipSingleQuoted(text, i + 1);
+      if (i === -1) return -1;
     } else if (ch === '#') {
       const eol = text.indexOf('\n', i);
       if (eol === -1) return -1;
@@ -66,6 +70,15 @@ function skipString(text: string, from: number): number {
         i++;
       }
     }
+  }
+  return -1;
+}
+
+/** Index of the quote closing a single-quoted literal that starts at `from` (`\'` escapes a quote). */
+function skipSingleQuoted(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === "'") return i;
   }
   return -1;
 }

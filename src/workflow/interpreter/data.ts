@@ -4,7 +4,9 @@
 import { evaluateCondition, evaluateValue, ExpressionError } from '../expressions/index.js';
 import { ERROR_TYPES, WorkflowFault } from './errors.js';
 import type { TaskRef } from './pointer.js';
-import type { Run } from './state.js';
+import { validateAgainstSchema } from './schema.js';
+import { secretsVariable } from './secrets.js';
+import { threadOf, type Run } from './state.js';
 
 export type Variables = Record<string, unknown>;
 
@@ -25,7 +27,14 @@ export function taskDescriptor(ref: TaskRef, rawInput: unknown): unknown {
 
 /** Variables of a task's own expressions (`if`, its definition, `output.as`): `$input` is its transformed input. */
 export function taskVariables(run: Run, ref: TaskRef, input: unknown): Variables {
-  return { context: run.state.context, workflow: workflowDescriptor(run), task: taskDescriptor(ref, input), input, runtime: RUNTIME };
+  return { ...scopeVariables(run), context: run.state.context, workflow: workflowDescriptor(run), task: taskDescriptor(ref, input), input, runtime: RUNTIME, secrets: secretsVariable(run.doc) };
+}
+
+/** Variables added by the enclosing lists of the running thread: `for` items and indexes, a catch's error. */
+export function scopeVariables(run: Run): Variables {
+  const vars: Variables = {};
+  for (const frame of threadOf(run)?.frames ?? []) Object.assign(vars, frame.vars);
+  return vars;
 }
 
 const RUNTIME = { name: 'lease' };
@@ -42,9 +51,10 @@ export function condition(run: Run, value: unknown, input: unknown, vars: Variab
 
 /** Task `input.from`: sees the raw input, `$context`, `$task`, `$workflow` (no `$input` yet). */
 export function transformTaskInput(run: Run, ref: TaskRef, raw: unknown): unknown {
+  validateAgainstSchema(fieldOf(ref.task.input, 'schema'), raw, ref.pointer, 'input');
   const from = fieldOf(ref.task.input, 'from');
   if (from === undefined) return raw;
-  const vars = { context: run.state.context, workflow: workflowDescriptor(run), task: taskDescriptor(ref, raw), runtime: RUNTIME };
+  const vars = { ...scopeVariables(run), context: run.state.context, workflow: workflowDescriptor(run), task: taskDescriptor(ref, raw), runtime: RUNTIME, secrets: secretsVariable(run.doc) };
   return evaluate(run, from, raw, vars, ref.pointer);
 }
 
@@ -53,13 +63,19 @@ export function transformTaskOutput(run: Run, ref: TaskRef, input: unknown, raw:
   const vars = taskVariables(run, ref, input);
   const as = fieldOf(ref.task.output, 'as');
   const output = as === undefined ? raw : evaluate(run, as, raw, vars, ref.pointer);
+  validateAgainstSchema(fieldOf(ref.task.output, 'schema'), output, ref.pointer, 'output');
   const exportAs = fieldOf(ref.task.export, 'as');
-  if (exportAs !== undefined) run.state.context = evaluate(run, exportAs, output, { ...vars, output }, ref.pointer);
+  if (exportAs !== undefined) {
+    const context = evaluate(run, exportAs, output, { ...vars, output }, ref.pointer);
+    validateAgainstSchema(fieldOf(ref.task.export, 'schema'), context, ref.pointer, 'context');
+    run.state.context = context;
+  }
   return output;
 }
 
 /** Workflow `input.from`: sees the raw input and `$workflow` only. */
 export function transformWorkflowInput(run: Run, raw: unknown): unknown {
+  validateAgainstSchema(fieldOf(run.doc.input, 'schema'), raw, '/input', 'input');
   const from = fieldOf(run.doc.input, 'from');
   if (from === undefined) return raw;
   return evaluate(run, from, raw, { workflow: workflowDescriptor(run), runtime: RUNTIME }, '/input/from');
@@ -68,11 +84,12 @@ export function transformWorkflowInput(run: Run, raw: unknown): unknown {
 /** Workflow `output.as`: on the last task's output, with `$context` and `$workflow`. */
 export function transformWorkflowOutput(run: Run, last: unknown): unknown {
   const as = fieldOf(run.doc.output, 'as');
-  if (as === undefined) return last;
-  return evaluate(run, as, last, { context: run.state.context, workflow: workflowDescriptor(run), runtime: RUNTIME }, '/output/as');
+  const output = as === undefined ? last : evaluate(run, as, last, { context: run.state.context, workflow: workflowDescriptor(run), runtime: RUNTIME, secrets: secretsVariable(run.doc) }, '/output/as');
+  validateAgainstSchema(fieldOf(run.doc.output, 'schema'), output, '/output', 'output');
+  return output;
 }
 
-function fieldOf(holder: unknown, key: string): unknown {
+export function fieldOf(holder: unknown, key: string): unknown {
   return holder !== null && typeof holder === 'object' ? (holder as Record<string, unknown>)[key] : undefined;
 }
 

@@ -10,6 +10,10 @@ export const ERROR_TYPES = {
   expression: `${SPEC_ERRORS}/expression`,
   runtime: `${SPEC_ERRORS}/runtime`,
   validation: `${SPEC_ERRORS}/validation`,
+  timeout: `${SPEC_ERRORS}/timeout`,
+  communication: `${SPEC_ERRORS}/communication`,
+  /** An approval was denied (lease.approvals). */
+  denied: 'https://lease.dev/errors/denied',
 } as const;
 
 /** A workflow fault in flight: carries the DSL error the workflow ends with. */

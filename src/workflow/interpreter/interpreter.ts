@@ -3,9 +3,11 @@
 import { canonicalEventType, REVOKE_EVENT } from '../calls/names.js';
 import { transformWorkflowInput } from './data.js';
 import { InvalidWorkflowState } from './errors.js';
-import { drive, guard, resumeTask } from './flow.js';
+import { deliverEvent, drive, guard, onTimeout, resumeTask, threadIds, threadWaitingOn } from './flow.js';
 import { IMPLICIT_REVOKE_TASK, LEASE_EXPIRY_ID, onImplicitRevokeCompleted, onImplicitRevokeFailed, onRevoked, onRevokeEvent, revokeNow, conclude } from './lease.js';
-import { beginRun, cloneJson, type InterpreterState, type Run } from './state.js';
+import { beginRun, cloneJson, threadOf, type InterpreterState, type Run } from './state.js';
+import { keepForLater } from './tasks/listen.js';
+import { armWorkflowTimeout } from './tasks/timeout.js';
 import type { Command, InterpreterEnv, Resume, Step, WorkflowDocument, WorkflowState } from './types.js';
 
 /** Starts a workflow with `input` and runs it until it waits for an effect or ends. */
@@ -27,6 +29,7 @@ export function startWorkflow(doc: WorkflowDocument, input: unknown, env: Interp
     // `$context` starts as the request, as Thand's workflows read `$context.user`, `$context.reason`.
     run.state.context = isObject(transformed) ? cloneJson(transformed) : {};
     run.state.frames = [{ list: '/do', index: 0, data: transformed, input: transformed }];
+    armWorkflowTimeout(run);
   });
   drive(run);
   return finish(run);
@@ -43,9 +46,14 @@ export function resumeWorkflow(doc: WorkflowDocument, state: WorkflowState, resu
   if (state.status !== 'waiting' && state.status !== 'running') return unchanged;
 
   if (resume.kind === 'event') {
-    if (canonicalEventType(resume.event.type) !== REVOKE_EVENT) return unchanged;
     const run = beginRun(doc, state as InterpreterState, env);
-    if (!onRevokeEvent(run, revokeReason(resume.event.data))) return unchanged;
+    if (canonicalEventType(String(resume.event.type)) === REVOKE_EVENT) {
+      if (!onRevokeEvent(run, revokeReason(resume.event.data))) return unchanged;
+    } else if (!deliverEvent(run, cloneJson(resume.event))) {
+      // Nobody waits for it now: keep it for a later listen, or ignore it.
+      const working = run.state.frames.length > 0 || Object.keys(run.state.threads ?? {}).length > 0;
+      return working && keepForLater(run, cloneJson(resume.event)) ? { state: run.state, commands: [] } : unchanged;
+    }
     drive(run);
     return finish(run);
   }
@@ -54,6 +62,7 @@ export function resumeWorkflow(doc: WorkflowDocument, state: WorkflowState, resu
   if (!command || (command.kind === 'timer') !== (resume.kind === 'timer.fired')) return unchanged;
   const run = beginRun(doc, state as InterpreterState, env);
   run.state.pending = run.state.pending.filter((c) => c.id !== command.id);
+  const waiting = threadWaitingOn(run, command);
   if (command.id === LEASE_EXPIRY_ID) {
     guard(run, () => revokeNow(run, 'expired'));
     if (run.state.lease?.active && run.state.frames.length === 0 && run.state.status === 'waiting' && run.state.pending.length === 0) {
@@ -62,8 +71,10 @@ export function resumeWorkflow(doc: WorkflowDocument, state: WorkflowState, resu
   } else if (command.task === IMPLICIT_REVOKE_TASK) {
     if (resume.kind === 'call.completed') onImplicitRevokeCompleted(run);
     else if (resume.kind === 'call.failed') onImplicitRevokeFailed(run, resume.error);
-  } else if (command.task === run.state.current?.task) {
-    resumeTask(run, command, resume);
+  } else if (run.state.timeouts?.[command.id]) {
+    onTimeout(run, command.id);
+  } else if (waiting !== undefined) {
+    resumeTask(run, waiting, command, resume);
   } else {
     resumeAbandoned(run, command, resume);
   }
@@ -82,9 +93,12 @@ function resumeAbandoned(run: Run, command: Command, resume: Resume): void {
 function finish(run: Run): Step {
   const { state } = run;
   if (state.status === 'running') throw new InvalidWorkflowState('interpreter stopped while running');
-  if (state.status === 'waiting' && state.pending.length === 0) throw new InvalidWorkflowState('waiting with nothing pending');
+  const suspended = threadIds(run).some((id) => threadOf(run, id)?.current !== undefined);
+  if (state.status === 'waiting' && state.pending.length === 0 && !suspended) throw new InvalidWorkflowState('waiting with nothing pending');
   const pendingIds = new Set(state.pending.map((c) => c.id));
-  return { state, commands: run.issued.filter((c) => pendingIds.has(c.id)) };
+  const step: Step = { state, commands: run.issued.filter((c) => pendingIds.has(c.id)) };
+  if (run.emitted.length > 0) step.emitted = run.emitted;
+  return step;
 }
 
 function revokeReason(data: unknown): string {

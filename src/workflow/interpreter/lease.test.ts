@@ -21,12 +21,12 @@ test('rule 1: a completed authorize activates the lease and arms lease-expiry at
 });
 
 test('rule 2: at expiry with no revocation task, an implicit revoke runs and then the workflow completes', () => {
-  const d = new Driver(workflow([{ authorize: { call: 'lease.authorize' } }, { watch: { call: 'lease.monitor' } }]), engine);
+  const d = new Driver(workflow([{ authorize: { call: 'lease.authorize' } }, { watch: { call: 'lease.notify' } }]), engine);
   d.start();
   d.complete('lease.authorize', granted(HOUR));
   const expired = d.fire('lease-expiry');
   assert.deepEqual(expired.commands, [{ kind: 'call', id: 'c3', task: '/lease/revoke', name: 'lease.revoke', args: { reason: 'expired' } }]);
-  assert.deepEqual(d.pendingNames(), ['lease.revoke'], 'the monitor call is abandoned');
+  assert.deepEqual(d.pendingNames(), ['lease.revoke'], 'the notify call is abandoned');
   assert.equal(expired.state.lease?.revoked_reason, 'expired');
   const done = d.complete('lease.revoke', { revoked: true });
   assert.equal(done.state.status, 'completed');
@@ -43,7 +43,7 @@ test('rule 2: at expiry the workflow jumps to its revocation task', () => {
   const d = new Driver(doc, engine);
   d.start();
   d.complete('lease.authorize', granted(HOUR));
-  assert.deepEqual(d.pendingNames(), ['lease-expiry', 'lease.monitor']);
+  assert.deepEqual(d.pendingNames(), ['lease-expiry'], 'lease.monitor waits for alert events, not an activity');
   const expired = d.fire('lease-expiry');
   assert.deepEqual(d.pendingNames(), ['lease.revoke']);
   assert.equal(d.call('lease.revoke').task, '/do/2/revoke');

@@ -10,7 +10,7 @@
 //     honoured as soon as the grant completes.
 import { ERROR_TYPES, WorkflowFault } from './errors.js';
 import { findTaskPath } from './pointer.js';
-import { issue, topFrame, type Run } from './state.js';
+import { dropWork, issue, MAIN_THREAD, topFrame, type Run } from './state.js';
 import type { WorkflowError } from './types.js';
 
 export const LEASE_EXPIRY_ID = 'lease-expiry';
@@ -61,14 +61,14 @@ export function revokeNow(run: Run, reason: string): void {
   lease.revoked_reason = reason;
   const data = topFrame(run)?.data ?? run.state.output ?? null;
   run.state.pending = run.state.pending.filter((c) => c.id === LEASE_EXPIRY_ID);
-  delete run.state.current;
+  dropWork(run.state);
+  run.thread = MAIN_THREAD;
   const path = lease.revocation === undefined ? undefined : findTaskPath(run.doc, lease.revocation);
   if (path) {
     run.state.frames = path.map(({ list, index }) => ({ list, index, data, input: data }));
     run.state.status = 'running';
     return;
   }
-  run.state.frames = [];
   if (run.state.output === undefined) run.state.output = data;
   issueImplicitRevoke(run, reason);
   run.state.ending ??= { status: 'completed' };
@@ -82,8 +82,8 @@ export function revokeNow(run: Run, reason: string): void {
  */
 export function conclude(run: Run, outcome: { status: 'completed' } | { status: 'faulted'; error: WorkflowError }): void {
   const state = run.state;
-  state.frames = [];
-  delete state.current;
+  dropWork(state);
+  delete state.inbox;
   delete state.revoke_requested;
   const lease = state.lease;
   if (!lease?.active) {
@@ -133,8 +133,8 @@ export function onRevokeEvent(run: Run, reason: string): boolean {
     run.state.revoke_requested = reason;
     return true;
   }
-  run.state.frames = [];
-  delete run.state.current;
+  dropWork(run.state);
+  delete run.state.inbox;
   run.state.pending = [];
   run.state.status = 'cancelled';
   run.state.cancelled_reason = reason;
@@ -147,9 +147,9 @@ function issueImplicitRevoke(run: Run, reason: string): void {
 
 function endNow(run: Run, status: 'completed' | 'faulted', error: WorkflowError | undefined): void {
   const state = run.state;
-  state.frames = [];
+  dropWork(state);
+  delete state.inbox;
   state.pending = [];
-  delete state.current;
   delete state.ending;
   delete state.revoke_requested;
   state.status = status;

@@ -29,15 +29,22 @@ export interface WorkflowEvent {
   type: string;
   source?: string;
   time?: string;
+  specversion?: string;
+  subject?: string;
+  datacontenttype?: string;
   data?: unknown;
+  [attribute: string]: unknown;
 }
 
 /** Evaluates jq runtime expressions. Synchronous, deterministic for the same arguments. */
 export interface ExpressionEngine {
   /** Evaluates `expression` (the jq text without `${ }`) against `input` with `$name` variables. */
   evaluate(expression: string, input: unknown, variables: Record<string, unknown>): unknown;
-  /** Returns a message when `expression` does not compile, else undefined. */
-  check(expression: string): string | undefined;
+  /**
+   * Returns a message when `expression` does not compile, else undefined. `variables` names
+   * variables bound besides the standard ones (a `for` item, a catch's error).
+   */
+  check(expression: string, variables?: readonly string[]): string | undefined;
 }
 
 export interface InterpreterEnv {
@@ -82,4 +89,6 @@ export interface Step {
   state: WorkflowState;
   /** Commands newly issued by this step (also present in state.pending). */
   commands: Command[];
+  /** CloudEvents emitted by this step's `emit` tasks, in order, for the runtime to publish (optional). */
+  emitted?: WorkflowEvent[];
 }

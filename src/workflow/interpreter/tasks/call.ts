@@ -1,18 +1,33 @@
-// `call` (and Thand's `thand: <name>`): evaluates `with` deeply against the input and issues a
-// call command; the activity's result is the task's raw output, its failure a fault at the task.
+// `call` (and Thand's `thand: <name>` / `lease: <name>`): evaluates `with` deeply against the
+// input and issues a call command; the activity's result is the task's raw output, its failure a
+// fault at the task. `http` is issued as a call named `http` with the evaluated arguments.
+// A name declared in `use.functions` runs that function: its `call`, with its `with` evaluated
+// against the caller's evaluated arguments (or those arguments when it has no `with`).
+// lease.approvals and lease.monitor are waits for events, run here rather than as activities.
+import { canonicalCallName } from '../../calls/names.js';
 import { callName } from '../../dsl/index.js';
 import { evaluate } from '../data.js';
 import { ERROR_TYPES, WorkflowFault } from '../errors.js';
 import { cloneJson, issue } from '../state.js';
-import type { TaskHandler } from './task.js';
+import { approvalsTask } from './approvals.js';
+import { monitorTask } from './monitor.js';
+import type { TaskContext, TaskHandler } from './task.js';
 
-export const callTask: TaskHandler = {
+const MAX_FUNCTION_DEPTH = 8;
+
+const activityCall: TaskHandler = {
   start: ({ run, ref, input, vars }) => {
-    const name = callName(ref.task);
-    if (name === undefined) {
-      throw new WorkflowFault({ type: ERROR_TYPES.validation, status: 400, title: 'Call without a name', instance: ref.pointer });
+    let name = callName(ref.task) as string;
+    let args = evaluate(run, ref.task.with ?? {}, input, vars, ref.pointer);
+    const functions = (run.doc.use?.functions ?? {}) as Record<string, { call?: unknown; with?: unknown }>;
+    for (let depth = 0; Object.hasOwn(functions, name); depth++) {
+      const fn = functions[name] ?? {};
+      if (depth >= MAX_FUNCTION_DEPTH || typeof fn.call !== 'string') {
+        throw new WorkflowFault({ type: ERROR_TYPES.validation, status: 400, title: `function "${name}" does not resolve to a call`, instance: ref.pointer });
+      }
+      if (fn.with !== undefined) args = evaluate(run, fn.with, args, vars, ref.pointer);
+      name = canonicalCallName(fn.call);
     }
-    const args = evaluate(run, ref.task.with ?? {}, input, vars, ref.pointer);
     issue(run, { kind: 'call', task: ref.pointer, name, args });
     return { kind: 'suspended' };
   },
@@ -21,4 +36,26 @@ export const callTask: TaskHandler = {
     if (resume.kind !== 'call.completed') return { kind: 'suspended' };
     return { kind: 'done', output: cloneJson(resume.result) };
   },
+};
+
+const EVENT_CALLS: Record<string, TaskHandler> = {
+  'lease.approvals': approvalsTask,
+  'lease.monitor': monitorTask,
+};
+
+function handlerFor(t: TaskContext): TaskHandler {
+  const name = callName(t.ref.task);
+  if (name === undefined) {
+    throw new WorkflowFault({ type: ERROR_TYPES.validation, status: 400, title: 'Call without a name', instance: t.ref.pointer });
+  }
+  return EVENT_CALLS[name] ?? activityCall;
+}
+
+export const callTask: TaskHandler = {
+  start: (t) => handlerFor(t).start(t),
+  resume: (t, command, resume) => {
+    const handler = handlerFor(t);
+    return handler.resume ? handler.resume(t, command, resume) : { kind: 'suspended', memo: t.memo };
+  },
+  event: (t, event) => handlerFor(t).event?.(t, event),
 };

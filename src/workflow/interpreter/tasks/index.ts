@@ -1,11 +1,16 @@
-// One handler per supported task kind. listen, emit, for, fork, try and run slot in here.
+// One handler per supported task kind.
 import type { SupportedTaskKind } from '../../dsl/index.js';
 import { callTask } from './call.js';
 import { doTask } from './do.js';
+import { emitTask } from './emit.js';
+import { forTask } from './for.js';
+import { forkTask } from './fork.js';
+import { listenTask } from './listen.js';
 import { raiseTask } from './raise.js';
 import { setTask } from './set.js';
 import { switchTask } from './switch.js';
 import type { TaskHandler } from './task.js';
+import { tryTask } from './try.js';
 import { waitTask } from './wait.js';
 
 export const TASK_HANDLERS: Record<SupportedTaskKind, TaskHandler> = {
@@ -14,6 +19,11 @@ export const TASK_HANDLERS: Record<SupportedTaskKind, TaskHandler> = {
   switch: switchTask,
   wait: waitTask,
   raise: raiseTask,
+  listen: listenTask,
+  emit: emitTask,
+  for: forTask,
+  fork: forkTask,
+  try: tryTask,
   do: doTask,
 };
 

@@ -174,4 +174,39 @@ describe('embedded runtime', () => {
     await waitForStatus(store, 'wf_7', 'completed');
     assert.deepEqual(calls, ['lease.authorize', 'lease.revoke']);
   });
+
+  it('hands secrets to activities without ever storing them', async (t) => {
+    const file = await tempStoreFile(t);
+    const store = await openSqliteStore({ file });
+    t.after(() => store.close());
+    const seen: unknown[] = [];
+    const { handler } = recordingActivities(100, {
+      'lease.notify': async (_name, args) => {
+        seen.push(args);
+        return { sent: true };
+      },
+    });
+    const runtime = new EmbeddedRuntime({
+      store,
+      clock: systemClock,
+      expressions: await engine,
+      activities: handler,
+      logger: silentLogger,
+      secrets: (name) => (name === 'webhook' ? 's3cr3t-value' : undefined),
+    });
+    t.after(() => runtime.stop());
+    const document: WorkflowDocument = {
+      document: { dsl: '1.0.0', namespace: 'test', name: 'secret', version: '1.0.0' },
+      use: { secrets: ['webhook'] },
+      do: [{ tell: { call: 'lease.notify', with: { token: '${ $secrets.webhook }' } } }],
+    };
+    await runtime.start({ instanceId: 'wf_8', workflow: 'secret', document, input: {} });
+    await waitForStatus(store, 'wf_8', 'completed');
+    assert.deepEqual(seen, [{ token: 's3cr3t-value' }]);
+    const { readFile } = await import('node:fs/promises');
+    for (const f of [file, `${file}-wal`]) {
+      const bytes = await readFile(f).catch(() => Buffer.alloc(0));
+      assert.equal(bytes.includes('s3cr3t-value'), false, `${f} holds no secret`);
+    }
+  });
 });

@@ -5,7 +5,7 @@
 // re-arm from their persisted time (a timer already past fires at once).
 import type { Clock, Logger } from '../../../core/index.js';
 import type { Store } from '../../../store/index.js';
-import { resumeWorkflow, startWorkflow } from '../../interpreter/index.js';
+import { revealSecrets, resumeWorkflow, startWorkflow } from '../../interpreter/index.js';
 import type {
   Command,
   ExpressionEngine,
@@ -51,6 +51,12 @@ export interface EmbeddedRuntimeOptions {
   activities: ActivityHandler;
   logger: Logger;
   observer?: StepObserver;
+  /**
+   * Resolves `use.secrets` names for activities. The interpreter only ever sees placeholders,
+   * so secret values never enter the state, the store or a log; they are put in here, at the
+   * last moment, in the arguments handed to the activity.
+   */
+  secrets?: (name: string) => string | undefined;
 }
 
 export interface StartArgs {
@@ -214,9 +220,20 @@ export class EmbeddedRuntime {
   private async runActivity(instanceId: string, command: Extract<Command, { kind: 'call' }>): Promise<Resume> {
     const { activities, logger } = this.options;
     const policy = retryPolicyFor(command.name);
+    let args: unknown;
+    try {
+      args = this.options.secrets ? revealSecrets(command.args, this.options.secrets) : command.args;
+    } catch (err) {
+      // A missing secret is configuration, not a passing fault: retrying will not help.
+      return {
+        kind: 'call.failed',
+        id: command.id,
+        error: { type: `${LEASE_ERROR_BASE}secret_unavailable`, status: 500, title: 'secret_unavailable', detail: errorText(err), instance: command.task },
+      };
+    }
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await activities(command.name, command.args, {
+        const result = await activities(command.name, args, {
           instanceId,
           task: command.task,
           commandId: command.id,
