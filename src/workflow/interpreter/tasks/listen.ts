@@ -53,8 +53,17 @@ export const listenTask: TaskHandler = {
 };
 
 function listenDone(t: TaskContext, memo: ListenMemo): Outcome {
-  const read = (t.ref.task.listen as { read?: unknown } | undefined)?.read;
-  return { kind: 'done', output: memo.received.map((e) => (read === 'envelope' ? e : (e.data ?? null))) };
+  const listen = t.ref.task.listen as { read?: unknown; to?: Record<string, unknown> } | undefined;
+  // Thand's workflows (DSL 1.0.0-alpha) read a `one` listen's output as the event itself
+  // (`.data.approved`); from 1.0.0 on the output is the list of what was read.
+  if (listen?.to && 'one' in listen.to && listen.read === undefined && isAlphaDsl(t.run.doc)) {
+    return { kind: 'done', output: memo.received[0] ?? null };
+  }
+  return { kind: 'done', output: memo.received.map((e) => (listen?.read === 'envelope' ? e : (e.data ?? null))) };
+}
+
+function isAlphaDsl(doc: WorkflowDocument): boolean {
+  return /^1\.0\.0-alpha/.test(String(doc.document?.dsl ?? ''));
 }
 
 function offerToListen(t: TaskContext, memo: ListenMemo, event: WorkflowEvent): Offer {

