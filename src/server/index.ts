@@ -1,1 +1,2 @@
-export { startLeaseServer, loadServerConfig, type RunningServer, type ServerOptions } from './server.js';
+export { startLeaseServer, loadServerConfig, openLeaseCore, type RunningServer, type ServerOptions } from './server.js';
+export { startTemporalWorker } from './engine.js';

@@ -44,6 +44,10 @@ export const serverSchema = z.strictObject({
   admins: adminsSchema.optional(),
   /** Printed when the server starts; `{url}` is replaced by the server's URL. */
   motd: z.string().optional(),
+  /** Workflow engine: `embedded` (default; state in the store) or `temporal` (see services.temporal). */
+  engine: z.enum(['embedded', 'temporal']).optional(),
+  /** With engine temporal: also run a worker inside the server (default true); false when `lease worker` processes run it. */
+  worker: z.boolean().optional(),
 });
 export type ServerConfig = z.infer<typeof serverSchema>;
 

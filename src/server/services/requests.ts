@@ -21,7 +21,7 @@ import type { RequestRecord, Store } from '../../store/index.js';
 import { REVOKE_EVENT } from '../../workflow/calls/index.js';
 import { DEFAULT_WORKFLOW } from '../../workflow/dsl/index.js';
 import type { WorkflowDocument, WorkflowState } from '../../workflow/interpreter/types.js';
-import type { EmbeddedRuntime, StepEvent, StepObserver } from '../../workflow/runtime/index.js';
+import type { StepEvent, StepObserver, WorkflowRuntime } from '../../workflow/runtime/index.js';
 import { LEASE_ERROR_BASE } from '../../workflow/runtime/index.js';
 import type { CreateRequestBody, RequestView } from '../api/schemas.js';
 import type { AccessControl } from './access-control.js';
@@ -43,13 +43,13 @@ export const DEFAULT_WORKFLOW_ID = 'default';
 export const MAX_WAIT_MS = 60_000;
 
 export class RequestService implements StepObserver {
-  private runtime: EmbeddedRuntime | undefined;
+  private runtime: WorkflowRuntime | undefined;
   /** Callers waiting for a request to change, woken after each committed workflow step. */
   private readonly waiters = new Map<string, Set<() => void>>();
 
   constructor(private readonly deps: RequestServiceDeps) {}
 
-  attach(runtime: EmbeddedRuntime): void {
+  attach(runtime: WorkflowRuntime): void {
     this.runtime = runtime;
   }
 
@@ -137,7 +137,8 @@ export class RequestService implements StepObserver {
         changed.cancel();
         return toRequestView(record);
       }
-      await changed.within(remaining);
+      // Steps committed by another process (a separate `lease worker`) wake no one here: re-read each second.
+      await changed.within(Math.min(remaining, 1_000));
     }
   }
 
@@ -263,7 +264,7 @@ export class RequestService implements StepObserver {
     return record;
   }
 
-  private requireRuntime(): EmbeddedRuntime {
+  private requireRuntime(): WorkflowRuntime {
     if (!this.runtime) throw new Error('request service used before the runtime was attached');
     return this.runtime;
   }

@@ -1,2 +1,4 @@
 export * from './activities.js';
 export * from './embedded/index.js';
+export type { WorkflowRuntime } from './runtime.js';
+export { environmentSecret } from './environment-secrets.js';

@@ -4,6 +4,7 @@ import { silentLogger, systemClock, type Logger } from '../../core/index.js';
 import { openSqliteStore } from '../../store/index.js';
 import type { ExpressionEngine, WorkflowDocument, WorkflowError, WorkflowEvent } from '../interpreter/types.js';
 import { EmbeddedRuntime, type Checkpoint } from '../runtime/embedded/index.js';
+import { environmentSecret } from '../runtime/environment-secrets.js';
 import { createDryRunCalls, type DryRunRecord } from './dry-run-calls.js';
 
 export interface StandaloneResult {
@@ -32,7 +33,7 @@ export async function runStandalone(args: {
       calls.push(entry);
       args.logger?.info({ call: entry.call, task: entry.task }, 'dry run');
     }),
-    secrets: (name) => process.env[`LEASE_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`],
+    secrets: environmentSecret,
   });
   const id = 'standalone';
   try {

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+import { printLine } from '../output.js';
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('run a Temporal worker for Lease workflows (server.engine: temporal)')
+    .option('--config <path>', 'config file or directory (env LEASE_CONFIG)')
+    .option('--data <dir>', 'data directory shared with the server (env LEASE_DATA)')
+    .action(async (opts: { config?: string; data?: string }) => {
+      const configPath = opts.config ?? process.env.LEASE_CONFIG;
+      if (!configPath) throw new CliError('no configuration: pass --config PATH or set LEASE_CONFIG', 2);
+      const { openLeaseCore, startTemporalWorker } = await import('../../server/index.js');
+      const core = await openLeaseCore({ configPath, dataDir: opts.data ?? process.env.LEASE_DATA ?? '.lease' });
+      if (core.config.server?.engine !== 'temporal') {
+        await core.store.close();
+        throw new CliError('lease worker needs server.engine: temporal in the configuration', 2);
+      }
+      const worker = await startTemporalWorker({ ...core, observer: core.requests });
+      printLine('Lease worker running');
+      const shutdown = () => {
+        void worker
+          .stop()
+          .then(() => core.store.close())
+          .then(() => process.exit(0));
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+}

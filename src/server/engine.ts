@@ -1,0 +1,63 @@
+// Chooses and builds the workflow engine: the embedded runtime (default), or Temporal with a
+// worker inside this process unless `server.worker: false` (then `lease worker` runs them).
+import type { Clock, Logger } from '../core/index.js';
+import type { LoadedConfig } from '../config/index.js';
+import type { Store } from '../store/index.js';
+import type { ExpressionEngine } from '../workflow/interpreter/types.js';
+import { EmbeddedRuntime, environmentSecret, type ActivityHandler, type StepObserver, type WorkflowRuntime } from '../workflow/runtime/index.js';
+
+export interface EngineDeps {
+  config: LoadedConfig;
+  dataDir: string;
+  store: Store;
+  clock: Clock;
+  expressions: ExpressionEngine;
+  logger: Logger;
+  observer: StepObserver;
+  calls: ActivityHandler;
+}
+
+export interface WorkflowEngine {
+  runtime: WorkflowRuntime;
+  stop(): Promise<void>;
+}
+
+export async function createWorkflowEngine(deps: EngineDeps): Promise<WorkflowEngine> {
+  if ((deps.config.server?.engine ?? 'embedded') === 'embedded') {
+    const runtime = new EmbeddedRuntime({
+      store: deps.store,
+      clock: deps.clock,
+      expressions: deps.expressions,
+      logger: deps.logger,
+      observer: deps.observer,
+      secrets: environmentSecret,
+      activities: deps.calls,
+    });
+    return { runtime, stop: () => runtime.stop() };
+  }
+  // Loaded only when chosen: the Temporal SDK is heavy to import.
+  const temporal = await import('../workflow/runtime/temporal/index.js');
+  const settings = await temporal.temporalSettings(deps.config.services?.temporal);
+  const keys = await temporal.PayloadKeys.load(settings.payloadKeyFile ?? temporal.payloadKeyFile(deps.dataDir));
+  const runtime = await temporal.TemporalRuntime.connect({ store: deps.store, logger: deps.logger, settings, keys, clock: deps.clock });
+  const worker = deps.config.server?.worker === false ? undefined : await startTemporalWorker(deps);
+  return {
+    runtime,
+    stop: async () => {
+      await worker?.stop();
+      await runtime.stop();
+    },
+  };
+}
+
+/** A Temporal worker running Lease's workflow and activities (for the server, or `lease worker`). */
+export async function startTemporalWorker(deps: Omit<EngineDeps, 'clock'>): Promise<{ stop(): Promise<void> }> {
+  const temporal = await import('../workflow/runtime/temporal/index.js');
+  const settings = await temporal.temporalSettings(deps.config.services?.temporal);
+  const keys = await temporal.PayloadKeys.load(settings.payloadKeyFile ?? temporal.payloadKeyFile(deps.dataDir));
+  return temporal.runWorker({
+    settings,
+    keys,
+    deps: { store: deps.store, calls: deps.calls, expressions: deps.expressions, logger: deps.logger, observer: deps.observer },
+  });
+}
