@@ -1,6 +1,7 @@
-// identity/: who is asking. Identity providers (local users, OIDC; SAML next) and the session
+// identity/: who is asking. Identity providers (local users, OIDC, SAML) and the session
 // tokens the server issues after login.
 export type { IdentityProvider, IdentityProviderInstance, PasswordIdentityProvider, RedirectIdentityProvider, RedirectLoginChecks } from './types.js';
 export * from './local/index.js';
 export * from './oidc/index.js';
+export * from './saml/index.js';
 export * from './sessions/index.js';

@@ -1,6 +1,6 @@
 // What login can ask of an identity provider. Each kind is one login flow: `password` (local
-// users) checks a username and password itself; `redirect` (OIDC) sends a browser to the IdP and
-// turns its answer into an identity. SAML will add its own kind.
+// users) checks a username and password itself; `redirect` (OIDC, SAML) sends a browser to the IdP
+// and turns its answer into an identity.
 import type { Identity } from '../core/index.js';
 import type { ProviderInstance } from '../providers/index.js';
 
@@ -15,17 +15,20 @@ export interface PasswordIdentityProvider {
 }
 
 /**
- * What one browser login must prove when the IdP answers: the state and nonce sent, the PKCE
- * verifier, and the redirect URI the IdP was told. Secrets: kept server-side, never logged.
+ * What one browser login must prove when the IdP answers. Secrets: kept server-side, never logged.
+ * OIDC: the state, nonce and PKCE verifier sent. SAML: state = RelayState, nonce = the
+ * AuthnRequest id (the Response's InResponseTo), no verifier ('').
  */
 export interface RedirectLoginChecks {
+  /** Finds the login attempt when the browser comes back (OIDC `state`, SAML `RelayState`). */
   state: string;
   nonce: string;
   codeVerifier: string;
+  /** Where the IdP sends the browser back (OIDC redirect URI, SAML ACS URL). */
   redirectUri: string;
 }
 
-/** Logs people in by sending their browser to the IdP and back (OIDC authorization code + PKCE). */
+/** Logs people in by sending their browser to the IdP and back (OIDC code + PKCE, SAML Web SSO). */
 export interface RedirectIdentityProvider {
   readonly kind: 'redirect';
   readonly id: string;
@@ -33,10 +36,13 @@ export interface RedirectIdentityProvider {
   /** The IdP's authorization URL for a fresh login, and the checks its answer must pass. */
   beginLogin(redirectUri: string): Promise<{ url: string; checks: RedirectLoginChecks }>;
   /**
-   * The identity from the IdP's answer (`code`, `state`, ... as the callback received them), or
+   * The identity from the IdP's answer (OIDC: `code`, `state`, ... from the query; SAML:
+   * `SAMLResponse`, `RelayState` from the form), or
    * RedirectLoginFailed / IdentityProviderUnavailable.
    */
   finishLogin(answer: URLSearchParams, checks: RedirectLoginChecks): Promise<Identity>;
+  /** SAML only: our service provider metadata for the IdP, given the server's callback URL. */
+  serviceProviderMetadata?(callbackUrl: string): Promise<string>;
 }
 
 export type IdentityProvider = PasswordIdentityProvider | RedirectIdentityProvider;

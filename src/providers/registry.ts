@@ -1,7 +1,7 @@
 // Provider types → factories, and configured providers → instances. The config loader asks it
 // which schema validates `providers.<id>.config`; the server asks it for the instances.
 import type { z } from 'zod';
-import { localIdentityFactory, oidcIdentityFactory } from '../identity/index.js';
+import { localIdentityFactory, oidcIdentityFactory, samlIdentityFactory } from '../identity/index.js';
 import { ProviderConfigInvalid, ProviderTypeConflict } from './errors.js';
 import type { ProviderDeps, ProviderFactory, ProviderInstance } from './provider.js';
 import { sudoProviderFactory } from './sudo/index.js';
@@ -70,5 +70,5 @@ export class ProviderRegistry {
 
 /** The registry with every built-in provider type. */
 export function defaultRegistry(): ProviderRegistry {
-  return new ProviderRegistry().register(sudoProviderFactory).register(localIdentityFactory).register(oidcIdentityFactory);
+  return new ProviderRegistry().register(sudoProviderFactory).register(localIdentityFactory).register(oidcIdentityFactory).register(samlIdentityFactory);
 }

@@ -13,7 +13,8 @@ import { createBuiltinCalls } from '../workflow/calls/index.js';
 import { validateWorkflowDocument } from '../workflow/dsl/index.js';
 import { createJqEngine } from '../workflow/expressions/index.js';
 import type { ExpressionEngine } from '../workflow/interpreter/types.js';
-import { EmbeddedRuntime } from '../workflow/runtime/index.js';
+import type { WorkflowRuntime } from '../workflow/runtime/index.js';
+import { createWorkflowEngine } from './engine.js';
 import type { RouteSpec } from './api/route.js';
 import { createHttpApp } from './http.js';
 import { auditRoutes } from './routes/audit.js';
@@ -21,11 +22,12 @@ import { authRoutes } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { oidcRoutes } from './routes/oidc.js';
 import { requestRoutes } from './routes/requests.js';
+import { samlRoutes } from './routes/saml.js';
 import { createAccessControl } from './services/access-control.js';
 import { createAccessDirectory } from './services/access-directory.js';
 import { AuthService } from './services/auth.js';
 import { LoginThrottle } from './services/login-throttle.js';
-import { OidcLoginService } from './services/oidc-login.js';
+import { BrowserLoginService } from './services/browser-login.js';
 import { reconcileGrants } from './services/reconcile.js';
 import { RequestService } from './services/requests.js';
 import { VERSION } from './version.js';
@@ -47,11 +49,11 @@ export interface ServerOptions {
 
 export interface RunningServer {
   url: string;
-  /** The external base URL, as OIDC providers must know it for the redirect URI. */
+  /** The external base URL, as OIDC and SAML providers must know it for the redirect URI / ACS. */
   publicUrl: string;
   config: LoadedConfig;
   store: Store;
-  runtime: EmbeddedRuntime;
+  runtime: WorkflowRuntime;
   stop(): Promise<void>;
 }
 
@@ -67,7 +69,8 @@ export function loadServerConfig(configPath: string, expressions: ExpressionEngi
   });
 }
 
-export async function startLeaseServer(options: ServerOptions): Promise<RunningServer> {
+/** What the server and a `lease worker` share: configuration, store, providers and the request service. */
+export async function openLeaseCore(options: { configPath: string; dataDir: string; clock?: Clock; logger?: Logger; env?: Record<string, string | undefined> }) {
   const clock = options.clock ?? systemClock;
   const expressions = await createJqEngine();
   const config = await loadServerConfig(options.configPath, expressions, options.env);
@@ -81,31 +84,30 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     onBackgroundError: (message) => logger.warn({ err: message }, 'store: background checkpoint failed'),
   });
   const providers: Map<string, ProviderInstance> = defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir });
-  const keys = await SessionKeys.load(options.dataDir);
   const access = createAccessControl(config.server?.admins);
-
   const requests = new RequestService({ store, config, providers, clock, logger, access });
-  const runtime = new EmbeddedRuntime({
-    store,
-    clock,
-    expressions,
-    logger,
-    observer: requests,
-    // `use.secrets: [name]` is read from the environment variable LEASE_SECRET_<NAME>.
-    secrets: (name) => process.env[`LEASE_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`],
-    activities: createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers) }),
-  });
+  const calls = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers) });
+  return { clock, expressions, config, logger, store, providers, access, requests, calls, dataDir: options.dataDir };
+}
+
+export async function startLeaseServer(options: ServerOptions): Promise<RunningServer> {
+  const core = await openLeaseCore(options);
+  const { clock, expressions, config, logger, store, providers, access, requests, calls } = core;
+  const keys = await SessionKeys.load(options.dataDir);
+  const engine = await createWorkflowEngine({ config, dataDir: options.dataDir, store, clock, expressions, logger, observer: requests, calls });
+  const runtime = engine.runtime;
   requests.attach(runtime);
   const sessionTtlMs = config.server?.session_ttl ? parseDuration(config.server.session_ttl, 'server.session_ttl') : DEFAULT_SESSION_TTL_MS;
   const auth = new AuthService({ store, providers, keys, clock, logger, throttle: new LoginThrottle(clock), sessionTtlMs });
   // Known once listening (the port may be 0 until then); routes only run after that.
   let publicUrl = '';
-  const logins = new OidcLoginService({ store, providers, keys, clock, logger, sessionTtlMs, publicUrl: () => publicUrl });
+  const logins = new BrowserLoginService({ store, providers, keys, clock, logger, sessionTtlMs, publicUrl: () => publicUrl });
 
   let ready = false;
   const routes = [
     ...authRoutes(auth),
     ...oidcRoutes(logins),
+    ...samlRoutes(logins),
     ...requestRoutes(requests),
     ...catalogRoutes(config, providers),
     ...auditRoutes(store, access),
@@ -145,7 +147,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
         ready = false;
         clearInterval(reconcileTimer);
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await runtime.stop();
+        await engine.stop();
         await store.close();
       })()),
   };

@@ -1,15 +1,16 @@
 // Browser login (OIDC) for the CLI: start → IdP → callback → CLI loopback → exchange.
-// Thin: parse, call OidcLoginService, map. See services/oidc-login.ts for the rules.
+// Thin: parse, call BrowserLoginService, map. See services/browser-login.ts for the rules.
+// /start and /exchange serve SAML providers too (same shape); SAML's callback is in saml.ts.
 import { route } from '../api/route.js';
 import { browserLoginCallbackQuerySchema, browserLoginExchangeSchema, browserLoginStartSchema, browserLoginStartedSchema, redirectResponseSchema, sessionViewSchema } from '../api/schemas.js';
-import type { OidcLoginService } from '../services/oidc-login.js';
+import type { BrowserLoginService } from '../services/browser-login.js';
 
-export function oidcRoutes(logins: OidcLoginService) {
+export function oidcRoutes(logins: BrowserLoginService) {
   return [
     route({
       method: 'post',
       path: '/api/v1/auth/{provider}/start',
-      summary: 'Start a browser login through an OIDC provider; the CLI names its loopback callback',
+      summary: 'Start a browser login through an OIDC or SAML provider; the CLI names its loopback callback',
       tag: 'auth',
       auth: false,
       body: browserLoginStartSchema,
@@ -28,7 +29,7 @@ export function oidcRoutes(logins: OidcLoginService) {
       status: 303,
       errors: [404],
       handler: async ({ c, params }) => {
-        const location = await logins.callback(params.provider as string, new URL(c.req.url).searchParams);
+        const location = await logins.callback(params.provider as string, new URL(c.req.url).searchParams, 'oidc');
         // The location carries a one-time code: nothing may cache it or send it on as a referrer.
         return new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } });
       },

@@ -1,4 +1,4 @@
-// OidcLoginService rules with an injected clock and an in-process fake IdP (named as such: the
+// BrowserLoginService rules with an injected clock and an in-process fake IdP (named as such: the
 // real OpenID provider runs in src/identity/oidc/provider.test.ts and test/e2e/oidc.test.ts).
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
@@ -7,7 +7,7 @@ import { RedirectLoginFailed, SessionKeys, verifySessionToken, type RedirectIden
 import type { ProviderInstance } from '../../providers/index.js';
 import { openTempStore } from '../../store/temp-store.fake.js';
 import { MemoryLoginAttempts } from './login-attempts.js';
-import { LOGIN_ATTEMPT_TTL_MS, LOGIN_CODE_TTL_MS, OidcLoginService, checkLoopbackRedirect } from './oidc-login.js';
+import { LOGIN_ATTEMPT_TTL_MS, LOGIN_CODE_TTL_MS, BrowserLoginService, checkLoopbackRedirect } from './browser-login.js';
 
 const CLI = 'http://127.0.0.1:43123/callback';
 const alice: Identity = { id: 'u-alice', email: 'alice@corp.example', name: 'Alice', groups: ['eng'], provider: 'corp', provider_type: 'oidc' };
@@ -37,7 +37,7 @@ async function setup(t: TestContext) {
     ['corp', instance('corp')],
     ['other', instance('other')],
   ]);
-  const service = new OidcLoginService({ store, providers, keys, clock, logger: silentLogger, sessionTtlMs: 3_600_000, publicUrl: () => 'https://lease.example/' });
+  const service = new BrowserLoginService({ store, providers, keys, clock, logger: silentLogger, sessionTtlMs: 3_600_000, publicUrl: () => 'https://lease.example/' });
   /** Runs start + the IdP's happy answer; returns the attempt and the CLI's code. */
   const login = async (provider = 'corp') => {
     const started = await service.start(provider, CLI);
@@ -48,7 +48,7 @@ async function setup(t: TestContext) {
   return { service, store, keys, clock, login };
 }
 
-describe('OidcLoginService', () => {
+describe('BrowserLoginService', () => {
   it('registers the callback under the external URL', async (t) => {
     const { service } = await setup(t);
     assert.equal(service.callbackUrl('corp'), 'https://lease.example/api/v1/auth/corp/callback');
@@ -161,7 +161,7 @@ describe('OidcLoginService', () => {
   it('refuses new logins when too many are pending', async (t) => {
     const { store, keys, clock } = await setup(t);
     const providers = new Map<string, ProviderInstance>([['corp', { id: 'corp', type: 'oidc', name: 'c', enabled: true, capabilities: ['identity'], identity: new FakeIdp('corp') }]]);
-    const service = new OidcLoginService({ store, providers, keys, clock, logger: silentLogger, sessionTtlMs: 60_000, publicUrl: () => 'http://127.0.0.1:1', attempts: new MemoryLoginAttempts(2) });
+    const service = new BrowserLoginService({ store, providers, keys, clock, logger: silentLogger, sessionTtlMs: 60_000, publicUrl: () => 'http://127.0.0.1:1', attempts: new MemoryLoginAttempts(2) });
     await service.start('corp', CLI);
     await service.start('corp', CLI);
     await assert.rejects(service.start('corp', CLI), { code: 'too_many_pending_logins', status: 503 });

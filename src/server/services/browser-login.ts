@@ -1,8 +1,10 @@
-// Browser login through an OIDC provider, for the CLI:
+// Browser login through an OIDC or SAML provider, for the CLI:
 //   start    — the CLI names its loopback callback; we open a login attempt bound to it and
-//              answer the IdP's authorization URL (state, nonce, PKCE S256).
-//   callback — the IdP sends the browser back; the state finds the attempt (single use), the
-//              provider checks PKCE, nonce and the ID token; we send the browser on to the CLI's
+//              answer the IdP's login URL (OIDC: state, nonce, PKCE S256; SAML: an AuthnRequest
+//              with a RelayState).
+//   callback — the IdP sends the browser back (OIDC: GET with the code; SAML: POST of the signed
+//              Response to the ACS); the state / RelayState finds the attempt (single use), the
+//              provider checks the answer; we send the browser on to the CLI's
 //              loopback with a one-time code: signed, 60 s, bound to that attempt. Never the
 //              session token: a URL ends up in browser history and other local processes.
 //   exchange — the CLI trades {attempt, code} for a session token, once.
@@ -83,7 +85,7 @@ export function checkLoopbackRedirect(value: string): string {
   return url.href;
 }
 
-export interface OidcLoginDeps {
+export interface BrowserLoginDeps {
   providers: Map<string, ProviderInstance>;
   keys: SessionKeys;
   store: Store;
@@ -108,11 +110,11 @@ export interface LoginSession {
   identity: Identity;
 }
 
-export class OidcLoginService {
+export class BrowserLoginService {
   private readonly attempts: LoginAttempts;
   private readonly codeKey: Uint8Array;
 
-  constructor(private readonly deps: OidcLoginDeps) {
+  constructor(private readonly deps: BrowserLoginDeps) {
     this.attempts = deps.attempts ?? new MemoryLoginAttempts();
     this.codeKey = deps.codeKey ?? randomBytes(32);
   }
@@ -132,13 +134,22 @@ export class OidcLoginService {
     return { login_url: url, attempt: attempt.id };
   }
 
+  /** SAML: our service provider metadata for this provider (entity id, ACS, certificate). */
+  async serviceProviderMetadata(providerId: string): Promise<string> {
+    const provider = this.provider(providerId, 'saml');
+    if (provider.serviceProviderMetadata === undefined) throw notABrowserProvider(providerId, 'saml');
+    return provider.serviceProviderMetadata(this.callbackUrl(providerId));
+  }
+
   /**
-   * Handles the IdP's redirect; answers where to send the browser next: the CLI's loopback with
-   * `code`, or with `error` when the login failed after the state was recognised.
+   * Handles the IdP's answer; answers where to send the browser next: the CLI's loopback with
+   * `code`, or with `error` when the login failed after the state was recognised. `protocol`
+   * (from the route) refuses a provider of the other kind; OIDC's state is `state`, SAML's is
+   * `RelayState`.
    */
-  async callback(providerId: string, answer: URLSearchParams): Promise<string> {
-    const provider = this.provider(providerId);
-    const state = answer.get('state') ?? '';
+  async callback(providerId: string, answer: URLSearchParams, protocol?: 'oidc' | 'saml'): Promise<string> {
+    const provider = this.provider(providerId, protocol);
+    const state = answer.get(provider.type === 'saml' ? 'RelayState' : 'state') ?? '';
     const attempt = state === '' ? undefined : this.attempts.takeByState(state, this.deps.clock.now());
     if (attempt === undefined || attempt.provider !== providerId) {
       if (attempt) this.attempts.delete(attempt.id);
@@ -199,10 +210,10 @@ export class OidcLoginService {
     return { token: session.token, expires_at: session.expires_at, identity };
   }
 
-  private provider(providerId: string): RedirectIdentityProvider {
+  private provider(providerId: string, protocol?: 'oidc' | 'saml'): RedirectIdentityProvider {
     const provider = this.deps.providers.get(providerId);
-    if (provider?.identity?.kind !== 'redirect' || !provider.enabled) {
-      throw new NotFound('identity_provider_not_found', `"${providerId}" is not a browser (OIDC) login provider`, 'provider');
+    if (provider?.identity?.kind !== 'redirect' || !provider.enabled || (protocol !== undefined && provider.identity.type !== protocol)) {
+      throw notABrowserProvider(providerId, protocol);
     }
     return provider.identity;
   }
@@ -211,6 +222,11 @@ export class OidcLoginService {
     await this.deps.store.audit.append({ actor: 'anonymous', action: 'login.failed', subject: null, data: { provider: providerId, reason } });
     this.deps.logger.info({ provider: providerId, reason }, 'login failed');
   }
+}
+
+function notABrowserProvider(providerId: string, protocol?: 'oidc' | 'saml'): NotFound {
+  const what = protocol === undefined ? 'browser (OIDC or SAML)' : `browser (${protocol.toUpperCase()})`;
+  return new NotFound('identity_provider_not_found', `"${providerId}" is not a ${what} login provider`, 'provider');
 }
 
 function withParams(base: string, params: Record<string, string>): string {
