@@ -42,6 +42,20 @@ export const revokeBodySchema = z
   .strict()
   .meta({ id: 'RevokeRequest' });
 
+export const decisionBodySchema = z
+  .object({ reason: z.string().max(2000).optional() })
+  .strict()
+  .meta({ id: 'Decision' });
+
+export const eventBodySchema = z
+  .object({
+    type: z.string().min(1).max(200).describe('CloudEvent type, e.g. com.lease.alert (com.thand.* accepted)'),
+    source: z.string().max(500).optional(),
+    data: z.unknown().optional(),
+  })
+  .strict()
+  .meta({ id: 'WorkflowEvent' });
+
 export const requestViewSchema = z
   .object({
     id: z.string(),

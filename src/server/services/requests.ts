@@ -6,6 +6,7 @@ import {
   NotFound,
   PolicyDenied,
   formatIsoDuration,
+  identityInScope,
   isFinalStatus,
   newId,
   parseDuration,
@@ -18,7 +19,7 @@ import {
 import type { LoadedConfig } from '../../config/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
 import type { RequestRecord, Store } from '../../store/index.js';
-import { REVOKE_EVENT } from '../../workflow/calls/index.js';
+import { APPROVAL_EVENT, REVOKE_EVENT } from '../../workflow/calls/index.js';
 import { DEFAULT_WORKFLOW } from '../../workflow/dsl/index.js';
 import type { WorkflowDocument, WorkflowState } from '../../workflow/interpreter/types.js';
 import type { StepEvent, StepObserver, WorkflowRuntime } from '../../workflow/runtime/index.js';
@@ -193,6 +194,47 @@ export class RequestService implements StepObserver {
     await this.deps.store.audit.append({ actor: identity.id, action: 'request.revoke_requested', subject: id, data: { reason: why } });
     await this.requireRuntime().signal(id, { type: REVOKE_EVENT, source: 'lease/api', data: { reason: why, by: identity.id } });
     return toRequestView((await this.deps.store.requests.get(id))!);
+  }
+
+  /**
+   * An approver's decision, delivered to the request's workflow as a `com.lease.approval` event
+   * (the workflow's lease.approvals or listen decides what it needs). Nobody approves their own
+   * request; approvers are administrators or the role's `approvals.approvers` (users, groups).
+   */
+  async decide(identity: Identity, id: string, approved: boolean, reason: string | undefined): Promise<RequestView> {
+    const record = await this.deps.store.requests.get(id);
+    const own = !!record && identityKey(record.identity) === identityKey(identity);
+    if (!record || (!own && !this.mayApprove(identity, record))) throw new NotFound('request_not_found', `request ${id} does not exist`, 'id');
+    if (own) throw new Forbidden('self_approval_forbidden', 'nobody approves their own request');
+    if (record.status !== 'pending') throw new Conflict('not_pending', `request ${id} is ${record.status}, not awaiting approval`);
+    await this.deps.store.audit.append({
+      actor: identity.id,
+      action: approved ? 'request.approved' : 'request.rejected',
+      subject: id,
+      data: { reason: reason ?? null },
+    });
+    await this.requireRuntime().signal(id, {
+      type: APPROVAL_EVENT,
+      source: 'lease/api',
+      data: { approved, approver: identity.id, email: identity.email ?? null, ...(reason ? { reason } : {}) },
+    });
+    return toRequestView((await this.deps.store.requests.get(id))!);
+  }
+
+  /** Delivers any CloudEvent to a request's workflow: administrators only (it could forge an approval). */
+  async sendEvent(identity: Identity, id: string, event: { type: string; source?: string; data?: unknown }): Promise<RequestView> {
+    if (!this.deps.access.isAdmin(identity)) throw new Forbidden('admin_required', 'sending events to a workflow needs an administrator');
+    const record = await this.visible(identity, id);
+    if (isFinalStatus(record.status)) throw new Conflict('request_ended', `request ${id} has already ended (${record.status})`);
+    await this.deps.store.audit.append({ actor: identity.id, action: 'request.event', subject: id, data: { type: event.type } });
+    await this.requireRuntime().signal(id, { ...event, source: event.source ?? `lease/api/${identity.id}` });
+    return toRequestView((await this.deps.store.requests.get(id))!);
+  }
+
+  private mayApprove(identity: Identity, record: RequestRecord): boolean {
+    if (this.deps.access.isAdmin(identity)) return true;
+    const approvers = this.deps.config.roles.get(record.role)?.approvals?.approvers as { users?: string[]; groups?: string[] } | undefined;
+    return !!approvers && identityInScope(identity, { users: approvers.users ?? [], groups: approvers.groups ?? [] });
   }
 
   /**

@@ -18,5 +18,8 @@ export function canonicalEventType(type: string): string {
   return type.startsWith('com.thand.') ? `com.lease.${type.slice('com.thand.'.length)}` : type;
 }
 
+/** An approver's decision: `data: {approved: boolean, approver, reason?}`. */
+export const APPROVAL_EVENT = 'com.lease.approval';
+
 /** The event that asks a running request workflow to revoke now. */
 export const REVOKE_EVENT = 'com.lease.revoke';
