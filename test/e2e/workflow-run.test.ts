@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runLease, tempDir, writeFiles } from '../support/lease-process.js';
+import { startTemporalDevServer } from '../support/temporal.js';
 
 describe('lease workflow run', () => {
   let dir: { path: string; cleanup: () => Promise<void> };
@@ -120,6 +121,22 @@ do:
     ]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), { granted: true, approvals: 2 });
+  });
+
+  it('gives the same answers on the Temporal runtime', async (t) => {
+    const temporal = await startTemporalDevServer(t);
+    if (!temporal) return;
+    const onTemporal = ['--runtime', 'temporal', '--temporal-address', temporal.address];
+    const route = await runLease(['workflow', 'run', join(dir.path, 'route.yaml'), '--input', '{"n": 42}', ...onTemporal]);
+    assert.equal(route.code, 0, route.stderr);
+    assert.deepEqual(JSON.parse(route.stdout), { answer: 'large', n: 42 });
+    const approve = '{"type":"com.thand.approval","data":{"approved":true}}';
+    const approval = await runLease(['workflow', 'run', join(dir.path, 'workflows.yaml'), '--name', 'approval', '--event', approve, '--event', approve, ...onTemporal]);
+    assert.equal(approval.code, 0, approval.stderr);
+    assert.deepEqual(JSON.parse(approval.stdout), { granted: true, approvals: 2 });
+    const raised = await runLease(['workflow', 'run', join(dir.path, 'raise.yaml'), '--json', ...onTemporal]);
+    assert.equal(raised.code, 1);
+    assert.equal(JSON.parse(raised.stdout).error.instance, '/do/0/raiseError');
   });
 
   it('a denial ends the approval workflow with the raised error', async () => {

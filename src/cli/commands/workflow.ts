@@ -36,7 +36,8 @@ export function registerWorkflow(program: Command): void {
         if (typeof event !== 'object' || event === null || typeof event.type !== 'string') throw new CliError(`--event #${i + 1} needs a "type"`, 2);
         return event as { type: string; source?: string; data?: unknown };
       });
-      if (opts.runtime !== 'embedded') throw new CliError(`--runtime ${opts.runtime} is not available yet in workflow run (use embedded)`, 2);
+      if (opts.runtime !== 'embedded' && opts.runtime !== 'temporal') throw new CliError(`--runtime must be embedded or temporal, got "${opts.runtime}"`, 2);
+      if (opts.runtime === 'temporal' && !opts.temporalAddress) throw new CliError('--runtime temporal needs --temporal-address HOST:PORT', 2);
       const { loadWorkflowFile, runStandalone } = await import('../../workflow/standalone/index.js');
       const { validateWorkflowDocument } = await import('../../workflow/dsl/index.js');
       const { createJqEngine } = await import('../../workflow/expressions/index.js');
@@ -48,7 +49,14 @@ export function registerWorkflow(program: Command): void {
         for (const p of problems) process.stderr.write(`${file}: ${name}: ${p.path}: ${p.message}\n`);
         throw new CliError(`${problems.length} problem(s) in workflow "${name}"`, 2);
       }
-      const result = await runStandalone({ document, input, events, expressions, logger: createLogger({ level: process.env.LEASE_LOG_LEVEL ?? 'warn' }) });
+      const result = await runStandalone({
+        document,
+        input,
+        events,
+        expressions,
+        logger: createLogger({ level: process.env.LEASE_LOG_LEVEL ?? 'warn' }),
+        ...(opts.runtime === 'temporal' && opts.temporalAddress ? { temporalAddress: opts.temporalAddress } : {}),
+      });
       if (result.status === 'completed') {
         printJson(result.output ?? null);
         return;
