@@ -37,7 +37,7 @@ export async function runStandalone(args: {
   });
   const id = newId('run');
   let runtime: WorkflowRuntime;
-  let stopEngine = async () => {};
+  let stopEngine: () => Promise<void>;
   if (args.temporalAddress) {
     const temporal = await import('../runtime/temporal/index.js');
     const keyDir = await mkdtemp(join(tmpdir(), 'lease-run-'));
