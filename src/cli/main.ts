@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { LeaseError } from '../core/index.js';
 import { VERSION } from '../server/version.js';
+import { registerAgent } from './commands/agent.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerConfig } from './commands/config.js';
@@ -12,8 +13,12 @@ import { registerLogout } from './commands/logout.js';
 import { registerRequest } from './commands/request.js';
 import { registerRevoke } from './commands/revoke.js';
 import { registerServer } from './commands/server.js';
+import { registerSessions } from './commands/sessions.js';
 import { registerStatus } from './commands/status.js';
 import { registerWhoami } from './commands/whoami.js';
+import { registerDecide } from './commands/decide.js';
+import { registerWorker } from './commands/worker.js';
+import { registerWorkflow } from './commands/workflow.js';
 import { CliError } from './errors.js';
 
 const program = new Command('lease')
@@ -22,7 +27,7 @@ const program = new Command('lease')
   .exitOverride()
   .showHelpAfterError();
 
-for (const register of [registerServer, registerHashPassword, registerLogin, registerLogout, registerWhoami, registerRequest, registerStatus, registerList, registerRevoke, registerCatalog, registerAudit, registerConfig]) {
+for (const register of [registerServer, registerHashPassword, registerLogin, registerLogout, registerWhoami, registerSessions, registerAgent, registerRequest, registerStatus, registerList, registerRevoke, registerDecide, registerCatalog, registerAudit, registerConfig, registerWorkflow, registerWorker]) {
   register(program);
 }
 

@@ -3,8 +3,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { VaultSessionStore } from '../../src/agent/index.js';
 import { leaseJson, runLease, startServer, waitUntil, type ServerProcess } from '../support/lease-process.js';
 import { createDeployment, loginAs, PASSWORDS, type Deployment } from './fixtures.js';
 
@@ -32,10 +33,12 @@ describe('request lifecycle through the CLI', () => {
     await deployment?.cleanup();
   });
 
-  it('stores the session under $LEASE_HOME with mode 0600', async () => {
-    const file = join(deployment.home('alice'), 'sessions.json');
-    assert.equal((await stat(file)).mode & 0o777, 0o600);
-    assert.equal((await stat(deployment.home('alice'))).mode & 0o777, 0o700);
+  it('stores the session under $LEASE_HOME encrypted, in 0600 files', async () => {
+    const home = deployment.home('alice');
+    assert.deepEqual((await readdir(home)).sort(), ['sessions.vault', 'vault.key']);
+    for (const name of await readdir(home)) assert.equal((await stat(join(home, name))).mode & 0o777, 0o600, name);
+    assert.equal((await stat(home)).mode & 0o777, 0o700);
+    assert.ok(!(await readFile(join(home, 'sessions.vault'), 'latin1')).includes('alice@example.com'));
   });
 
   it('grants on request, shows active with the sudoers file, and revokes at expiry', async () => {
@@ -119,8 +122,12 @@ describe('request lifecycle through the CLI', () => {
   });
 
   it('never writes a password or session token to its logs', async () => {
-    const sessions = JSON.parse(await readFile(join(deployment.home('alice'), 'sessions.json'), 'utf8')) as { sessions: Record<string, { token: string }> };
-    const tokens = Object.values(sessions.sessions).map((s) => s.token);
+    // The tokens the CLIs hold, read from their vaults with their keys.
+    const tokens: string[] = [];
+    for (const user of ['alice', 'bob']) {
+      const vault = new VaultSessionStore(deployment.home(user));
+      for (const { server: url } of await vault.list()) tokens.push((await vault.get(url))!.token);
+    }
     assert.ok(tokens.length > 0);
     for (const secret of [...Object.values(PASSWORDS), ...tokens]) assert.ok(!server.output.includes(secret), 'a secret leaked into the server output');
   });

@@ -5,8 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { VaultSessionStore } from '../../src/agent/index.js';
 import { TestBrowser } from '../support/browser.js';
 import { LEASE_BIN, ROOT, leaseJson, runLease, startServer, tempDir, writeFiles, type CliResult, type ServerProcess } from '../support/lease-process.js';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
@@ -179,8 +179,10 @@ roles:
     const result = await exit;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Logged in to .* as alice@corp\.example/);
-    const stored = JSON.parse(await readFile(join(home('alice'), 'sessions.json'), 'utf8')) as { sessions: Record<string, { token: string }> };
-    for (const s of Object.values(stored.sessions)) secrets.add(s.token);
+    // The token the CLI sealed in its vault, so the log scan below looks for it too.
+    const stored = await new VaultSessionStore(home('alice')).get(server.url);
+    assert.ok(stored, 'the session is in the vault');
+    secrets.add(stored.token);
 
     const me = await leaseJson<Record<string, unknown>>(['whoami', '--json'], { LEASE_HOME: home('alice') });
     assert.equal(me.email, 'alice@corp.example');

@@ -55,7 +55,7 @@ export function registerLogin(program: Command): void {
           password,
         });
       }
-      await sessionStore().put({ server, provider: opts.provider, token: session.token, expires_at: session.expires_at, identity: session.identity });
+      await (await sessionStore()).put({ server, provider: opts.provider, token: session.token, expires_at: session.expires_at, identity: session.identity });
       if (opts.json) printJson({ server, provider: opts.provider, identity: session.identity, expires_at: session.expires_at });
       else printLine(`Logged in to ${server} as ${session.identity.email ?? session.identity.id} (until ${session.expires_at})`);
     });

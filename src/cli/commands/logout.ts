@@ -8,10 +8,10 @@ export function registerLogout(program: Command): void {
     .description('forget the stored session for a server (default: the current one)')
     .option('--server <url>', 'the Lease server URL')
     .action(async (opts: { server?: string }) => {
-      const store = sessionStore();
+      const store = await sessionStore();
       const session = await store.get(opts.server);
       if (!session) {
-        printLine('not logged in');
+        printLine(`not logged in${opts.server ? ` to ${opts.server}` : ''}`);
         return;
       }
       await store.remove(session.server);
