@@ -8,6 +8,7 @@ import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SessionVaultKeyInsecure, SessionVaultKeyInvalid, SessionVaultUnreadable } from './errors.js';
+import { writePrivateFile } from '../crypto/index.js';
 import { isErrno, writeSecretFile } from './secret-file.js';
 import { normaliseServer, storedSessionSchema, summarise, type SessionStore, type SessionSummary, type StoredSession } from './session.js';
 
@@ -152,11 +153,8 @@ export class VaultSessionStore implements SessionStore {
         if (!isErrno(err, 'ENOENT')) throw err;
       }
       if (!options.create) return undefined;
-      try {
-        await writeSecretFile(this.keyFile, `${randomBytes(KEY_BYTES).toString('base64url')}\n`, { exclusive: true });
-      } catch (err) {
-        if (!isErrno(err, 'EEXIST')) throw err;
-      }
+      // When another process created the key first, the next turn of the loop reads theirs.
+      await writePrivateFile(this.keyFile, `${randomBytes(KEY_BYTES).toString('base64url')}\n`, { exclusive: true });
     }
   }
 }

@@ -24,9 +24,6 @@ export function sessionKeyFile(dataDir: string): string {
   return join(dataDir, 'keys', 'session.jwk');
 }
 
-function isErrno(err: unknown, code: string): boolean {
-  return err instanceof Error && (err as NodeJS.ErrnoException).code === code;
-}
 
 export class SessionKeys {
   private constructor(
@@ -42,13 +39,8 @@ export class SessionKeys {
     let entries = await readKeyFile(file);
     if (entries === null) {
       const created = [newKeyEntry(newId('key', clock.now()), toIso(clock.now()))];
-      try {
-        await writeKeyFile(file, created, { exclusive: true });
-        entries = created;
-      } catch (err) {
-        if (!isErrno(err, 'EEXIST')) throw err;
-        entries = (await readKeyFile(file)) ?? created; // another process created it first: use theirs
-      }
+      if (await writeKeyFile(file, created, { exclusive: true })) entries = created;
+      else entries = (await readKeyFile(file)) ?? created; // another process created it first: use theirs
     }
     const keys = new SessionKeys(file, entries, clock);
     if (!entries.some((e) => e.revoked !== true)) await keys.rotate();

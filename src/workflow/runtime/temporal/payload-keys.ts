@@ -3,24 +3,10 @@
 // session keys (identity/sessions): mode 0600 in a 0700 directory, created once, atomically.
 // The last unrevoked key encrypts; every key in the file decrypts, so rotation keeps old
 // histories readable. Workers and servers that share a Temporal namespace share this file.
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { z } from 'zod';
+import { join } from 'node:path';
 import { LeaseError, newId, systemClock, toIso, type Clock } from '../../../core/index.js';
+import { newKeyEntry, readKeySetFile, writeKeySetFile, type KeyEntry } from '../../../crypto/index.js';
 
-const KEY_BYTES = 32;
-
-const keyEntrySchema = z.object({
-  kty: z.literal('oct'),
-  kid: z.string().min(1),
-  k: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected a 256-bit key in base64url'),
-  created_at: z.iso.datetime(),
-  revoked: z.boolean().optional(),
-});
-const keyFileSchema = z.object({ keys: z.array(keyEntrySchema).min(1) });
-type KeyEntry = z.infer<typeof keyEntrySchema>;
 
 /** The key file is missing keys, not JSON, or readable by others. */
 export class PayloadKeyFileInvalid extends LeaseError {
@@ -47,7 +33,7 @@ export class PayloadKeys {
     if (entries === null) {
       if (options.create === false) throw new PayloadKeyFileInvalid(file, 'does not exist');
       const clock = options.clock ?? systemClock;
-      const created: KeyEntry = { kty: 'oct', kid: newId('pk', clock.now()), k: randomBytes(KEY_BYTES).toString('base64url'), created_at: toIso(clock.now()) };
+      const created = newKeyEntry(newId('pk', clock.now()), toIso(clock.now()));
       if (await createKeyFile(file, [created])) entries = [created];
       else entries = (await readKeys(file)) ?? [created]; // another process created it first: use theirs
     }
@@ -73,45 +59,18 @@ export class PayloadKeys {
   }
 }
 
+const ERRORS = {
+  invalid: (file: string, problem: string) => new PayloadKeyFileInvalid(file, problem),
+  insecure: (file: string, mode: number) => new PayloadKeyFileInvalid(file, `mode ${mode.toString(8)} lets others read it; chmod 600`),
+};
+
 async function readKeys(file: string): Promise<KeyEntry[] | null> {
-  let text: string;
-  try {
-    const info = await stat(file);
-    if ((info.mode & 0o077) !== 0) throw new PayloadKeyFileInvalid(file, `mode ${(info.mode & 0o777).toString(8)} lets others read it; chmod 600`);
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new PayloadKeyFileInvalid(file, 'not JSON');
-  }
-  const parsed = keyFileSchema.safeParse(json);
-  if (!parsed.success) throw new PayloadKeyFileInvalid(file, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  return parsed.data.keys;
+  const keys = await readKeySetFile(file, ERRORS);
+  if (keys !== null && keys.length === 0) throw new PayloadKeyFileInvalid(file, 'keys: it holds no key');
+  return keys;
 }
 
-/** Writes a new key file through a 0600 temp file; false when another process created it first. */
-async function createKeyFile(file: string, entries: KeyEntry[]): Promise<boolean> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify({ keys: entries }, null, 2)}\n`, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await link(temp, file);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  } finally {
-    await unlink(temp);
-  }
+/** Writes a new key file; false when another process created it first. */
+function createKeyFile(file: string, entries: KeyEntry[]): Promise<boolean> {
+  return writeKeySetFile(file, entries, { exclusive: true });
 }

@@ -1,0 +1,3 @@
+// crypto/: keys and the private files that hold them.
+export * from './private-file.js';
+export * from './key-set-file.js';
