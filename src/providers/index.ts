@@ -6,6 +6,8 @@ export type {
   GrantInput,
   GrantRecord,
   GrantRole,
+  Notification,
+  NotificationProvider,
   ProviderDeps,
   ProviderFactory,
   ProviderInstance,
@@ -13,3 +15,4 @@ export type {
 export { ProviderRegistry, defaultRegistry, type ProviderConfigEntry } from './registry.js';
 export { ProviderConfigInvalid, ProviderTypeConflict } from './errors.js';
 export * from './sudo/index.js';
+export { webhookProviderFactory, WebhookNotifier, WebhookDeliveryFailed } from './webhook/index.js';

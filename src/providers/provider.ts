@@ -61,6 +61,20 @@ export interface ProviderInstance {
   readonly access?: AccessProvider;
   /** How this provider logs people in (identity/types.ts: password or redirect). */
   readonly identity?: IdentityProvider;
+  readonly notification?: NotificationProvider;
+}
+
+/** A message about a request, for people (approvers, requesters, a channel). */
+export interface Notification {
+  /** Recipient as the workflow names it (channel, address, group); the provider interprets it. */
+  to: string | null;
+  message: string;
+  request: { id: string; role: string; provider: string; requester: string; reason: string; status: string };
+}
+
+/** Sends notifications (webhook, Slack, email, Teams...). Throws on failure; the runtime retries. */
+export interface NotificationProvider {
+  send(notification: Notification): Promise<void>;
 }
 
 /** Everything a provider factory may use; no globals. */

@@ -27,8 +27,8 @@ const fakeFactory: ProviderFactory<{ dir: string }> = {
 };
 
 describe('provider registry', () => {
-  test('the default registry knows sudo, local, oidc (alias oauth2) and saml', () => {
-    assert.deepEqual([...defaultRegistry().factories().keys()].sort(), ['local', 'oauth2', 'oidc', 'saml', 'sudo']);
+  test('the default registry knows sudo, local, oidc (alias oauth2), saml and webhook', () => {
+    assert.deepEqual([...defaultRegistry().factories().keys()].sort(), ['local', 'oauth2', 'oidc', 'saml', 'sudo', 'webhook']);
   });
 
   test('lists factories under their type and aliases', () => {

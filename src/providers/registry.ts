@@ -5,6 +5,7 @@ import { localIdentityFactory, oidcIdentityFactory, samlIdentityFactory } from '
 import { ProviderConfigInvalid, ProviderTypeConflict } from './errors.js';
 import type { ProviderDeps, ProviderFactory, ProviderInstance } from './provider.js';
 import { sudoProviderFactory } from './sudo/index.js';
+import { webhookProviderFactory } from './webhook/index.js';
 
 /** One entry of the providers file, as the config loader hands it over. */
 export interface ProviderConfigEntry {
@@ -70,5 +71,5 @@ export class ProviderRegistry {
 
 /** The registry with every built-in provider type. */
 export function defaultRegistry(): ProviderRegistry {
-  return new ProviderRegistry().register(sudoProviderFactory).register(localIdentityFactory).register(oidcIdentityFactory).register(samlIdentityFactory);
+  return new ProviderRegistry().register(sudoProviderFactory).register(localIdentityFactory).register(oidcIdentityFactory).register(samlIdentityFactory).register(webhookProviderFactory);
 }

@@ -4,7 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { leaseJson, runLease, startServer, type ServerProcess } from '../support/lease-process.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { leaseJson, runLease, startServer, waitUntil, type ServerProcess } from '../support/lease-process.js';
 import { createDeployment, loginAs, PASSWORDS, type Deployment } from './fixtures.js';
 
 interface RequestJson {
@@ -20,7 +22,21 @@ describe('approvals', () => {
   const ask = (reason: string) =>
     leaseJson<RequestJson>(['request', '--role', 'deploy', '--provider', 'box', '--duration', '5m', '--reason', reason, '--json'], env('alice'));
 
+  const hooks: Array<{ request: { id: string }; message: string; to: string }> = [];
+  let hookServer: Server;
+
   before(async () => {
+    // A real webhook receiver: the workflow notifies approvers through it.
+    hookServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        hooks.push(JSON.parse(body) as (typeof hooks)[number]);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
+    const hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/lease`;
     deployment = await createDeployment({ visudo: false });
     await writeFile(
       join(deployment.config, 'approvals.yaml'),
@@ -35,12 +51,20 @@ roles:
     providers: [box]
     approvals:
       approvers: { groups: [ops] }
+providers:
+  ops-hook:
+    name: Ops webhook
+    provider: webhook
+    config: { url: "${hookUrl}" }
 workflows:
   two-eyes:
     workflow:
       document: { dsl: "1.0.0", namespace: lease, name: two-eyes, version: "1.0.0" }
       do:
         - validate: { call: lease.validate }
+        - tell:
+            call: lease.notify
+            with: { provider: ops-hook, to: ops, message: '\${ "please approve: " + $context.reason }' }
         - approve:
             call: lease.approvals
             with: { count: 1, timeout: PT5M }
@@ -54,11 +78,15 @@ workflows:
   after(async () => {
     await server?.stop();
     await deployment?.cleanup();
+    await new Promise<void>((resolve) => hookServer.close(() => resolve()));
   });
 
   it('waits for an approver, refuses self-approval and outsiders, then grants', async () => {
     const request = await ask('release 1.2');
     assert.equal(request.status, 'pending');
+    const hook = await waitUntil('the approvers\' webhook', async () => hooks.find((h) => h.request.id === request.id));
+    assert.equal(hook.message, 'please approve: release 1.2');
+    assert.equal(hook.to, 'ops');
 
     const self = await runLease(['approve', request.id], { env: env('alice') });
     assert.notEqual(self.code, 0);

@@ -33,6 +33,10 @@ export function createAccessDirectory(config: LoadedConfig, providers: Map<strin
       });
     },
     accessProvider: (id) => providers.get(id)?.access,
+    notifier: (id) => {
+      const provider = providers.get(id);
+      return provider?.enabled ? provider.notification : undefined;
+    },
     grantRole: (id) => {
       const role = config.roles.get(id);
       return role ? toGrantRole(role) : undefined;

@@ -2,7 +2,7 @@
 // activities of the runtime. Each is idempotent for its request: run twice after a crash, it
 // grants once, records once and revokes without failing.
 import { LeaseError, toIso, type Clock, type Logger } from '../../core/index.js';
-import type { AccessProvider, GrantRecord, GrantRole } from '../../providers/index.js';
+import type { AccessProvider, GrantRecord, GrantRole, NotificationProvider } from '../../providers/index.js';
 import type { RequestRecord, Store } from '../../store/index.js';
 import { ActivityFailure, LEASE_ERROR_BASE, type ActivityContext, type ActivityHandler } from '../runtime/activities.js';
 import { canonicalCallName } from './names.js';
@@ -12,6 +12,8 @@ export interface AccessDirectory {
   /** Re-checks the request against the current policy; throws PolicyDenied when it no longer holds. */
   validate(request: RequestRecord): void;
   accessProvider(providerId: string): AccessProvider | undefined;
+  /** The notification provider with this id, when one is configured and enabled. */
+  notifier(providerId: string): NotificationProvider | undefined;
   grantRole(roleId: string): GrantRole | undefined;
 }
 
@@ -118,11 +120,27 @@ async function revoke(deps: BuiltinCallDeps, request: RequestRecord, reason: str
   return { revoked: true, provider: request.provider };
 }
 
+/**
+ * Sends through the notification provider the workflow names (`with.provider`); a provider
+ * that is not configured (e.g. Thand's `slack` before Slack exists) is logged, not failed,
+ * so a workflow written for Thand still runs.
+ */
 async function notify(deps: BuiltinCallDeps, request: RequestRecord, args: Record<string, unknown>): Promise<unknown> {
   const message = typeof args.message === 'string' ? args.message.trim() : JSON.stringify(args.message ?? '');
-  deps.logger.info({ request: request.id, to: args.to, provider: args.provider }, `notify: ${message}`);
-  await deps.store.audit.append({ actor: 'lease', action: 'notify', subject: request.id, data: { to: args.to ?? null, provider: args.provider ?? null } });
-  return { sent: true };
+  const to = typeof args.to === 'string' ? args.to : null;
+  const providerId = typeof args.provider === 'string' ? args.provider : null;
+  const notifier = providerId ? deps.directory.notifier(providerId) : undefined;
+  if (notifier) {
+    await notifier.send({
+      to,
+      message,
+      request: { id: request.id, role: request.role, provider: request.provider, requester: request.identity.email ?? request.identity.id, reason: request.reason, status: request.status },
+    });
+  } else {
+    deps.logger.info({ request: request.id, to, provider: providerId }, `notify (no notification provider "${providerId ?? ''}"): ${message}`);
+  }
+  await deps.store.audit.append({ actor: 'lease', action: 'notify', subject: request.id, data: { to, provider: providerId, delivered: !!notifier } });
+  return { sent: !!notifier, provider: providerId };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
