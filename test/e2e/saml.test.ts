@@ -4,10 +4,9 @@
 // IdP's signed Response to Lease's ACS and follows the 303 to the CLI's loopback listener.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { VaultSessionStore } from '../../src/agent/index.js';
-import { LEASE_BIN, ROOT, leaseJson, startServer, tempDir, writeFiles, type CliResult, type ServerProcess } from '../support/lease-process.js';
+import { leaseJson, startServer, tempDir, writeFiles, type CliResult, type ServerProcess, startBrowserLogin } from '../support/lease-process.js';
 import { createSamlIdp, type ResponseTweaks, type SamlResponseForm, type TestSamlIdp } from '../support/saml-idp.js';
 
 /** An address nobody listens on: API-level tests read the redirect to it and never follow it. */
@@ -66,30 +65,7 @@ roles:
 
   /** Starts `lease login --provider corp --no-browser`; resolves with the URL it printed. */
   function startCliLogin(user: string): Promise<{ loginUrl: string; exit: Promise<CliResult> }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [LEASE_BIN, 'login', '--server', server.url, '--provider', 'corp', '--no-browser'], {
-        cwd: ROOT,
-        env: { ...process.env, LEASE_HOME: home(user) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      let found = false;
-      const exit = new Promise<CliResult>((done) => child.on('close', (code) => done({ code: code ?? -1, stdout, stderr })));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        const line = stdout.split('\n').find((l) => /^https?:\/\/\S+$/.test(l.trim()));
-        if (line && !found) {
-          found = true;
-          resolve({ loginUrl: line.trim(), exit });
-        }
-      });
-      child.on('error', reject);
-      void exit.then((r) => {
-        if (!found) reject(new Error(`lease login exited ${r.code} before printing a URL\nstdout: ${r.stdout}\nstderr: ${r.stderr}`));
-      });
-    });
+    return startBrowserLogin({ serverUrl: server.url, provider: 'corp', home: home(user) });
   }
 
   async function spMetadata(): Promise<string> {

@@ -137,3 +137,34 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * Starts `lease login --provider <provider> --no-browser` and resolves with the login URL it
+ * printed, and the exit of the CLI (which waits for the browser side of the login).
+ */
+export function startBrowserLogin(args: { serverUrl: string; provider: string; home: string }): Promise<{ loginUrl: string; exit: Promise<CliResult> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LEASE_BIN, 'login', '--server', args.serverUrl, '--provider', args.provider, '--no-browser'], {
+      cwd: ROOT,
+      env: { ...process.env, LEASE_HOME: args.home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let found = false;
+    const exit = new Promise<CliResult>((done) => child.on('close', (code) => done({ code: code ?? -1, stdout, stderr })));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const line = stdout.split('\n').find((l) => /^https?:\/\/\S+$/.test(l.trim()));
+      if (line && !found) {
+        found = true;
+        resolve({ loginUrl: line.trim(), exit });
+      }
+    });
+    child.on('error', reject);
+    void exit.then((r) => {
+      if (!found) reject(new Error(`lease login exited ${r.code} before printing a URL\nstdout: ${r.stdout}\nstderr: ${r.stderr}`));
+    });
+  });
+}
