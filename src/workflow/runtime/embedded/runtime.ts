@@ -144,10 +144,6 @@ export class EmbeddedRuntime {
     await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5_000))]);
   }
 
-  get armedTimers(): number {
-    return this.timers.size;
-  }
-
   private env() {
     return { now: this.options.clock.now(), expressions: this.options.expressions };
   }

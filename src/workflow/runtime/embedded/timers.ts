@@ -31,8 +31,4 @@ export class TimerSet {
     for (const handle of this.handles.values()) clearTimeout(handle);
     this.handles.clear();
   }
-
-  get size(): number {
-    return this.handles.size;
-  }
 }
