@@ -15,6 +15,10 @@ import type { TaskContext, TaskHandler } from './task.js';
 
 const MAX_FUNCTION_DEPTH = 8;
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 const activityCall: TaskHandler = {
   start: ({ run, ref, input, vars }) => {
     let name = callName(ref.task) as string;
@@ -31,10 +35,16 @@ const activityCall: TaskHandler = {
     issue(run, { kind: 'call', task: ref.pointer, name, args });
     return { kind: 'suspended' };
   },
-  resume: ({ ref }, _command, resume) => {
+  resume: ({ ref, input }, _command, resume) => {
     if (resume.kind === 'call.failed') throw new WorkflowFault(cloneJson({ ...resume.error, instance: ref.pointer }));
     if (resume.kind !== 'call.completed') return { kind: 'suspended' };
-    return { kind: 'done', output: cloneJson(resume.result) };
+    const result = cloneJson(resume.result);
+    // Thand's validate passes the request through (its messages read `.user.name` after it):
+    // the request stays the task's output, the validation facts are added under `validation`.
+    if (canonicalCallName(callName(ref.task) ?? '') === 'lease.validate' && isPlainObject(input)) {
+      return { kind: 'done', output: { ...cloneJson(input), validation: result } };
+    }
+    return { kind: 'done', output: result };
   },
 };
 
