@@ -11,7 +11,7 @@ import { ExpressionError } from '../../expressions/errors.js';
 import type { ExpressionEngine } from '../../interpreter/types.js';
 import { ActivityFailure, type ActivityHandler } from '../activities.js';
 import type { StepObserver } from '../embedded/index.js';
-import { CALL_FAILURE_TYPE, EVALUATE_ACTIVITY, GENERIC_CALL_ACTIVITY, RECORD_STEP_ACTIVITY, type CallArgs, type EvaluateArgs, type EvaluateResult, type RecordStepArgs } from './contract.js';
+import { CALL_FAILURE_TYPE, EVALUATE_ACTIVITY, HEARTBEAT_INTERVAL_MS, GENERIC_CALL_ACTIVITY, RECORD_STEP_ACTIVITY, type CallArgs, type EvaluateArgs, type EvaluateResult, type RecordStepArgs } from './contract.js';
 import { instanceStatus, isTemporalCheckpoint, type TemporalCheckpoint } from './checkpoint.js';
 
 export interface LeaseActivityDeps {
@@ -28,7 +28,11 @@ type Activity = (args: never) => Promise<unknown>;
 /** The worker's activity set, keyed by activity type. */
 export function createLeaseActivities(deps: LeaseActivityDeps): Record<string, Activity> {
   const call = async (args: CallArgs): Promise<unknown> => {
-    const { attempt } = Context.current().info;
+    const context = Context.current();
+    const { attempt } = context.info;
+    // Heartbeats tell Temporal this worker is alive: when it dies mid-call, the attempt times
+    // out after CALL_HEARTBEAT_TIMEOUT and is retried elsewhere, not after the 2 min start-to-close.
+    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
     try {
       // commandId is stable across retries and worker crashes (it comes from the interpreter's
       // state in the workflow history), so (instanceId, commandId) keys the call's idempotency.
@@ -39,6 +43,8 @@ export function createLeaseActivities(deps: LeaseActivityDeps): Record<string, A
       }
       deps.logger.warn({ instance: args.instanceId, call: args.name, attempt, err: err instanceof Error ? err.message : String(err) }, 'activity failed; Temporal retries it');
       throw err;
+    } finally {
+      clearInterval(heartbeat);
     }
   };
   const activities: Record<string, Activity> = {

@@ -58,3 +58,8 @@ export type LeaseSignalEvent = WorkflowEvent;
 
 /** Failure type of an ApplicationFailure carrying a WorkflowError (a business failure, not retried). */
 export const CALL_FAILURE_TYPE = 'LeaseCallFailure';
+
+/** A call's heartbeat timeout: how long a dead worker can hold a call before Temporal retries it. */
+export const CALL_HEARTBEAT_TIMEOUT_MS = 5_000;
+/** How often a running call heartbeats (the SDK batches them to once per 80 % of the timeout). */
+export const HEARTBEAT_INTERVAL_MS = 1_000;

@@ -63,30 +63,7 @@ test('a worker killed while a lease is active: a new worker revokes it on time, 
   t.after(() => runtime.stop());
 
   const first = await startWorker(t, config);
-  const now = Date.now();
-  const request: RequestRecord = {
-    id: newId('req', now),
-    identity: { id: 'alice', email: 'alice@example.com', groups: [], provider: 'local', provider_type: 'local' },
-    role: 'ops',
-    provider: 'host-sudo',
-    workflow: null,
-    reason: 'crash test',
-    duration_ms: LEASE_MS,
-    status: 'pending',
-    created_at: new Date(now).toISOString(),
-    updated_at: new Date(now).toISOString(),
-    granted_at: null,
-    expires_at: null,
-    ended_at: null,
-    outcome: null,
-  };
-  await runtime.start({
-    instanceId: request.id,
-    workflow: 'default',
-    document: DEFAULT_WORKFLOW,
-    input: { id: request.id, user: { id: 'alice' }, reason: request.reason },
-    within: (tx) => tx.requests.insert(request),
-  });
+  const request = await startRequest(runtime, LEASE_MS);
 
   const active = await waitForRequest(store, request.id, 'active', 20_000);
   const sudoersFile = join(config.sudoersDir, `lease-${request.id}`);
@@ -120,6 +97,82 @@ test('a worker killed while a lease is active: a new worker revokes it on time, 
   assert.equal(audit.filter((a) => a === 'lease.revoked').length, 1);
   await waitFor(async () => (await store.workflows.get(request.id))?.status === 'completed', 'the instance row is completed');
 });
+
+test('a worker killed in the middle of the grant: another worker retries it within seconds, and it takes effect once', async (t) => {
+  const server = await startTemporalDevServer(t);
+  if (!server) return;
+  const dataDir = await mkdtemp(join(tmpdir(), 'lease-temporal-crash-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const config: TestWorkerConfig = {
+    address: server.address,
+    namespace: server.namespace,
+    taskQueue: 'lease-crash-mid-call',
+    dataDir,
+    sudoersDir: join(dataDir, 'sudoers.d'),
+    countFile: join(dataDir, 'provider-calls.log'),
+    bundlePath: join(dataDir, 'workflow-bundle.js'),
+  };
+  const store = await openSqliteStore({ file: join(dataDir, 'lease.db') });
+  t.after(() => store.close());
+  const keys = await PayloadKeys.load(payloadKeyFile(dataDir));
+  await writeLeaseWorkflowBundle(config.bundlePath);
+  const runtime = await TemporalRuntime.connect({ store, logger: silentLogger, keys, settings: { address: server.address, namespace: server.namespace, taskQueue: config.taskQueue } });
+  t.after(() => runtime.stop());
+
+  // The first worker grants, then hangs before answering: it dies with the call in flight.
+  const first = await startWorker(t, { ...config, holdAfterGrantMs: 600_000 });
+  const request = await startRequest(runtime, 60_000);
+  await waitFor(async () => existsSync(config.countFile) && (await readFile(config.countFile, 'utf8')).includes('holding'), 'the grant took effect on the first worker', 30_000);
+  const sudoersFile = join(config.sudoersDir, `lease-${request.id}`);
+  assert.ok(existsSync(sudoersFile));
+  first.kill('SIGKILL');
+  await new Promise((r) => first.once('exit', r));
+  const killedAt = Date.now();
+
+  await startWorker(t, config);
+  const active = await waitForRequest(store, request.id, 'active', 30_000);
+  // Noticed by the heartbeat timeout (5 s), not the call's 2 min start-to-close timeout.
+  const delay = Date.parse(active.granted_at!) - killedAt;
+  assert.ok(delay < 20_000, `the grant was retried ${delay} ms after the worker died`);
+  const providerCalls = (await readFile(config.countFile, 'utf8')).trim().split('\n').map((line) => line.split(' ')[0]);
+  assert.deepEqual(providerCalls, ['grant', 'holding', 'grant'], 'the retry re-ran the (idempotent) grant on the second worker');
+  assert.ok(existsSync(sudoersFile), 'one sudo rule, in place');
+  const audit = (await store.audit.list({ subject: request.id })).map((e) => e.action);
+  assert.equal(audit.filter((a) => a === 'lease.granted').length, 1, 'granted once');
+
+  // Revoke early, so the test does not wait for the expiry.
+  await runtime.signal(request.id, { type: 'com.lease.revoke', data: { reason: 'done' } });
+  await waitForRequest(store, request.id, 'revoked', 20_000);
+  assert.ok(!existsSync(sudoersFile), 'the sudo rule is gone');
+});
+
+async function startRequest(runtime: TemporalRuntime, leaseMs: number): Promise<RequestRecord> {
+  const now = Date.now();
+  const request: RequestRecord = {
+    id: newId('req', now),
+    identity: { id: 'alice', email: 'alice@example.com', groups: [], provider: 'local', provider_type: 'local' },
+    role: 'ops',
+    provider: 'host-sudo',
+    workflow: null,
+    reason: 'crash test',
+    duration_ms: leaseMs,
+    status: 'pending',
+    created_at: new Date(now).toISOString(),
+    updated_at: new Date(now).toISOString(),
+    granted_at: null,
+    expires_at: null,
+    ended_at: null,
+    outcome: null,
+  };
+  await runtime.start({
+    instanceId: request.id,
+    workflow: 'default',
+    document: DEFAULT_WORKFLOW,
+    input: { id: request.id, user: { id: 'alice' }, reason: request.reason },
+    within: (tx) => tx.requests.insert(request),
+  });
+  return request;
+}
 
 /** Until the expiry timer is started in Temporal and no activity is pending or running. */
 async function waitForQuiet(runtime: TemporalRuntime, id: string): Promise<void> {

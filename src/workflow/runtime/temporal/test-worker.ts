@@ -22,6 +22,8 @@ export interface TestWorkerConfig {
   sudoersDir: string;
   countFile: string;
   bundlePath: string;
+  /** After a grant took effect, hold the activity this long before answering (a worker that dies mid-call). */
+  holdAfterGrantMs?: number;
 }
 
 export const TEST_ROLE: GrantRole = {
@@ -39,7 +41,12 @@ const sudo = new SudoAccessProvider('host-sudo', sudoConfigSchema.parse({ sudoer
 const counted: AccessProvider = Object.assign(Object.create(sudo) as AccessProvider, {
   grant: async (input: Parameters<AccessProvider['grant']>[0]) => {
     await appendFile(config.countFile, `grant ${input.requestId} ${process.pid}\n`);
-    return sudo.grant(input);
+    const record = await sudo.grant(input);
+    if (config.holdAfterGrantMs) {
+      await appendFile(config.countFile, `holding ${input.requestId} ${process.pid}\n`);
+      await new Promise((resolve) => setTimeout(resolve, config.holdAfterGrantMs));
+    }
+    return record;
   },
   revoke: async (record: Parameters<AccessProvider['revoke']>[0]) => {
     await appendFile(config.countFile, `revoke ${record.requestId} ${process.pid}\n`);

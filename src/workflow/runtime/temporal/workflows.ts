@@ -22,6 +22,7 @@ import type { Command, InterpreterEnv, Resume, Step, WorkflowError, WorkflowEven
 import { LEASE_ERROR_BASE, retryPolicyFor } from '../activities.js';
 import {
   CALL_FAILURE_TYPE,
+  CALL_HEARTBEAT_TIMEOUT_MS,
   EVALUATE_ACTIVITY,
   EVENT_SIGNAL,
   GENERIC_CALL_ACTIVITY,
@@ -41,13 +42,14 @@ export const leaseState = defineQuery<WorkflowState | null>(STATE_QUERY);
 
 type CallActivity = (args: CallArgs) => Promise<unknown>;
 
-/** How long one try of a call may run before Temporal retries it elsewhere (a worker died mid-call). */
+/** The longest one try of a call may run (a hung target); a dead worker is noticed by heartbeat much sooner. */
 const CALL_TIMEOUT = '2 minutes';
 
 function callOptions(name: string): ActivityOptions {
   const policy = retryPolicyFor(name);
   return {
     startToCloseTimeout: CALL_TIMEOUT,
+    heartbeatTimeout: CALL_HEARTBEAT_TIMEOUT_MS,
     retry: {
       initialInterval: policy.initialDelayMs,
       maximumInterval: policy.maxDelayMs,
