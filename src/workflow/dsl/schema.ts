@@ -41,6 +41,15 @@ export function schemaProblems(schema: unknown, value: unknown, what: string): s
   return validate(value ?? null) ? undefined : ajv.errorsText(validate.errors, { dataVar: what });
 }
 
+/** `schemaProblems` as a value, for the interpreter (InterpreterEnv.schemas): never throws. */
+export function checkAgainstSchema(schema: unknown, value: unknown, what: string): { ok: true; problems: string | null } | { ok: false; message: string } {
+  try {
+    return { ok: true, problems: schemaProblems(schema, value, what) ?? null };
+  } catch (err) {
+    return { ok: false, message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 function validatorFor(document: Record<string, unknown> | boolean): ValidateFunction {
   const key = JSON.stringify(document);
   let validate = compiled.get(key);

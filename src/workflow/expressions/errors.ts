@@ -1,4 +1,4 @@
-import { LeaseError } from '../../core/index.js';
+import { LeaseError } from '../../core/errors.js';
 
 /**
  * A jq expression that does not compile (`compile`) or fails while running (`runtime`).

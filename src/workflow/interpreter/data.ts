@@ -1,7 +1,8 @@
 // Data flow (DSL 1.0 "Runtime expression arguments"): which variables each expression sees and
 // how task input/output/context are transformed. Expression failures become faults of type
 // `.../errors/expression`, status 400, with the task's pointer as instance.
-import { evaluateCondition, evaluateValue, ExpressionError } from '../expressions/index.js';
+import { ExpressionError } from '../expressions/errors.js';
+import { evaluateCondition, evaluateValue } from '../expressions/runtime.js';
 import { ERROR_TYPES, WorkflowFault } from './errors.js';
 import type { TaskRef } from './pointer.js';
 import { validateAgainstSchema } from './schema.js';
@@ -51,7 +52,7 @@ export function condition(run: Run, value: unknown, input: unknown, vars: Variab
 
 /** Task `input.from`: sees the raw input, `$context`, `$task`, `$workflow` (no `$input` yet). */
 export function transformTaskInput(run: Run, ref: TaskRef, raw: unknown): unknown {
-  validateAgainstSchema(fieldOf(ref.task.input, 'schema'), raw, ref.pointer, 'input');
+  validateAgainstSchema(run.schemas, fieldOf(ref.task.input, 'schema'), raw, ref.pointer, 'input');
   const from = fieldOf(ref.task.input, 'from');
   if (from === undefined) return raw;
   const vars = { ...scopeVariables(run), context: run.state.context, workflow: workflowDescriptor(run), task: taskDescriptor(ref, raw), runtime: RUNTIME, secrets: secretsVariable(run.doc) };
@@ -63,11 +64,11 @@ export function transformTaskOutput(run: Run, ref: TaskRef, input: unknown, raw:
   const vars = taskVariables(run, ref, input);
   const as = fieldOf(ref.task.output, 'as');
   const output = as === undefined ? raw : evaluate(run, as, raw, vars, ref.pointer);
-  validateAgainstSchema(fieldOf(ref.task.output, 'schema'), output, ref.pointer, 'output');
+  validateAgainstSchema(run.schemas, fieldOf(ref.task.output, 'schema'), output, ref.pointer, 'output');
   const exportAs = fieldOf(ref.task.export, 'as');
   if (exportAs !== undefined) {
     const context = evaluate(run, exportAs, output, { ...vars, output }, ref.pointer);
-    validateAgainstSchema(fieldOf(ref.task.export, 'schema'), context, ref.pointer, 'context');
+    validateAgainstSchema(run.schemas, fieldOf(ref.task.export, 'schema'), context, ref.pointer, 'context');
     run.state.context = context;
   }
   return output;
@@ -75,7 +76,7 @@ export function transformTaskOutput(run: Run, ref: TaskRef, input: unknown, raw:
 
 /** Workflow `input.from`: sees the raw input and `$workflow` only. */
 export function transformWorkflowInput(run: Run, raw: unknown): unknown {
-  validateAgainstSchema(fieldOf(run.doc.input, 'schema'), raw, '/input', 'input');
+  validateAgainstSchema(run.schemas, fieldOf(run.doc.input, 'schema'), raw, '/input', 'input');
   const from = fieldOf(run.doc.input, 'from');
   if (from === undefined) return raw;
   return evaluate(run, from, raw, { workflow: workflowDescriptor(run), runtime: RUNTIME }, '/input/from');
@@ -85,7 +86,7 @@ export function transformWorkflowInput(run: Run, raw: unknown): unknown {
 export function transformWorkflowOutput(run: Run, last: unknown): unknown {
   const as = fieldOf(run.doc.output, 'as');
   const output = as === undefined ? last : evaluate(run, as, last, { context: run.state.context, workflow: workflowDescriptor(run), runtime: RUNTIME, secrets: secretsVariable(run.doc) }, '/output/as');
-  validateAgainstSchema(fieldOf(run.doc.output, 'schema'), output, '/output', 'output');
+  validateAgainstSchema(run.schemas, fieldOf(run.doc.output, 'schema'), output, '/output', 'output');
   return output;
 }
 

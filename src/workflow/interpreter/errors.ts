@@ -1,6 +1,6 @@
 // Faults are DSL errors (`{type, status, title, detail, instance}`) thrown inside a step and
 // caught by the flow loop, which ends the workflow with them (after revoking a live lease).
-import { LeaseError } from '../../core/index.js';
+import { LeaseError } from '../../core/errors.js';
 import type { WorkflowError } from './types.js';
 
 const SPEC_ERRORS = 'https://serverlessworkflow.io/spec/1.0.0/errors';

@@ -4,7 +4,7 @@
 // workflow; a name → jump to that sibling. A task whose `if` is false is skipped and its input
 // passes through. A fault unwinds its thread to the nearest `try` that catches it; uncaught in a
 // fork branch it faults the fork, uncaught in the main thread it ends the workflow (rule 4).
-import { taskKind, isSupportedTaskKind } from '../dsl/index.js';
+import { taskKind, isSupportedTaskKind } from '../dsl/task-kind.js';
 import { condition, taskVariables, transformTaskInput, transformTaskOutput, transformWorkflowOutput } from './data.js';
 import { ERROR_TYPES, WorkflowFault } from './errors.js';
 import { conclude, LEASE_EXPIRY_ID, onAuthorized, onRevoked, revokeNow } from './lease.js';

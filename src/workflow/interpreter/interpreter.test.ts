@@ -1,8 +1,9 @@
+import { checkAgainstSchema } from '../dsl/schema.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createJqEngine } from '../expressions/index.js';
 import { resumeWorkflow } from './interpreter.js';
-import { Driver, T0, workflow } from './test-driver.js';
+import { Driver, T0, workflow } from './test-driver.fake.js';
 
 const engine = await createJqEngine();
 
@@ -158,7 +159,7 @@ test('a duplicate or unknown resume returns the state unchanged with no commands
     { kind: 'call.completed' as const, id: d.timer().id, result: {} },
     { kind: 'event' as const, event: { type: 'com.example.other', data: { secret: 'x' } } },
   ]) {
-    const step = resumeWorkflow(d.doc, after.state, resume, { now: T0, expressions: engine });
+    const step = resumeWorkflow(d.doc, after.state, resume, { now: T0, expressions: engine, schemas: checkAgainstSchema });
     assert.equal(step.state, after.state);
     assert.deepEqual(step.commands, []);
   }
@@ -167,7 +168,7 @@ test('a duplicate or unknown resume returns the state unchanged with no commands
 test('a finished workflow ignores further resumes', () => {
   const d = new Driver(workflow([{ a: { set: { x: 1 } } }]), engine);
   const done = d.start();
-  const step = resumeWorkflow(d.doc, done.state, { kind: 'timer.fired', id: 't1' }, { now: T0, expressions: engine });
+  const step = resumeWorkflow(d.doc, done.state, { kind: 'timer.fired', id: 't1' }, { now: T0, expressions: engine, schemas: checkAgainstSchema });
   assert.equal(step.state, done.state);
 });
 

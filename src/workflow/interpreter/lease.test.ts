@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_WORKFLOW } from '../dsl/index.js';
 import { createJqEngine } from '../expressions/index.js';
-import { Driver, granted, T0, workflow } from './test-driver.js';
+import { Driver, granted, T0, workflow } from './test-driver.fake.js';
 
 const engine = await createJqEngine();
 const HOUR = 3_600_000;

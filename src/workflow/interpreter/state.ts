@@ -4,7 +4,7 @@
 // Work runs in threads. The main thread's frames and suspension live on the state itself
 // (`frames`, `current`); each `fork` branch is a child thread in `threads`, keyed by an id from
 // the state's counter. A thread is runnable when it is not suspended.
-import type { Command, ExpressionEngine, InterpreterEnv, WorkflowDocument, WorkflowError, WorkflowEvent, WorkflowState } from './types.js';
+import type { Command, ExpressionEngine, InterpreterEnv, SchemaValidator, WorkflowDocument, WorkflowError, WorkflowEvent, WorkflowState } from './types.js';
 
 /** One task list being run: the workflow's `do` or a nested list. */
 export interface Frame {
@@ -77,6 +77,7 @@ export interface Run {
   state: InterpreterState;
   now: number;
   engine: ExpressionEngine;
+  schemas: SchemaValidator;
   issued: Command[];
   /** The thread being stepped. */
   thread: string;
@@ -87,7 +88,7 @@ export interface Run {
 }
 
 export function beginRun(doc: WorkflowDocument, state: InterpreterState, env: InterpreterEnv): Run {
-  return { doc, state: cloneJson(state), now: env.now, engine: env.expressions, issued: [], thread: MAIN_THREAD, emitted: [], deliveries: [] };
+  return { doc, state: cloneJson(state), now: env.now, engine: env.expressions, schemas: env.schemas, issued: [], thread: MAIN_THREAD, emitted: [], deliveries: [] };
 }
 
 /** Copies a JSON value; `undefined` becomes null so the state always survives JSON.stringify unchanged. */

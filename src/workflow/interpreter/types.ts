@@ -51,7 +51,17 @@ export interface InterpreterEnv {
   /** Epoch ms of this step, supplied by the runtime (the interpreter never reads a clock). */
   now: number;
   expressions: ExpressionEngine;
+  /** Validates data against `input/output/export.schema` (dsl/schema.ts `schemaProblems`, or a recorded one on Temporal). */
+  schemas: SchemaValidator;
 }
+
+/**
+ * Checks `value` against a DSL schema (`{format: json, document}` or a bare JSON Schema):
+ * `problems` is null when it matches (or there is no schema), else the problems in one line
+ * naming `what`; `ok: false` when the schema itself is unusable. Must be pure.
+ */
+export type SchemaValidator = (schema: unknown, value: unknown, what: string) => SchemaCheck;
+export type SchemaCheck = { ok: true; problems: string | null } | { ok: false; message: string };
 
 /** Effects the runtime must perform; each carries an id echoed back in the Resume. */
 export type Command =

@@ -5,7 +5,7 @@
 // against the caller's evaluated arguments (or those arguments when it has no `with`).
 // lease.approvals and lease.monitor are waits for events, run here rather than as activities.
 import { canonicalCallName } from '../../calls/names.js';
-import { callName } from '../../dsl/index.js';
+import { callName } from '../../dsl/task-kind.js';
 import { evaluate } from '../data.js';
 import { ERROR_TYPES, WorkflowFault } from '../errors.js';
 import { cloneJson, issue } from '../state.js';

@@ -1,5 +1,5 @@
 // One handler per supported task kind.
-import type { SupportedTaskKind } from '../../dsl/index.js';
+import type { SupportedTaskKind } from '../../dsl/task-kind.js';
 import { callTask } from './call.js';
 import { doTask } from './do.js';
 import { emitTask } from './emit.js';

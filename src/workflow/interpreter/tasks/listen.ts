@@ -11,7 +11,7 @@
 // Events that arrive before a listen waits for them are kept in `state.inbox` (only types some
 // listen of the document can consume, at most INBOX_LIMIT); a listen starts by consuming them.
 import { APPROVAL_EVENT, canonicalEventType } from '../../calls/names.js';
-import { isExpression } from '../../expressions/index.js';
+import { isExpression } from '../../expressions/runtime.js';
 import { condition } from '../data.js';
 import { WorkflowFault } from '../errors.js';
 import { cloneJson, type Run } from '../state.js';

@@ -1,6 +1,6 @@
 // `wait`: issues a timer at now + duration; the output is the input. A duration is ISO-8601
 // (`PT5S`) or `{days, hours, minutes, seconds, milliseconds}`.
-import { tryParseDuration } from '../../../core/index.js';
+import { tryParseDuration } from '../../../core/duration.js';
 import { ERROR_TYPES, WorkflowFault } from '../errors.js';
 import { issue } from '../state.js';
 import type { TaskHandler } from './task.js';

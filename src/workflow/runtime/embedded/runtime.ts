@@ -5,8 +5,10 @@
 // re-arm from their persisted time (a timer already past fires at once).
 import type { Clock, Logger } from '../../../core/index.js';
 import type { Store } from '../../../store/index.js';
+import { checkAgainstSchema } from '../../dsl/schema.js';
 import { revealSecrets, resumeWorkflow, startWorkflow } from '../../interpreter/index.js';
 import type {
+  InterpreterEnv,
   Command,
   ExpressionEngine,
   Resume,
@@ -144,8 +146,8 @@ export class EmbeddedRuntime {
     await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5_000))]);
   }
 
-  private env() {
-    return { now: this.options.clock.now(), expressions: this.options.expressions };
+  private env(): InterpreterEnv {
+    return { now: this.options.clock.now(), expressions: this.options.expressions, schemas: checkAgainstSchema };
   }
 
   /** Applies one Resume to an instance and checkpoints the result, one step at a time per instance. */

@@ -7,11 +7,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from '../../../core/index.js';
 import type { Store } from '../../../store/index.js';
 import { BUILTIN_CALLS } from '../../calls/names.js';
+import { checkAgainstSchema } from '../../dsl/schema.js';
 import { ExpressionError } from '../../expressions/errors.js';
 import type { ExpressionEngine } from '../../interpreter/types.js';
 import { ActivityFailure, type ActivityHandler } from '../activities.js';
 import type { StepObserver } from '../embedded/index.js';
-import { CALL_FAILURE_TYPE, EVALUATE_ACTIVITY, HEARTBEAT_INTERVAL_MS, GENERIC_CALL_ACTIVITY, RECORD_STEP_ACTIVITY, type CallArgs, type EvaluateArgs, type EvaluateResult, type RecordStepArgs } from './contract.js';
+import { CALL_FAILURE_TYPE, CHECK_SCHEMA_ACTIVITY, EVALUATE_ACTIVITY, HEARTBEAT_INTERVAL_MS, GENERIC_CALL_ACTIVITY, RECORD_STEP_ACTIVITY, type CallArgs, type CheckSchemaArgs, type EvaluateArgs, type EvaluateResult, type RecordStepArgs } from './contract.js';
 import { instanceStatus, isTemporalCheckpoint, type TemporalCheckpoint } from './checkpoint.js';
 
 export interface LeaseActivityDeps {
@@ -51,6 +52,7 @@ export function createLeaseActivities(deps: LeaseActivityDeps): Record<string, A
     [GENERIC_CALL_ACTIVITY]: call,
     [RECORD_STEP_ACTIVITY]: (args: RecordStepArgs) => recordStep(deps, args),
     [EVALUATE_ACTIVITY]: (args: EvaluateArgs) => evaluate(deps.expressions, args),
+    [CHECK_SCHEMA_ACTIVITY]: (args: CheckSchemaArgs) => Promise.resolve(checkAgainstSchema(args.schema, args.value, args.what)),
   };
   for (const name of BUILTIN_CALLS) activities[`lease.${name}`] = call;
   return activities;

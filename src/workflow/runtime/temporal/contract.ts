@@ -1,6 +1,6 @@
 // What the Temporal workflow and its activities agree on: names and argument shapes. Plain
 // types and constants only, so both sides of the determinism boundary may import it.
-import type { Command, WorkflowDocument, WorkflowError, WorkflowEvent, WorkflowState, WorkflowStatus } from '../../interpreter/types.js';
+import type { Command, SchemaCheck, WorkflowDocument, WorkflowError, WorkflowEvent, WorkflowState, WorkflowStatus } from '../../interpreter/types.js';
 
 export const DEFAULT_TASK_QUEUE = 'lease';
 export const WORKFLOW_TYPE = 'leaseWorkflow';
@@ -11,6 +11,7 @@ export const STATE_QUERY = 'leaseState';
 export const GENERIC_CALL_ACTIVITY = 'lease.call';
 export const RECORD_STEP_ACTIVITY = 'lease.recordStep';
 export const EVALUATE_ACTIVITY = 'lease.evaluate';
+export const CHECK_SCHEMA_ACTIVITY = 'lease.checkSchema';
 
 /** The workflow's one argument; the workflow id is `instanceId` (the request id). */
 export interface LeaseWorkflowArgs {
@@ -53,6 +54,15 @@ export interface EvaluateArgs {
 export type EvaluateResult =
   | { ok: true; value: unknown }
   | { ok: false; kind: 'compile' | 'runtime'; message: string };
+
+/** A schema check (`input/output/export.schema`), run outside the sandbox like jq and recorded. */
+export interface CheckSchemaArgs {
+  schema: unknown;
+  value: unknown;
+  what: string;
+}
+
+export type CheckSchemaResult = SchemaCheck;
 
 export type LeaseSignalEvent = WorkflowEvent;
 

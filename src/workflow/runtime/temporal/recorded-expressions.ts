@@ -1,36 +1,43 @@
-// Deterministic (workflow sandbox). jq runs outside the sandbox; each evaluation a step needs is
-// done once by a local activity and recorded in the workflow history, so a replay reads the
-// recorded value instead of running jq again. See README.md, "Expressions".
+// Deterministic (workflow sandbox). jq and JSON Schema checks run outside the sandbox; each one a
+// step needs is done once by a local activity and recorded in the workflow history, so a replay
+// reads the recorded value instead of running it again. See README.md, "Expressions". (The
+// sandbox instantiates every module per cached workflow: keeping ajv out of it saves memory.)
 //
 // The interpreter calls `evaluate` synchronously, in the middle of a step. When a value is not
 // yet known the step is abandoned (ExpressionNeeded), the value is fetched, and the step is
 // run again from the same state: the interpreter is pure, so re-running a step is safe and
 // gives the same result up to the point where the new value is used.
 import { ExpressionError } from '../../expressions/errors.js';
-import type { ExpressionEngine } from '../../interpreter/types.js';
-import type { EvaluateArgs, EvaluateResult } from './contract.js';
+import type { ExpressionEngine, SchemaValidator } from '../../interpreter/types.js';
+import type { CheckSchemaArgs, CheckSchemaResult, EvaluateArgs, EvaluateResult } from './contract.js';
 
-class ExpressionNeeded extends Error {
+/** A value the step needs and nobody has computed yet: `fetch` computes it (a local activity). */
+class ValueNeeded extends Error {
   constructor(
     readonly key: string,
-    readonly args: EvaluateArgs,
+    readonly fetch: () => Promise<EvaluateResult | CheckSchemaResult>,
   ) {
-    super(`expression not yet evaluated: ${args.expression}`);
-    this.name = 'ExpressionNeeded';
+    super('value not yet recorded');
+    this.name = 'ValueNeeded';
   }
 }
 
-/** Runs `step` until every expression it evaluates is known; `evaluate` fetches one value. */
+export interface RecordedRemotes {
+  evaluate: (args: EvaluateArgs) => Promise<EvaluateResult>;
+  checkSchema: (args: CheckSchemaArgs) => Promise<CheckSchemaResult>;
+}
+
+/** Runs `step` until every expression and schema check it needs is known; each is fetched once. */
 export async function withRecordedExpressions<T>(
-  step: (engine: ExpressionEngine) => T,
-  evaluate: (args: EvaluateArgs) => Promise<EvaluateResult>,
+  step: (engine: ExpressionEngine, schemas: SchemaValidator) => T,
+  remotes: RecordedRemotes,
 ): Promise<T> {
-  const known = new Map<string, EvaluateResult>();
+  const known = new Map<string, EvaluateResult | CheckSchemaResult>();
   const engine: ExpressionEngine = {
     evaluate(expression, input, variables) {
-      const key = JSON.stringify([expression, input ?? null, variables]);
-      const result = known.get(key);
-      if (result === undefined) throw new ExpressionNeeded(key, { expression, input: input ?? null, variables });
+      const key = JSON.stringify(['jq', expression, input ?? null, variables]);
+      const result = known.get(key) as EvaluateResult | undefined;
+      if (result === undefined) throw new ValueNeeded(key, () => remotes.evaluate({ expression, input: input ?? null, variables }));
       if (!result.ok) throw new ExpressionError(result.kind, expression, result.message);
       // A fresh copy each time, as jq gives: the interpreter may keep the value in its state.
       return result.value === undefined ? null : (JSON.parse(JSON.stringify(result.value)) as unknown);
@@ -38,12 +45,18 @@ export async function withRecordedExpressions<T>(
     // Documents are compiled against real jq when the configuration loads; nothing to check here.
     check: () => undefined,
   };
+  const schemas: SchemaValidator = (schema, value, what) => {
+    const key = JSON.stringify(['schema', schema ?? null, value ?? null, what]);
+    const result = known.get(key) as CheckSchemaResult | undefined;
+    if (result === undefined) throw new ValueNeeded(key, () => remotes.checkSchema({ schema: schema ?? null, value: value ?? null, what }));
+    return result;
+  };
   for (;;) {
     try {
-      return step(engine);
+      return step(engine, schemas);
     } catch (err) {
-      if (!(err instanceof ExpressionNeeded)) throw err;
-      known.set(err.key, await evaluate(err.args));
+      if (!(err instanceof ValueNeeded)) throw err;
+      known.set(err.key, await err.fetch());
     }
   }
 }

@@ -23,12 +23,15 @@ import { LEASE_ERROR_BASE, retryPolicyFor } from '../activities.js';
 import {
   CALL_FAILURE_TYPE,
   CALL_HEARTBEAT_TIMEOUT_MS,
+  CHECK_SCHEMA_ACTIVITY,
   EVALUATE_ACTIVITY,
   EVENT_SIGNAL,
   GENERIC_CALL_ACTIVITY,
   RECORD_STEP_ACTIVITY,
   STATE_QUERY,
   type CallArgs,
+  type CheckSchemaArgs,
+  type CheckSchemaResult,
   type EvaluateArgs,
   type EvaluateResult,
   type LeaseWorkflowArgs,
@@ -71,8 +74,11 @@ const { [RECORD_STEP_ACTIVITY]: recordStep } = proxyActivities<{ [RECORD_STEP_AC
   retry: { initialInterval: 200, maximumInterval: 10_000, backoffCoefficient: 2 },
 });
 
-/** jq, outside the sandbox; the result is recorded in the history (a local activity marker). */
-const { [EVALUATE_ACTIVITY]: evaluate } = proxyLocalActivities<{ [EVALUATE_ACTIVITY]: (args: EvaluateArgs) => Promise<EvaluateResult> }>({
+/** jq and schema checks, outside the sandbox; results are recorded in the history (local activity markers). */
+const { [EVALUATE_ACTIVITY]: evaluate, [CHECK_SCHEMA_ACTIVITY]: checkSchema } = proxyLocalActivities<{
+  [EVALUATE_ACTIVITY]: (args: EvaluateArgs) => Promise<EvaluateResult>;
+  [CHECK_SCHEMA_ACTIVITY]: (args: CheckSchemaArgs) => Promise<CheckSchemaResult>;
+}>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: 100, maximumInterval: 5_000, backoffCoefficient: 2 },
 });
@@ -93,7 +99,7 @@ export async function leaseWorkflow(args: LeaseWorkflowArgs): Promise<LeaseWorkf
   /** Runs one interpreter step with `now` fixed for the whole step, expressions recorded. */
   const interpret = (run: (env: InterpreterEnv) => Step): Promise<Step> => {
     const now = Date.now();
-    return withRecordedExpressions((expressions) => run({ now, expressions }), evaluate);
+    return withRecordedExpressions((expressions, schemas) => run({ now, expressions, schemas }), { evaluate, checkSchema });
   };
 
   const dispatch = (command: Command): void => {

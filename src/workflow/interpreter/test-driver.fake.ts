@@ -2,7 +2,8 @@
 // survives JSON exactly and that the commands are pending.
 import assert from 'node:assert/strict';
 import { resumeWorkflow, startWorkflow } from './interpreter.js';
-import type { Command, ExpressionEngine, Resume, Step, WorkflowDocument, WorkflowError, WorkflowState } from './types.js';
+import { checkAgainstSchema } from '../dsl/schema.js';
+import type { Command, ExpressionEngine, InterpreterEnv, Resume, Step, WorkflowDocument, WorkflowError, WorkflowState } from './types.js';
 
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -64,8 +65,8 @@ export class Driver {
     return this.pending().map((c) => (c.kind === 'call' ? c.name : c.id === 'lease-expiry' ? 'lease-expiry' : 'timer'));
   }
 
-  private env() {
-    return { now: this.now, expressions: this.engine };
+  private env(): InterpreterEnv {
+    return { now: this.now, expressions: this.engine, schemas: checkAgainstSchema };
   }
 
   private record(step: Step): Step {
