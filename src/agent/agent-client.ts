@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LeaseError } from '../core/index.js';
 import { AGENT_TOKEN_FILE, AGENT_URL_FILE } from './daemon.js';
+import type { AgentLoginView } from './logins.js';
 import { isErrno } from './secret-file.js';
 import { normaliseServer, type SessionStore, type SessionSummary, type StoredSession } from './session.js';
 import { VaultSessionStore } from './vault.js';
@@ -35,6 +36,16 @@ export class AgentSessionStore implements SessionStore {
 
   async list(): Promise<SessionSummary[]> {
     return ((await (await this.call('GET', '/v1/sessions')).json()) as { sessions: SessionSummary[] }).sessions;
+  }
+
+  /** Asks the agent to start a browser login to `server`; the agent hosts the callback and stores the session. */
+  async startLogin(server: string, provider: string): Promise<{ login_id: string; url: string }> {
+    return (await (await this.call('POST', '/v1/logins', { server: normaliseServer(server), provider })).json()) as { login_id: string; url: string };
+  }
+
+  /** The login's state once it finished, or after `waitSeconds` (at most 60) still pending. */
+  async login(id: string, waitSeconds: number): Promise<AgentLoginView> {
+    return (await (await this.call('GET', `/v1/logins/${encodeURIComponent(id)}?wait=${Math.max(0, Math.floor(waitSeconds))}`)).json()) as AgentLoginView;
   }
 
   /** Whether the agent answers with this token (a cheap GET /v1/sessions). */

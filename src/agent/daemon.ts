@@ -3,12 +3,16 @@
 // bearer token, compared in constant time: another local user can reach the port but not
 // read the file, so cannot use the agent. Requests from a browser (an Origin header) or to
 // another Host name (DNS rebinding) are refused too. Tokens leave only through GET /v1/session.
+// The one exception is GET /callback/<ref>, where a browser lands after a login the agent
+// started (logins.ts).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LeaseError } from '../core/index.js';
+import { AgentLogins, CALLBACK_PREFIX } from './logins.js';
+import { queueWrites } from './queued-store.js';
 import { isErrno, writeSecretFile } from './secret-file.js';
 import { storedSessionSchema, summarise } from './session.js';
 import { VaultSessionStore } from './vault.js';
@@ -59,12 +63,15 @@ function send(res: ServerResponse, status: number, body?: unknown): void {
 
 export async function startAgent(options: { home: string; port?: number; log?: (line: string) => void }): Promise<RunningAgent> {
   const log = options.log ?? (() => undefined);
-  const vault = new VaultSessionStore(options.home);
-  await vault.check();
+  const vaultFile = new VaultSessionStore(options.home);
+  await vaultFile.check();
+  const vault = queueWrites(vaultFile);
   const secret = randomBytes(32).toString('base64url');
   const tokenFile = join(options.home, AGENT_TOKEN_FILE);
   const urlFile = join(options.home, AGENT_URL_FILE);
   let port = 0;
+  // Browser logins whose callback this agent hosts (logins.ts).
+  const logins = new AgentLogins({ store: vault, agentUrl: () => `http://127.0.0.1:${port}`, log });
 
   async function route(req: IncomingMessage, url: URL): Promise<[number, unknown?]> {
     const auth = req.headers.authorization ?? '';
@@ -74,6 +81,13 @@ export async function startAgent(options: { home: string; port?: number; log?: (
     const host = req.headers.host ?? '';
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) throw new HttpError(403, 'forbidden', 'unexpected Host header');
     const server = url.searchParams.get('server') ?? undefined;
+    if (url.pathname === '/v1/logins' && req.method === 'POST') return [200, await logins.start(await readBody(req))];
+    const loginId = /^\/v1\/logins\/([\w-]{1,64})$/.exec(url.pathname)?.[1];
+    if (loginId !== undefined && req.method === 'GET') {
+      const login = await logins.wait(loginId, (Number(url.searchParams.get('wait')) || 0) * 1000);
+      if (!login) throw new HttpError(404, 'login_not_found', 'no such login');
+      return [200, login];
+    }
     if (url.pathname === '/v1/sessions' && req.method === 'GET') return [200, { sessions: await vault.list() }];
     if (url.pathname === '/v1/session' && req.method === 'GET') {
       const session = await vault.get(server);
@@ -96,6 +110,11 @@ export async function startAgent(options: { home: string; port?: number; log?: (
 
   const http: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // The one route a browser reaches, without the agent token: see logins.ts.
+    if (url.pathname.startsWith(CALLBACK_PREFIX)) {
+      logins.serveCallback(req, res, url, port).catch(() => send(res, 500, { error: { code: 'internal', message: 'internal error' } }));
+      return;
+    }
     route(req, url).then(
       ([status, body]) => {
         log(`${req.method} ${url.pathname} ${status}`);
@@ -122,6 +141,7 @@ export async function startAgent(options: { home: string; port?: number; log?: (
   return {
     url,
     async close() {
+      logins.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();

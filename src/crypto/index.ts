@@ -1,3 +1,4 @@
 // crypto/: keys and the private files that hold them.
 export * from './private-file.js';
 export * from './key-set-file.js';
+export * from './kms/index.js';

@@ -16,3 +16,4 @@ export { ProviderRegistry, defaultRegistry, type ProviderConfigEntry } from './r
 export { ProviderConfigInvalid, ProviderTypeConflict } from './errors.js';
 export * from './sudo/index.js';
 export { webhookProviderFactory, WebhookNotifier, WebhookDeliveryFailed } from './webhook/index.js';
+export * from './remote/index.js';

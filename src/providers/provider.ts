@@ -85,6 +85,18 @@ export interface ProviderDeps {
   configDir: string;
 }
 
+/**
+ * A provider that runs on a host agent (`lease agent --host <host>`) rather than in the server:
+ * the server dispatches its grant/revoke/listActive to that host (providers/remote/).
+ */
+export interface AgentBinding {
+  host: string;
+  /** SHA-256 (lower-case hex) of the host's credential; the server keeps nothing else of it. */
+  credentialSha256: string;
+  /** Sent with every task: the provider's settings the host needs (never host paths). */
+  settings: Record<string, unknown>;
+}
+
 /** Registered once per provider type. */
 export interface ProviderFactory<C = unknown> {
   readonly type: string;
@@ -94,4 +106,6 @@ export interface ProviderFactory<C = unknown> {
   /** Validates `providers.<id>.config`; unknown keys are errors. */
   readonly configSchema: z.ZodType<C>;
   create(args: { id: string; name: string; enabled: boolean; config: C; deps: ProviderDeps }): ProviderInstance;
+  /** When the config binds the provider to a host agent, which one; the registry then dispatches to it. */
+  agentBinding?(config: C): AgentBinding | undefined;
 }

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { localIdentityFactory, oidcIdentityFactory, samlIdentityFactory } from '../identity/index.js';
 import { ProviderConfigInvalid, ProviderTypeConflict } from './errors.js';
 import type { ProviderDeps, ProviderFactory, ProviderInstance } from './provider.js';
+import { RemoteAccessProvider, type HostChannel } from './remote/index.js';
 import { sudoProviderFactory } from './sudo/index.js';
 import { webhookProviderFactory } from './webhook/index.js';
 
@@ -44,7 +45,7 @@ export class ProviderRegistry {
    * One instance per entry, keyed by provider id. An unknown type yields an instance with no
    * capabilities, so the server still starts and policy refuses requests on it by name.
    */
-  create(entries: Iterable<ProviderConfigEntry>, deps: Omit<ProviderDeps, 'configDir'>): Map<string, ProviderInstance> {
+  create(entries: Iterable<ProviderConfigEntry>, deps: Omit<ProviderDeps, 'configDir'> & { hosts?: HostChannel }): Map<string, ProviderInstance> {
     const instances = new Map<string, ProviderInstance>();
     for (const entry of entries) {
       if (instances.has(entry.id)) throw new ProviderConfigInvalid(`provider id ${JSON.stringify(entry.id)} is declared twice`, `providers.${entry.id}`);
@@ -53,7 +54,7 @@ export class ProviderRegistry {
     return instances;
   }
 
-  private createOne(entry: ProviderConfigEntry, deps: ProviderDeps): ProviderInstance {
+  private createOne(entry: ProviderConfigEntry, deps: ProviderDeps & { hosts?: HostChannel }): ProviderInstance {
     const factory = this.byType.get(entry.provider);
     if (factory === undefined) {
       return { id: entry.id, type: entry.provider, name: entry.name, enabled: entry.enabled, capabilities: [] };
@@ -64,6 +65,16 @@ export class ProviderRegistry {
         `provider ${JSON.stringify(entry.id)} (type ${factory.type}) has an invalid config: ${describeIssues(parsed.error)}`,
         `providers.${entry.id}.config`,
       );
+    }
+    // Bound to a host agent (`agent: <host>`): the host runs it; here it is dispatched to the host.
+    const binding = factory.agentBinding?.(parsed.data);
+    if (binding !== undefined) {
+      if (deps.hosts === undefined) {
+        throw new ProviderConfigInvalid(`provider ${JSON.stringify(entry.id)} runs on host agent ${JSON.stringify(binding.host)}, which this process cannot reach`, `providers.${entry.id}.config.agent`);
+      }
+      deps.hosts.bind(entry.id, binding);
+      const access = new RemoteAccessProvider(entry.id, factory.type, binding, deps.hosts);
+      return { id: entry.id, type: factory.type, name: entry.name, enabled: entry.enabled, capabilities: ['access'], access };
     }
     return factory.create({ id: entry.id, name: entry.name, enabled: entry.enabled, config: parsed.data, deps });
   }

@@ -2,6 +2,7 @@
 // worker inside this process unless `server.worker: false` (then `lease worker` runs them).
 import type { Clock, Logger } from '../core/index.js';
 import type { LoadedConfig } from '../config/index.js';
+import { keySetSealing, type EncryptionService } from '../crypto/index.js';
 import type { Store } from '../store/index.js';
 import type { ExpressionEngine } from '../workflow/interpreter/types.js';
 import { EmbeddedRuntime, environmentSecret, type ActivityHandler, type StepObserver, type WorkflowRuntime } from '../workflow/runtime/index.js';
@@ -15,6 +16,8 @@ export interface EngineDeps {
   logger: Logger;
   observer: StepObserver;
   calls: ActivityHandler;
+  /** services.encryption: seals the payload key file; undefined keeps it plain. */
+  encryption?: EncryptionService | undefined;
 }
 
 export interface WorkflowEngine {
@@ -38,7 +41,7 @@ export async function createWorkflowEngine(deps: EngineDeps): Promise<WorkflowEn
   // Loaded only when chosen: the Temporal SDK is heavy to import.
   const temporal = await import('../workflow/runtime/temporal/index.js');
   const settings = await temporal.temporalSettings(deps.config.services?.temporal);
-  const keys = await temporal.PayloadKeys.load(settings.payloadKeyFile ?? temporal.payloadKeyFile(deps.dataDir));
+  const keys = await temporal.PayloadKeys.load(settings.payloadKeyFile ?? temporal.payloadKeyFile(deps.dataDir), { sealing: keySetSealing(deps.encryption, 'payload-keys', deps.logger) });
   const runtime = await temporal.TemporalRuntime.connect({ store: deps.store, logger: deps.logger, settings, keys, clock: deps.clock });
   const worker = deps.config.server?.worker === false ? undefined : await startTemporalWorker(deps);
   return {
@@ -54,7 +57,7 @@ export async function createWorkflowEngine(deps: EngineDeps): Promise<WorkflowEn
 export async function startTemporalWorker(deps: Omit<EngineDeps, 'clock'>): Promise<{ stop(): Promise<void> }> {
   const temporal = await import('../workflow/runtime/temporal/index.js');
   const settings = await temporal.temporalSettings(deps.config.services?.temporal);
-  const keys = await temporal.PayloadKeys.load(settings.payloadKeyFile ?? temporal.payloadKeyFile(deps.dataDir));
+  const keys = await temporal.PayloadKeys.load(settings.payloadKeyFile ?? temporal.payloadKeyFile(deps.dataDir), { sealing: keySetSealing(deps.encryption, 'payload-keys', deps.logger) });
   return temporal.runWorker({
     settings,
     keys,

@@ -6,13 +6,14 @@ import { secureHeaders } from 'hono/secure-headers';
 import { InvalidInput, LeaseError, toErrorBody, type Identity, type Logger } from '../core/index.js';
 import { buildOpenApi } from './api/openapi.js';
 import { parseInput, toHonoPath, type RouteSpec } from './api/route.js';
-import type { AuthService } from './services/auth.js';
+import type { WebSessions } from './web/web-sessions.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
 export interface HttpAppDeps {
   routes: RouteSpec<never, never>[];
-  auth: AuthService;
+  /** Authenticates `auth: true` routes: a bearer header, or the web session cookie (+ CSRF). */
+  web: WebSessions;
   logger: Logger;
   version: string;
   /** False until start-up (recovery) is done; /health answers 503 until then. */
@@ -39,7 +40,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
 
   for (const spec of deps.routes) {
     const handler = async (c: Context) => {
-      const identity: Identity | undefined = spec.auth ? await deps.auth.authenticate(c.req.header('authorization')) : undefined;
+      const identity: Identity | undefined = spec.auth ? await deps.web.authenticate(c) : undefined;
       const body = spec.body ? parseInput(spec.body, await readJson(c), 'body') : undefined;
       const query = spec.query ? parseInput(spec.query, c.req.query(), 'query') : undefined;
       const result = await spec.handler({ body, query, params: c.req.param() as Record<string, string>, identity: identity as Identity, c } as never);

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { InvalidInput, createLogger, parseDuration, systemClock, type Clock, type Logger } from '../core/index.js';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
+import { keySetSealing, openEncryptionService } from '../crypto/index.js';
 import { SessionKeys } from '../identity/index.js';
-import { defaultRegistry, type ProviderInstance } from '../providers/index.js';
+import { defaultRegistry, HostChannel, type ProviderInstance } from '../providers/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { createBuiltinCalls } from '../workflow/calls/index.js';
 import { validateWorkflowDocument } from '../workflow/dsl/index.js';
@@ -17,9 +18,11 @@ import type { WorkflowRuntime } from '../workflow/runtime/index.js';
 import { createWorkflowEngine } from './engine.js';
 import type { RouteSpec } from './api/route.js';
 import { createHttpApp } from './http.js';
+import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { deviceRoutes } from './routes/device.js';
 import { oidcRoutes } from './routes/oidc.js';
 import { requestRoutes } from './routes/requests.js';
 import { samlRoutes } from './routes/saml.js';
@@ -28,9 +31,12 @@ import { createAccessDirectory } from './services/access-directory.js';
 import { AuthService } from './services/auth.js';
 import { LoginThrottle } from './services/login-throttle.js';
 import { BrowserLoginService } from './services/browser-login.js';
+import { DeviceLoginService } from './services/device-login.js';
 import { reconcileGrants } from './services/reconcile.js';
 import { RequestService } from './services/requests.js';
 import { VERSION } from './version.js';
+import { WebLogin } from './web/web-login.js';
+import { WebSessions } from './web/web-sessions.js';
 
 export interface ServerOptions {
   configPath: string;
@@ -76,6 +82,8 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   const config = await loadServerConfig(options.configPath, expressions, options.env);
   const logger = options.logger ?? createLogger({ ...(config.logging?.level ? { level: config.logging.level } : {}) });
   for (const warning of config.warnings) logger.warn(`config: ${warning}`);
+  // services.encryption: the KMS that seals the key files; unset, they stay plain 0600 files.
+  const encryption = await openEncryptionService(config.services?.encryption, { file: config.sourceOf('service', 'encryption'), env: options.env ?? process.env });
 
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const store = await openSqliteStore({
@@ -83,18 +91,20 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
     clock,
     onBackgroundError: (message) => logger.warn({ err: message }, 'store: background checkpoint failed'),
   });
-  const providers: Map<string, ProviderInstance> = defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir });
+  // Providers bound to a host agent (`agent: <host>`) run there, through durable host tasks.
+  const hosts = new HostChannel({ store, clock, logger });
+  const providers: Map<string, ProviderInstance> = defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir, hosts });
   const access = createAccessControl(config.server?.admins);
   const requests = new RequestService({ store, config, providers, clock, logger, access });
   const calls = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers) });
-  return { clock, expressions, config, logger, store, providers, access, requests, calls, dataDir: options.dataDir };
+  return { clock, expressions, config, logger, store, providers, hosts, access, requests, calls, encryption, dataDir: options.dataDir };
 }
 
 export async function startLeaseServer(options: ServerOptions): Promise<RunningServer> {
   const core = await openLeaseCore(options);
-  const { clock, expressions, config, logger, store, providers, access, requests, calls } = core;
-  const keys = await SessionKeys.load(options.dataDir);
-  const engine = await createWorkflowEngine({ config, dataDir: options.dataDir, store, clock, expressions, logger, observer: requests, calls });
+  const { clock, expressions, config, logger, store, providers, access, requests, calls, encryption } = core;
+  const keys = await SessionKeys.load(options.dataDir, { sealing: keySetSealing(encryption, 'session-keys', logger) });
+  const engine = await createWorkflowEngine({ config, dataDir: options.dataDir, store, clock, expressions, logger, observer: requests, calls, encryption });
   const runtime = engine.runtime;
   requests.attach(runtime);
   const sessionTtlMs = config.server?.session_ttl ? parseDuration(config.server.session_ttl, 'server.session_ttl') : DEFAULT_SESSION_TTL_MS;
@@ -102,18 +112,23 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   // Known once listening (the port may be 0 until then); routes only run after that.
   let publicUrl = '';
   const logins = new BrowserLoginService({ store, providers, keys, clock, logger, sessionTtlMs, publicUrl: () => publicUrl });
+  const web = new WebSessions({ auth, clock, publicUrl: () => publicUrl });
+  const devices = new DeviceLoginService({ logins, store, providers, keys, clock, logger, sessionTtlMs, publicUrl: () => publicUrl });
 
   let ready = false;
   const routes = [
-    ...authRoutes(auth),
+    ...authRoutes(auth, web, new WebLogin({ logins, sessions: web })),
     ...oidcRoutes(logins),
     ...samlRoutes(logins),
+    ...deviceRoutes(devices),
     ...requestRoutes(requests),
+    ...agentRoutes(core.hosts),
     ...catalogRoutes(config, providers),
     ...auditRoutes(store, access),
   ] as RouteSpec<never, never>[];
-  const app = createHttpApp({ routes, auth, logger, version: VERSION, ready: () => ready });
+  const app = createHttpApp({ routes, web, logger, version: VERSION, ready: () => ready });
 
+  core.hosts.serveAgents(); // this process answers the host agents, so it knows which are offline
   await runtime.recover();
   const reconcile = async () => {
     const drift = await reconcileGrants({ store, providers, logger });
@@ -146,6 +161,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
       (stopping ??= (async () => {
         ready = false;
         clearInterval(reconcileTimer);
+        core.hosts.close(); // ends the host agents' long polls and the calls waiting on hosts
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await engine.stop();
         await store.close();

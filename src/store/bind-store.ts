@@ -7,6 +7,7 @@ import type { Clock } from '../core/index.js';
 import { auditRepository, type AuditRepository } from './audit.js';
 import { toIntegrityError } from './errors.js';
 import { grantsRepository } from './grants.js';
+import { hostTasksRepository } from './host-tasks.js';
 import { GroupCommit, type Attempt, type GroupCommitLimits } from './group-commit.js';
 import { inboxRepository } from './inbox.js';
 import { requestsRepository } from './requests.js';
@@ -22,6 +23,7 @@ interface Repositories {
   workflows: SyncRepository<Store['workflows']>;
   inbox: SyncRepository<Store['inbox']>;
   grants: SyncRepository<Store['grants']>;
+  hostTasks: SyncRepository<Store['hostTasks']>;
   audit: AuditRepository;
 }
 
@@ -33,6 +35,7 @@ export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?:
     workflows: workflowsRepository(db, clock),
     inbox: inboxRepository(db, clock),
     grants: grantsRepository(db),
+    hostTasks: hostTasksRepository(db, clock),
     audit: auditRepository(db, clock),
   };
   let closed: Promise<void> | undefined;
@@ -49,13 +52,14 @@ export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?:
 
 /**
  * A store bound to one run of a transaction fn; it refuses calls once that run has ended. Its
- * repositories are bound on first use: most transactions touch two or three of the five.
+ * repositories are bound on first use: most transactions touch two or three of the six.
  */
 class TransactionStore implements Store {
   #requests?: Store['requests'];
   #workflows?: Store['workflows'];
   #inbox?: Store['inbox'];
   #grants?: Store['grants'];
+  #hostTasks?: Store['hostTasks'];
   #audit?: Store['audit'];
   private readonly run: Run;
 
@@ -89,6 +93,10 @@ class TransactionStore implements Store {
     return (this.#grants ??= bindRepository(this.repos.grants, this.run));
   }
 
+  get hostTasks(): Store['hostTasks'] {
+    return (this.#hostTasks ??= bindRepository(this.repos.hostTasks, this.run));
+  }
+
   get audit(): Store['audit'] {
     return (this.#audit ??= bindAudit(this.repos.audit, this.run));
   }
@@ -109,6 +117,7 @@ function bindRepositories(repos: Repositories, run: Run): Omit<Store, 'transacti
     workflows: bindRepository(repos.workflows, run),
     inbox: bindRepository(repos.inbox, run),
     grants: bindRepository(repos.grants, run),
+    hostTasks: bindRepository(repos.hostTasks, run),
     audit: bindAudit(repos.audit, run),
   };
 }

@@ -58,3 +58,22 @@ export interface AuditLogTable {
   prev_hash: string;
   hash: string;
 }
+
+export interface HostTasksTable {
+  id: string;
+  key: string;
+  host: string;
+  provider: string;
+  kind: string;
+  request_id: string | null;
+  payload: string;
+  status: string;
+  attempt: number;
+  claimed_until: number | null;
+  deliver_before: number | null;
+  result: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}

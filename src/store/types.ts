@@ -50,6 +50,40 @@ export interface GrantRow {
   revoked_at: string | null;
 }
 
+/** What a host agent is asked to run (providers/remote/). */
+export type HostTaskKind = 'grant' | 'revoke' | 'list';
+export type HostTaskStatus = 'pending' | 'done' | 'failed';
+
+/** Why a host task failed, as the host reported it (a LeaseError's code and status). */
+export interface HostTaskError {
+  code: string;
+  message: string;
+  status: number;
+}
+
+export interface HostTaskRecord {
+  id: string;
+  /** Unique: `<kind>:<provider>:<request>`; a retried call finds its task by it. */
+  key: string;
+  host: string;
+  provider: string;
+  kind: HostTaskKind;
+  request_id: string | null;
+  payload: unknown;
+  status: HostTaskStatus;
+  /** 1 at first; bumped when a finished task is run again. A result names the attempt it answers. */
+  attempt: number;
+  /** Epoch ms until which the task is with the host; unanswered by then, it is handed out again. */
+  claimed_until: number | null;
+  /** Epoch ms after which a pending task is no longer handed out; null = no limit. */
+  deliver_before: number | null;
+  result: unknown;
+  error: HostTaskError | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
 export interface AuditInput {
   actor: string;
   action: string;
@@ -128,6 +162,22 @@ export interface Store {
     markRevoked(requestId: string, provider: string, at: string): Promise<void>;
     /** Grants not revoked. */
     listActive(): Promise<GrantRow[]>;
+  };
+  hostTasks: {
+    insert(record: Omit<HostTaskRecord, 'result' | 'error' | 'completed_at' | 'claimed_until'>): Promise<void>;
+    get(id: string): Promise<HostTaskRecord | undefined>;
+    getByKey(key: string): Promise<HostTaskRecord | undefined>;
+    /** Makes a task pending again (new attempt, new payload), forgetting its claim and outcome. */
+    rearm(id: string, patch: { attempt: number; payload: unknown; deliver_before: number | null }): Promise<void>;
+    /** Updates a pending task's payload and delivery limit (a retried call with fresh facts). */
+    refresh(id: string, patch: { payload: unknown; deliver_before: number | null }): Promise<void>;
+    /**
+     * Hands out up to `limit` of the host's pending tasks, oldest first: those not claimed (or
+     * whose claim ran out) and still deliverable at `nowMs`. They are claimed until `claimUntil`.
+     */
+    claim(host: string, nowMs: number, claimUntil: number, limit: number): Promise<HostTaskRecord[]>;
+    /** Records the outcome of a pending task's attempt; false when the task is not pending at that attempt. */
+    complete(id: string, attempt: number, outcome: { status: 'done'; result: unknown } | { status: 'failed'; error: HostTaskError }): Promise<boolean>;
   };
   audit: {
     /** Appends one entry, linked to the previous by hash. The only way entries are written. */

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_AGENT_PORT, startAgent } from '../../agent/index.js';
 import { CliError } from '../errors.js';
 import { printLine } from '../output.js';
+import { runHostAgent } from './agent-host.js';
 import { leaseHome } from '../session-store.js';
 
 export function registerAgent(program: Command): void {
@@ -9,7 +10,14 @@ export function registerAgent(program: Command): void {
     .command('agent')
     .description('run the local agent in the foreground: it holds the session vault for the CLI on 127.0.0.1 (SIGTERM stops it)')
     .option('--port <n>', `port on 127.0.0.1 (0 picks a free one)`, String(DEFAULT_AGENT_PORT))
-    .action(async (opts: { port: string }) => {
+    .option('--host <id>', 'run as the host agent of this host id instead: grants/revokes sudo here for the server (see src/agent/README.md)')
+    .option('--server <url>', 'host agent: the Lease server (HTTPS)')
+    .option('--credential-file <path>', 'host agent: the host credential (default $LEASE_HOME/host.credential, mode 0600)')
+    .option('--new-credential', 'host agent: create the credential file and print the hash for the server config, then exit')
+    .option('--sudoers-dir <dir>', 'host agent: the sudoers drop-in directory (default /etc/sudoers.d)')
+    .option('--visudo <path>', 'host agent: visudo to check rules with ("false" skips the check)')
+    .action(async (opts: { port: string; host?: string; server?: string; credentialFile?: string; newCredential?: boolean; sudoersDir?: string; visudo?: string }) => {
+      if (opts.host !== undefined) return runHostAgent({ ...opts, host: opts.host });
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, got "${opts.port}"`, 2);
       const home = leaseHome();

@@ -67,7 +67,7 @@ async function listenForCallback(): Promise<{ redirect: string; outcome: Promise
 }
 
 /** Best effort: the URL is printed anyway, so a missing opener changes nothing. */
-function openBrowser(url: string): void {
+export function openBrowser(url: string): void {
   const [command, args] =
     process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]] : ['xdg-open', [url]];
   try {

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { Clock } from '../../core/index.js';
 import { newId, systemClock, toIso } from '../../core/index.js';
+import type { KeySetSealing } from '../../crypto/index.js';
 import { NoSessionKey } from './errors.js';
 import type { KeyEntry } from './key-file.js';
 import { newKeyEntry, readKeyFile, writeKeyFile } from './key-file.js';
@@ -30,19 +31,24 @@ export class SessionKeys {
     readonly file: string,
     private entries: KeyEntry[],
     private readonly clock: Clock,
+    private readonly sealing: KeySetSealing | undefined,
   ) {}
 
-  /** Loads `<dataDir>/keys/session.jwk`, creating it with one key when missing. */
-  static async load(dataDir: string, options: { clock?: Clock } = {}): Promise<SessionKeys> {
+  /**
+   * Loads `<dataDir>/keys/session.jwk`, creating it with one key when missing. With `sealing`
+   * (services.encryption), the file is an envelope sealed by that KMS (crypto/kms).
+   */
+  static async load(dataDir: string, options: { clock?: Clock; sealing?: KeySetSealing | undefined } = {}): Promise<SessionKeys> {
     const clock = options.clock ?? systemClock;
     const file = sessionKeyFile(dataDir);
-    let entries = await readKeyFile(file);
+    const { sealing } = options;
+    let entries = await readKeyFile(file, sealing);
     if (entries === null) {
       const created = [newKeyEntry(newId('key', clock.now()), toIso(clock.now()))];
-      if (await writeKeyFile(file, created, { exclusive: true })) entries = created;
-      else entries = (await readKeyFile(file)) ?? created; // another process created it first: use theirs
+      if (await writeKeyFile(file, created, { exclusive: true, sealing })) entries = created;
+      else entries = (await readKeyFile(file, sealing)) ?? created; // another process created it first: use theirs
     }
-    const keys = new SessionKeys(file, entries, clock);
+    const keys = new SessionKeys(file, entries, clock, sealing);
     if (!entries.some((e) => e.revoked !== true)) await keys.rotate();
     return keys;
   }
@@ -86,7 +92,7 @@ export class SessionKeys {
   }
 
   private async save(entries: KeyEntry[]): Promise<void> {
-    await writeKeyFile(this.file, entries, { exclusive: false });
+    await writeKeyFile(this.file, entries, { exclusive: false, sealing: this.sealing });
     this.entries = entries;
   }
 }

@@ -1,10 +1,14 @@
 // `providers.<id>.config` for type `sudo`. Unknown keys are errors.
 import { z } from 'zod';
+import { CREDENTIAL_SHA256_PATTERN, HOST_ID_PATTERN } from '../remote/index.js';
+import type { AgentBinding } from '../provider.js';
 import { ACCOUNT_PATTERN, RUN_AS_PATTERN } from './rule.js';
 
-export const sudoConfigSchema = z.strictObject({
+export const DEFAULT_SUDOERS_DIR = '/etc/sudoers.d';
+
+const fields = z.strictObject({
   /** Drop-in directory that /etc/sudoers includes (`@includedir`). Relative paths resolve against the working directory. */
-  sudoers_dir: z.string().min(1).default('/etc/sudoers.d'),
+  sudoers_dir: z.string().min(1).optional(),
   /** Identity id or email → local account. Without an entry the account is the identity id. */
   accounts: z
     .record(z.string().min(1), z.string().regex(ACCOUNT_PATTERN, 'expected a local account name like `alice` (at most 32 chars)'))
@@ -15,6 +19,39 @@ export const sudoConfigSchema = z.strictObject({
   run_as: z.string().regex(RUN_AS_PATTERN, 'expected `ALL`, a user name, or `user:group`').default('ALL'),
   /** Whether the rule carries NOPASSWD (the default: break-glass users may have no local password). */
   nopasswd: z.boolean().default(true),
+  /** The host agent (`lease agent --host <id>`) that runs this provider on its own machine; absent = this server's host. */
+  agent: z.string().regex(HOST_ID_PATTERN, 'expected a host id like `laptop-42` (letters, digits, `.`, `_`, `-`)').optional(),
+  /** SHA-256 (hex) of that host's credential, as `lease agent --host <id> --new-credential` prints it. */
+  agent_credential_sha256: z.string().regex(CREDENTIAL_SHA256_PATTERN, 'expected 64 hex digits (the SHA-256 of the host credential)').optional(),
 });
 
+export const sudoConfigSchema = fields
+  .superRefine((c, ctx) => {
+    if (c.agent !== undefined && c.agent_credential_sha256 === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['agent_credential_sha256'], message: 'a provider bound to an agent needs the SHA-256 of the host credential' });
+    }
+    if (c.agent === undefined && c.agent_credential_sha256 !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['agent'], message: 'agent_credential_sha256 needs agent (the host id)' });
+    }
+    // The host agent alone decides where it writes and how it checks (its --sudoers-dir and
+    // --visudo): a server, even a compromised one, must not pick a directory on the host.
+    for (const key of ['sudoers_dir', 'visudo'] as const) {
+      if (c.agent !== undefined && c[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} of an agent-bound provider is set on the host (lease agent --host ... --${key.replace('_', '-')}), not in the server's config` });
+      }
+    }
+  })
+  .transform((c) => ({ ...c, sudoers_dir: c.sudoers_dir ?? DEFAULT_SUDOERS_DIR }));
+
 export type SudoConfig = z.infer<typeof sudoConfigSchema>;
+
+/** What the server sends a host agent with each task: how to write the rule, never where. */
+export const sudoHostSettingsSchema = fields.pick({ accounts: true, run_as: true, nopasswd: true });
+export type SudoHostSettings = z.infer<typeof sudoHostSettingsSchema>;
+
+/** The host agent a sudo provider is bound to, if any (ProviderFactory.agentBinding). */
+export function sudoAgentBinding(config: SudoConfig): AgentBinding | undefined {
+  if (config.agent === undefined || config.agent_credential_sha256 === undefined) return undefined;
+  const settings: SudoHostSettings = { accounts: config.accounts, run_as: config.run_as, nopasswd: config.nopasswd };
+  return { host: config.agent, credentialSha256: config.agent_credential_sha256.toLowerCase(), settings };
+}

@@ -16,7 +16,7 @@ export function buildOpenApi(routes: readonly RouteSpec<never, never>[], info: {
       summary: r.summary,
       tags: [r.tag],
       operationId: `${r.method}${r.path.replace(/[{}]/g, '').replace(/\/(\w)/g, (_m, ch: string) => ch.toUpperCase()).replace(/\W/g, '')}`,
-      ...(r.auth ? { security: [{ bearer: [] }] } : {}),
+      ...(r.auth ? { security: [{ bearer: [] }, { cookie: [] }] } : {}),
       parameters: [
         ...[...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
         ...queryParameters(r.query),
@@ -37,7 +37,17 @@ export function buildOpenApi(routes: readonly RouteSpec<never, never>[], info: {
   return {
     openapi: '3.1.0',
     info: { title: 'Lease API', version: info.version, description: 'Just-in-time privileged access: request, approve, grant and revoke leases.' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Session token from a login endpoint' } } },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Session token from a login endpoint' },
+        cookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: '__Host-lease_session',
+          description: 'Web session (lease_session on loopback http); POSTs also need X-CSRF-Token from GET /api/v1/auth/csrf',
+        },
+      },
+    },
     paths,
   };
 }

@@ -8,7 +8,11 @@ export const errorBodySchema = z
   .meta({ id: 'Error' });
 
 export const loginBodySchema = z
-  .object({ username: z.string().min(1).max(256), password: z.string().min(1).max(1024) })
+  .object({
+    username: z.string().min(1).max(256),
+    password: z.string().min(1).max(1024),
+    mode: z.enum(['token', 'cookie']).optional().describe('token (default): answer the session token; cookie: set the web session cookie instead'),
+  })
   .strict()
   .meta({ id: 'LocalLogin' });
 

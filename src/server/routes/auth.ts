@@ -1,23 +1,137 @@
+// Logins and the web session. Thin: parse, call the services, map.
+// - Password login answers a session token (the CLI), or with `mode: "cookie"` sets the web
+//   session cookie and answers the CSRF token instead (the token never reaches page scripts).
+// - SSO for the web: web-login → IdP → the provider's callback → web-finish, which sets the cookie.
+// - csrf and logout serve the web UI. The cookie and CSRF rules are in ../web/ (see its README).
+import { z } from 'zod';
+import type { Identity } from '../../core/index.js';
 import { route } from '../api/route.js';
-import { loginBodySchema, sessionViewSchema } from '../api/schemas.js';
+import { identityViewSchema, loginBodySchema, redirectResponseSchema, sessionViewSchema } from '../api/schemas.js';
 import type { AuthService } from '../services/auth.js';
+import { PAGE_HEADERS, PAGE_HTML, PAGE_SCRIPT, SCRIPT_HEADERS } from '../web/page.js';
+import type { WebLogin } from '../web/web-login.js';
+import type { WebSessions } from '../web/web-sessions.js';
 
-export function authRoutes(auth: AuthService) {
+const webSessionViewSchema = z
+  .object({ expires_at: z.string(), identity: identityViewSchema, csrf_token: z.string().describe('send as X-CSRF-Token on POSTs with the cookie') })
+  .meta({ id: 'WebSession' });
+
+const csrfViewSchema = z
+  .object({ csrf_token: z.string().describe('send as X-CSRF-Token on POSTs with the cookie'), identity: identityViewSchema })
+  .meta({ id: 'CsrfToken' });
+
+const webLoginQuerySchema = z
+  .object({ return_to: z.string().max(2048).optional().describe('a path on this server to land on after the login (default /)') })
+  .strict();
+
+const webFinishQuerySchema = z
+  .object({ code: z.string().max(4096).optional(), error: z.string().max(200).optional() })
+  .describe('from the provider\'s callback: the one-time code, or the error');
+
+const loggedOutSchema = z.object({ logged_out: z.literal(true) }).meta({ id: 'LoggedOut' });
+
+const textSchema = (what: string) => z.string().describe(what);
+
+/** Redirects carry one-time codes or land on a fresh session: nothing may cache them or pass them on. */
+const REDIRECT_HEADERS = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
+
+function identityView({ id, email, name, groups, provider }: Identity) {
+  return { id, email, name, groups, provider };
+}
+
+export function authRoutes(auth: AuthService, web: WebSessions, webLogin: WebLogin) {
   return [
     route({
       method: 'post',
       path: '/api/v1/auth/{provider}/login',
-      summary: 'Log in with a username and password through a local identity provider',
+      summary: 'Log in with a username and password through a local identity provider (mode "cookie": the web session cookie)',
       tag: 'auth',
       auth: false,
       body: loginBodySchema,
-      response: sessionViewSchema,
-      errors: [404, 429],
-      handler: async ({ body, params }) => {
+      response: z.union([sessionViewSchema, webSessionViewSchema]),
+      errors: [403, 404, 415, 429],
+      handler: async ({ body, params, c }) => {
+        if (body.mode === 'cookie') web.checkCookieLogin(c);
         const session = await auth.loginWithPassword(params.provider as string, body.username, body.password);
-        const { id, email, name, groups, provider } = session.identity;
-        return { token: session.token, expires_at: session.expires_at, identity: { id, email, name, groups, provider } };
+        if (body.mode === 'cookie') return { expires_at: session.expires_at, identity: identityView(session.identity), csrf_token: web.startSession(c, session) };
+        return { token: session.token, expires_at: session.expires_at, identity: identityView(session.identity) };
       },
+    }),
+    route({
+      method: 'get',
+      path: '/api/v1/auth/{provider}/web-login',
+      summary: 'Start a web (browser) login through an OIDC or SAML provider; ends with the session cookie at return_to',
+      tag: 'auth',
+      auth: false,
+      query: webLoginQuerySchema,
+      response: redirectResponseSchema,
+      status: 303,
+      errors: [404, 502, 503],
+      handler: async ({ c, params, query }) => {
+        const location = await webLogin.begin(c, params.provider as string, query.return_to);
+        c.header('cache-control', 'no-store');
+        return c.redirect(location, 303);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/v1/auth/{provider}/web-finish',
+      summary: 'Where the provider\'s callback sends a web login: sets the session cookie, redirects to return_to',
+      tag: 'auth',
+      auth: false,
+      query: webFinishQuerySchema,
+      response: redirectResponseSchema,
+      status: 303,
+      errors: [404],
+      handler: async ({ c, params, query }) => {
+        const { location } = await webLogin.finish(c, params.provider as string, query);
+        for (const [name, value] of Object.entries(REDIRECT_HEADERS)) c.header(name, value);
+        return c.redirect(location, 303);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/v1/auth/csrf',
+      summary: 'The web session\'s CSRF token and identity (session cookie only)',
+      tag: 'auth',
+      auth: false,
+      response: csrfViewSchema,
+      errors: [401],
+      handler: async ({ c }) => {
+        const { csrf_token, identity } = await web.csrf(c);
+        return { csrf_token, identity: identityView(identity) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/auth/logout',
+      summary: 'End the web session: clears the session cookie (a live one needs its X-CSRF-Token)',
+      tag: 'auth',
+      auth: false,
+      response: loggedOutSchema,
+      errors: [403],
+      handler: async ({ c }) => {
+        await web.logout(c);
+        return { logged_out: true as const };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/',
+      summary: 'The web UI: who is logged in, their requests (revoke), log in and out',
+      tag: 'web',
+      auth: false,
+      response: textSchema('text/html page'),
+      handler: async () => new Response(PAGE_HTML, { status: 200, headers: PAGE_HEADERS }),
+    }),
+    route({
+      method: 'get',
+      path: '/ui/app.js',
+      summary: 'The web UI\'s script',
+      tag: 'web',
+      auth: false,
+      response: textSchema('JavaScript'),
+      handler: async () => new Response(PAGE_SCRIPT, { status: 200, headers: SCRIPT_HEADERS }),
     }),
   ];
 }

@@ -57,7 +57,11 @@ export class AuthService {
   async authenticate(header: string | undefined): Promise<Identity> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
     if (!match) throw new Unauthenticated('missing bearer token');
-    const token = match[1] as string;
+    return this.authenticateToken(match[1] as string);
+  }
+
+  /** The identity behind a session token, from a bearer header or the web session cookie. */
+  async authenticateToken(token: string): Promise<Identity> {
     const now = this.deps.clock.now();
     const key = createHash('sha256').update(token).digest('base64url');
     const cached = this.verified.get(key);

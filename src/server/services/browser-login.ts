@@ -8,6 +8,8 @@
 //              loopback with a one-time code: signed, 60 s, bound to that attempt. Never the
 //              session token: a URL ends up in browser history and other local processes.
 //   exchange — the CLI trades {attempt, code} for a session token, once.
+// `startOnServer` opens an attempt whose code comes back to one of this server's own pages instead
+// (device login, web UI), which trade the code themselves (`redeem`: the identity; `exchange`: a session).
 // Audited as login.succeeded / login.failed with the provider; codes and tokens are never logged.
 import { randomBytes } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
@@ -125,11 +127,23 @@ export class BrowserLoginService {
   }
 
   async start(providerId: string, redirect: string): Promise<StartedLogin> {
-    const target = checkLoopbackRedirect(redirect);
+    return this.open(providerId, checkLoopbackRedirect(redirect));
+  }
+
+  /**
+   * A login whose browser comes back to one of this server's own pages (the device login page)
+   * rather than a client's loopback: `page` is built by the server, never taken from a request.
+   * `method` tags its audit entries (`device`).
+   */
+  async startOnServer(providerId: string, page: string, method: string): Promise<StartedLogin> {
+    return this.open(providerId, page, method);
+  }
+
+  private async open(providerId: string, target: string, method?: string): Promise<StartedLogin> {
     const provider = this.provider(providerId);
     const now = this.deps.clock.now();
     const { url, checks } = await provider.beginLogin(this.callbackUrl(providerId));
-    const attempt: LoginAttempt = { id: randomBytes(32).toString('base64url'), provider: providerId, redirect: target, checks, expiresAtMs: now + LOGIN_ATTEMPT_TTL_MS };
+    const attempt: LoginAttempt = { id: randomBytes(32).toString('base64url'), provider: providerId, redirect: target, checks, expiresAtMs: now + LOGIN_ATTEMPT_TTL_MS, ...(method ? { method } : {}) };
     if (!this.attempts.add(attempt, now)) throw new TooManyPendingLogins();
     return { login_url: url, attempt: attempt.id };
   }
@@ -162,7 +176,7 @@ export class BrowserLoginService {
     } catch (err) {
       this.attempts.delete(attempt.id);
       if (!(err instanceof RedirectLoginFailed || err instanceof IdentityProviderUnavailable)) throw err;
-      await this.failed(providerId, err instanceof RedirectLoginFailed ? err.reason : err.code);
+      await this.failed(providerId, err instanceof RedirectLoginFailed ? err.reason : err.code, attempt.method);
       return withParams(attempt.redirect, { error: err.code });
     }
     const now = this.deps.clock.now();
@@ -181,6 +195,19 @@ export class BrowserLoginService {
 
   /** Trades the one-time code for a session token; a second exchange finds nothing. */
   async exchange(providerId: string, attemptId: string, code: string): Promise<LoginSession> {
+    const identity = await this.redeem(providerId, attemptId, code);
+    const now = this.deps.clock.now();
+    const session = await issueSessionToken(this.deps.keys, identity, { ttlMs: this.deps.sessionTtlMs, now });
+    await this.deps.store.audit.append({ actor: identity.id, action: 'login.succeeded', subject: null, data: { provider: providerId, expires_at: session.expires_at } });
+    this.deps.logger.info({ provider: providerId, user: identity.id }, 'login succeeded');
+    return { token: session.token, expires_at: session.expires_at, identity };
+  }
+
+  /**
+   * Checks the one-time code and consumes its attempt: who logged in, once. `exchange` issues the
+   * session from it; the device login keeps the identity until its device polls.
+   */
+  async redeem(providerId: string, attemptId: string, code: string): Promise<Identity> {
     this.provider(providerId);
     const now = this.deps.clock.now();
     let claims: { att?: unknown; jti?: string };
@@ -203,11 +230,7 @@ export class BrowserLoginService {
       await this.failed(providerId, 'invalid_login_code');
       throw new LoginCodeInvalid();
     }
-    const { identity } = attempt.authenticated;
-    const session = await issueSessionToken(this.deps.keys, identity, { ttlMs: this.deps.sessionTtlMs, now });
-    await this.deps.store.audit.append({ actor: identity.id, action: 'login.succeeded', subject: null, data: { provider: providerId, expires_at: session.expires_at } });
-    this.deps.logger.info({ provider: providerId, user: identity.id }, 'login succeeded');
-    return { token: session.token, expires_at: session.expires_at, identity };
+    return attempt.authenticated.identity;
   }
 
   private provider(providerId: string, protocol?: 'oidc' | 'saml'): RedirectIdentityProvider {
@@ -218,9 +241,9 @@ export class BrowserLoginService {
     return provider.identity;
   }
 
-  private async failed(providerId: string, reason: string): Promise<void> {
-    await this.deps.store.audit.append({ actor: 'anonymous', action: 'login.failed', subject: null, data: { provider: providerId, reason } });
-    this.deps.logger.info({ provider: providerId, reason }, 'login failed');
+  private async failed(providerId: string, reason: string, method?: string): Promise<void> {
+    await this.deps.store.audit.append({ actor: 'anonymous', action: 'login.failed', subject: null, data: { provider: providerId, reason, ...(method ? { method } : {}) } });
+    this.deps.logger.info({ provider: providerId, reason, ...(method ? { method } : {}) }, 'login failed');
   }
 }
 

@@ -12,10 +12,12 @@ export interface LoginAttempt {
   /** Random, unguessable; the CLI presents it with the exchange code. */
   id: string;
   provider: string;
-  /** The CLI's loopback callback this attempt is bound to. */
+  /** Where the browser goes with the code: the CLI's loopback, or one of the server's own pages. */
   redirect: string;
   checks: RedirectLoginChecks;
   expiresAtMs: number;
+  /** What the login is for when not the CLI's loopback (`device`); tags audit entries. */
+  method?: string;
   /** Set once the IdP's answer passed: who logged in, and the one exchange code (by its jti). */
   authenticated?: { identity: Identity; codeId: string };
 }

@@ -2,9 +2,11 @@
 // Names sort in the order they apply.
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_host_tasks.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_host_tasks': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -5,7 +5,7 @@
 // histories readable. Workers and servers that share a Temporal namespace share this file.
 import { join } from 'node:path';
 import { LeaseError, newId, systemClock, toIso, type Clock } from '../../../core/index.js';
-import { newKeyEntry, readKeySetFile, writeKeySetFile, type KeyEntry } from '../../../crypto/index.js';
+import { newKeyEntry, readKeySetFile, writeKeySetFile, type KeyEntry, type KeySetSealing } from '../../../crypto/index.js';
 
 
 /** The key file is missing keys, not JSON, or readable by others. */
@@ -27,15 +27,19 @@ export interface PayloadKey {
 export class PayloadKeys {
   private constructor(private readonly entries: readonly KeyEntry[]) {}
 
-  /** Reads `file`, creating it with one new key when it does not exist (unless `create` is false). */
-  static async load(file: string, options: { create?: boolean; clock?: Clock } = {}): Promise<PayloadKeys> {
-    let entries = await readKeys(file);
+  /**
+   * Reads `file`, creating it with one new key when it does not exist (unless `create` is false).
+   * With `sealing` (services.encryption), the file is an envelope sealed by that KMS (crypto/kms).
+   */
+  static async load(file: string, options: { create?: boolean; clock?: Clock; sealing?: KeySetSealing | undefined } = {}): Promise<PayloadKeys> {
+    const { sealing } = options;
+    let entries = await readKeys(file, sealing);
     if (entries === null) {
       if (options.create === false) throw new PayloadKeyFileInvalid(file, 'does not exist');
       const clock = options.clock ?? systemClock;
       const created = newKeyEntry(newId('pk', clock.now()), toIso(clock.now()));
-      if (await createKeyFile(file, [created])) entries = [created];
-      else entries = (await readKeys(file)) ?? [created]; // another process created it first: use theirs
+      if (await createKeyFile(file, [created], sealing)) entries = [created];
+      else entries = (await readKeys(file, sealing)) ?? [created]; // another process created it first: use theirs
     }
     if (!entries.some((e) => e.revoked !== true)) throw new PayloadKeyFileInvalid(file, 'every key is revoked');
     return new PayloadKeys(entries);
@@ -64,13 +68,13 @@ const ERRORS = {
   insecure: (file: string, mode: number) => new PayloadKeyFileInvalid(file, `mode ${mode.toString(8)} lets others read it; chmod 600`),
 };
 
-async function readKeys(file: string): Promise<KeyEntry[] | null> {
-  const keys = await readKeySetFile(file, ERRORS);
+async function readKeys(file: string, sealing: KeySetSealing | undefined): Promise<KeyEntry[] | null> {
+  const keys = await readKeySetFile(file, ERRORS, sealing);
   if (keys !== null && keys.length === 0) throw new PayloadKeyFileInvalid(file, 'keys: it holds no key');
   return keys;
 }
 
 /** Writes a new key file; false when another process created it first. */
-function createKeyFile(file: string, entries: KeyEntry[]): Promise<boolean> {
-  return writeKeySetFile(file, entries, { exclusive: true });
+function createKeyFile(file: string, entries: KeyEntry[], sealing: KeySetSealing | undefined): Promise<boolean> {
+  return writeKeySetFile(file, entries, { exclusive: true, sealing });
 }

@@ -1,0 +1,41 @@
+// From `services.encryption` to a running backend. Backends load on demand: the AWS SDK is heavy
+// and most commands never need it.
+import type { Logger } from '../../core/index.js';
+import { parseEncryptionConfig } from './config.js';
+import type { KeySetSealing } from './envelope.js';
+import type { EncryptionService } from './service.js';
+
+export interface OpenEncryptionOptions {
+  /** The config file that declared the section, for error messages. */
+  file?: string;
+  /** Where `key_env` and token variables are read; default process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+/** The configured backend, or undefined when the section is absent (key files stay plain). */
+export async function openEncryptionService(section: unknown, options: OpenEncryptionOptions = {}): Promise<EncryptionService | undefined> {
+  if (section === undefined || section === null) return undefined;
+  const config = parseEncryptionConfig(section, options.file);
+  const env = options.env ?? process.env;
+  switch (config.provider) {
+    case 'local':
+      return (await import('./local.js')).LocalEncryptionService.open(config, env);
+    case 'aws':
+      return new (await import('./aws.js')).AwsEncryptionService(config);
+    case 'gcp':
+      return new (await import('./gcp.js')).GcpEncryptionService(config, env);
+    case 'azure':
+      return new (await import('./azure.js')).AzureEncryptionService(config, env);
+  }
+}
+
+/**
+ * How to seal the key file for `purpose` with `service`; undefined without a service (plain
+ * files). A plain file found is re-sealed on load, and `logger` says so.
+ */
+export function keySetSealing(service: EncryptionService | undefined, purpose: 'session-keys' | 'payload-keys', logger?: Logger): KeySetSealing | undefined {
+  if (service === undefined) return undefined;
+  const onResealed = (file: string) =>
+    logger?.warn({ file, kms: service.describe() }, 'sealed a plain key file with services.encryption; rotate its keys if copies of the plain file may exist');
+  return { service, purpose, onResealed };
+}

@@ -1,0 +1,104 @@
+// Session security with real processes: an expired session and a revoked server key both end in
+// 401 and a CLI that says to log in again; another local account cannot use a user's agent.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { requireComponent } from '../support/require-component.js';
+import { isRoot, hasCommand, run } from '../support/system.js';
+import { createThrowawayUser } from '../support/throwaway-user.js';
+import { LEASE_BIN, ROOT, runLease, startServer, waitUntil } from '../support/lease-process.js';
+import { createDeployment, loginAs, PASSWORDS } from './fixtures.js';
+
+async function apiLogin(url: string, user: keyof typeof PASSWORDS): Promise<string> {
+  const r = await fetch(`${url}/api/v1/auth/local/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: user, password: PASSWORDS[user] }),
+  });
+  assert.equal(r.status, 200);
+  return ((await r.json()) as { token: string }).token;
+}
+
+describe('session security', () => {
+  it('an expired session: the API answers 401 and the CLI says to log in again', async () => {
+    const deployment = await createDeployment({ visudo: false });
+    await writeFile(join(deployment.config, 'server.yaml'), 'version: "1.0"\nserver:\n  session_ttl: 2s\n  admins: { groups: [ops] }\n');
+    const server = await startServer({ config: deployment.config, data: deployment.data });
+    try {
+      const token = await apiLogin(server.url, 'alice');
+      await loginAs(deployment, server.url, 'alice');
+      const env = { LEASE_HOME: deployment.home('alice') };
+      assert.equal((await runLease(['list'], { env })).code, 0);
+      await new Promise((r) => setTimeout(r, 2_500));
+
+      const api = await fetch(`${server.url}/api/v1/requests`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(api.status, 401);
+      assert.equal(((await api.json()) as { error: { code: string } }).error.code, 'session_expired');
+
+      const cli = await runLease(['list'], { env });
+      assert.notEqual(cli.code, 0);
+      assert.match(cli.stderr, /log in again/);
+      assert.doesNotMatch(cli.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      await server.stop();
+      await deployment.cleanup();
+    }
+  });
+
+  it('a revoked server key ends its sessions: 401, the CLI says to log in again, a new login works', async () => {
+    const deployment = await createDeployment({ visudo: false });
+    let server = await startServer({ config: deployment.config, data: deployment.data });
+    try {
+      const token = await apiLogin(server.url, 'alice');
+      await loginAs(deployment, server.url, 'alice');
+      const env = { LEASE_HOME: deployment.home('alice') };
+      assert.equal((await runLease(['list'], { env })).code, 0);
+      await server.stop();
+
+      // An operator revokes the key (the key file is the server's; a revoked entry stays listed).
+      const keyFile = join(deployment.data, 'keys', 'session.jwk');
+      const keys = JSON.parse(await readFile(keyFile, 'utf8')) as { keys: Array<{ revoked?: boolean }> };
+      for (const key of keys.keys) key.revoked = true;
+      await writeFile(keyFile, JSON.stringify(keys), { mode: 0o600 });
+      server = await startServer({ config: deployment.config, data: deployment.data, port: Number(new URL(server.url).port) });
+
+      const api = await fetch(`${server.url}/api/v1/requests`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(api.status, 401);
+      const cli = await runLease(['list'], { env });
+      assert.notEqual(cli.code, 0);
+      assert.match(cli.stderr, /log in again/);
+
+      await loginAs(deployment, server.url, 'alice');
+      assert.equal((await runLease(['list'], { env })).code, 0, 'a fresh session works under the new key');
+    } finally {
+      await server.stop();
+      await deployment.cleanup();
+    }
+  });
+
+  it("another local account cannot read the agent's token nor use the agent without it", async (t) => {
+    if (!requireComponent(t, 'root and runuser (to act as another local account)', isRoot() && hasCommand('runuser') && hasCommand('useradd'), 'run the tests as root on Linux (util-linux runuser, passwd useradd)')) return;
+    const deployment = await createDeployment({ visudo: false });
+    t.after(() => deployment.cleanup());
+    const home = deployment.home('alice');
+    const agent = spawn(process.execPath, [LEASE_BIN, 'agent', '--port', '0'], { cwd: ROOT, env: { ...process.env, LEASE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => {
+      agent.kill('SIGTERM');
+    });
+    let output = '';
+    agent.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    agent.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const url = await waitUntil('the agent to listen', async () => /listening on (http:\/\/\S+)/.exec(output)?.[1], 15_000);
+
+    const other = createThrowawayUser(t);
+    // The other account can reach the port, but not the token file.
+    const read = run('runuser', ['-u', other, '--', 'cat', join(home, 'agent.token')]);
+    assert.notEqual(read.status, 0);
+    assert.match(read.stderr, /Permission denied/);
+    const probe = `fetch(${JSON.stringify(`${url}/v1/sessions`)}).then(r => console.log(r.status))`;
+    const asOther = run('runuser', ['-u', other, '--', process.execPath, '-e', probe]);
+    assert.equal(asOther.stdout.trim(), '401', asOther.stderr);
+  });
+});
