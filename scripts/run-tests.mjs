@@ -1,9 +1,12 @@
 // Runs the test suite with node's test runner: unit tests beside the code (src/**/*.test.ts)
 // and whole-system tests (test/e2e/**/*.test.ts). Arguments narrow it to folders or files.
 // The e2e tests spawn the built `lease` binary, so dist/ is rebuilt first when they run.
+// Every Node process of the run copies its output to .cache/test-logs/ (scripts/tee-output.mjs);
+// afterwards scripts/scan-secrets.mjs checks all of it for secrets, and any finding fails the run.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { scanSecrets } from './scan-secrets.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const targets = process.argv.slice(2).length ? process.argv.slice(2) : ['src', 'test'];
@@ -32,9 +35,25 @@ if (files.some((f) => f.startsWith('test/'))) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
+const logDir = join(root, '.cache', 'test-logs');
+rmSync(logDir, { recursive: true, force: true });
+mkdirSync(logDir, { recursive: true, mode: 0o700 });
+const tee = join(root, 'scripts', 'tee-output.mjs');
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, LEASE_LOG_LEVEL: process.env.LEASE_LOG_LEVEL ?? 'warn' } },
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      LEASE_LOG_LEVEL: process.env.LEASE_LOG_LEVEL ?? 'warn',
+      LEASE_TEST_LOG_DIR: logDir,
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${tee}`.trim(),
+    },
+  },
 );
-process.exit(result.status ?? 1);
+const scan = scanSecrets(logDir);
+for (const f of scan.findings) console.error(`secret scan: ${f.what} in ${join(logDir, f.file)}:${f.line}: ${f.sample}`);
+console.log(`secret scan of the whole run: ${scan.files} process logs, ${scan.registered} registered secrets, ${scan.findings.length} findings`);
+process.exit(scan.findings.length > 0 ? 1 : (result.status ?? 1));

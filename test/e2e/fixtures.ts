@@ -3,8 +3,10 @@
 import { join } from 'node:path';
 import { hashPassword } from '../../src/identity/index.js';
 import { runLease, tempDir, writeFiles } from '../support/lease-process.js';
+import { registerTestSecret } from '../support/secrets.js';
 
 export const PASSWORDS = { alice: 'alice-Secr3t-pw', bob: 'bob-Secr3t-pw', carol: 'carol-Secr3t-pw' } as const;
+registerTestSecret(...Object.values(PASSWORDS));
 
 export interface Deployment {
   root: string;

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import { createMemoryAdapter } from 'oidc-provider/lib/adapters/memory_adapter.js';
+import { registerTestSecret } from './secrets.js';
 
 export interface TestAccount {
   sub: string;
@@ -35,6 +36,8 @@ export interface TestOidcProvider {
   stop(): Promise<void>;
 }
 
+const SECRET_MODELS = new Set(['AuthorizationCode', 'AccessToken', 'RefreshToken', 'DeviceCode']);
+
 /** The adapter for oidc-provider's models: memory, except clients, which come from `clients`. */
 function adapterFor(clients: Map<string, Record<string, unknown>>) {
   const memory = createMemoryAdapter();
@@ -47,7 +50,18 @@ function adapterFor(clients: Map<string, Record<string, unknown>>) {
     findByUserCode: async () => undefined,
     revokeByGrantId: async () => undefined,
   };
-  return (model: string) => (model === 'Client' ? clientAdapter : memory(model));
+  // Codes and tokens the IdP issues are secrets: the whole-run log scan must never find them.
+  return (model: string) => {
+    if (model === 'Client') return clientAdapter;
+    const adapter = memory(model) as { upsert(id: string, payload: unknown, expiresIn: number): Promise<unknown> };
+    if (!SECRET_MODELS.has(model)) return adapter;
+    return Object.assign(Object.create(adapter) as object, {
+      upsert: (id: string, payload: unknown, expiresIn: number) => {
+        registerTestSecret(id);
+        return adapter.upsert(id, payload, expiresIn);
+      },
+    });
+  };
 }
 
 export async function startOidcProvider(options: { accounts: TestAccount[] }): Promise<TestOidcProvider> {
@@ -82,6 +96,7 @@ export async function startOidcProvider(options: { accounts: TestAccount[] }): P
     nextLogin: options.accounts[0]?.sub ?? '',
     interactions: 0,
     registerClient(client) {
+      registerTestSecret(client.client_secret);
       clients.set(client.client_id, {
         ...client,
         grant_types: ['authorization_code'],
