@@ -61,6 +61,6 @@ export async function startTemporalWorker(deps: Omit<EngineDeps, 'clock'>): Prom
   return temporal.runWorker({
     settings,
     keys,
-    deps: { store: deps.store, calls: deps.calls, expressions: deps.expressions, logger: deps.logger, observer: deps.observer },
+    deps: { store: deps.store, calls: deps.calls, expressions: deps.expressions, logger: deps.logger, observer: deps.observer, secrets: environmentSecret },
   });
 }

@@ -43,7 +43,7 @@ export async function runStandalone(args: {
     const keyDir = await mkdtemp(join(tmpdir(), 'lease-run-'));
     const keys = await temporal.PayloadKeys.load(temporal.payloadKeyFile(keyDir));
     const settings = { address: args.temporalAddress, namespace: 'default', taskQueue: `lease-run-${id}` };
-    const worker = await temporal.runWorker({ settings, keys, deps: { store, calls: activities, expressions: args.expressions, logger } });
+    const worker = await temporal.runWorker({ settings, keys, deps: { store, calls: activities, expressions: args.expressions, logger, secrets: environmentSecret } });
     const client = await temporal.TemporalRuntime.connect({ store, logger, settings, keys });
     runtime = client;
     stopEngine = async () => {

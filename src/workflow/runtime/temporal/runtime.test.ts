@@ -37,6 +37,7 @@ interface Harness {
 
 const SECRET_REASON = 'fixing INC-4211 on the payroll database';
 const SECRET_USER = 'alice.secret@example.com';
+const SECRET_TOKEN = 's3cr3t-api-token-value';
 
 let counter = 0;
 const newInstanceId = () => `req_temporal_${process.pid}_${++counter}`;
@@ -63,7 +64,7 @@ async function harness(t: TestContext): Promise<Harness | undefined> {
   const worker = await runWorker({
     settings,
     keys,
-    deps: { store, calls: handler, expressions: await createJqEngine(), logger: silentLogger, observer },
+    deps: { store, calls: handler, expressions: await createJqEngine(), logger: silentLogger, observer, secrets: (name) => (name === 'apiToken' ? SECRET_TOKEN : undefined) },
     stickyQueueTimeout: '1s',
   });
   const runtime = await TemporalRuntime.connect({ store, logger: silentLogger, settings, keys });
@@ -92,6 +93,19 @@ function allText(value: unknown, out: string[] = []): string {
   else if (Array.isArray(value)) for (const item of value) allText(item, out);
   else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) allText(item, out);
   return out.join('\n');
+}
+
+/** Every payload in `value` (a history), decrypted with `keys`, as text. */
+async function decodeAll(keys: PayloadKeys, value: unknown): Promise<string[]> {
+  const payloads: Array<{ metadata?: unknown; data?: Uint8Array | null }> = [];
+  const collect = (v: unknown): void => {
+    if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return;
+    if ('metadata' in v && 'data' in v && (v as { data: unknown }).data instanceof Uint8Array) payloads.push(v as (typeof payloads)[number]);
+    else for (const item of Array.isArray(v) ? v : Object.values(v)) collect(item);
+  };
+  collect(value);
+  const decoded = await encryptedDataConverter(keys).payloadCodecs![0]!.decode(payloads as never);
+  return decoded.map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('utf8'));
 }
 
 const input = { user: { id: 'alice', email: SECRET_USER }, reason: SECRET_REASON };
@@ -178,6 +192,27 @@ test('temporal runtime (real dev server)', async (t) => {
     assert.equal(await h.runtime.recover(), 0, 'a second recovery finds it started');
     await waitForRow(h.store, id, 'completed');
     assert.deepEqual(h.calls.get(id), ['lease.validate', 'lease.authorize', 'lease.revoke']);
+  });
+
+  await t.test('use.secrets: the activity gets the secret, the history only its placeholder; an unknown secret fails the call', async () => {
+    const id = newInstanceId();
+    let received: unknown;
+    h.behaviour.set(id, { 'lease.notify': async (_name, args) => void (received = args) });
+    const document = {
+      document: { dsl: '1.0.0', namespace: 'test', name: 'secrets', version: '1.0.0' },
+      use: { secrets: ['apiToken', 'missing'] },
+      do: [
+        { tell: { call: 'lease.notify', with: { message: '${ "Bearer " + $secrets.apiToken }' } } },
+        { fail: { call: 'lease.notify', with: { message: '${ $secrets.missing }' } } },
+      ],
+    } as WorkflowDocument;
+    await h.runtime.start({ instanceId: id, workflow: 'secrets', document, input: {} });
+    const done = await waitForRow(h.store, id, 'faulted');
+    assert.deepEqual(received, { message: `Bearer ${SECRET_TOKEN}` });
+    assert.equal(done.state?.error?.title, 'secret_unavailable');
+    const decoded = JSON.stringify(await h.runtime.client.workflow.getHandle(id).fetchHistory().then((history) => decodeAll(h.keys, history)));
+    assert.ok(decoded.includes('{{secret:apiToken}}'), 'the call argument in the history is the placeholder');
+    assert.ok(!decoded.includes(SECRET_TOKEN), 'the secret value is not in the history, even decrypted');
   });
 
   await t.test('keeps request data out of Temporal: payloads in the history are encrypted', async () => {
