@@ -47,6 +47,29 @@ describe('session security', () => {
     }
   });
 
+  it('a tampered token and a token from another server (another key) are refused with 401', async () => {
+    const deployment = await createDeployment({ visudo: false });
+    const ours = await startServer({ config: deployment.config, data: deployment.data });
+    const theirs = await startServer({ config: deployment.config, data: join(deployment.root, 'other-data') });
+    try {
+      const token = await apiLogin(ours.url, 'alice');
+      const get = (t: string) => fetch(`${ours.url}/api/v1/requests`, { headers: { authorization: `Bearer ${t}` } });
+      assert.equal((await get(token)).status, 200);
+      const parts = token.split('.');
+      const ciphertext = parts[3]!;
+      const flipped = `${ciphertext.slice(0, 5)}${ciphertext[5] === 'A' ? 'B' : 'A'}${ciphertext.slice(6)}`;
+      const tampered = await get([...parts.slice(0, 3), flipped, parts[4]].join('.'));
+      assert.equal(tampered.status, 401);
+      assert.equal(((await tampered.json()) as { error: { code: string } }).error.code, 'unauthenticated');
+      const foreign = await get(await apiLogin(theirs.url, 'alice'));
+      assert.equal(foreign.status, 401);
+    } finally {
+      await theirs.stop();
+      await ours.stop();
+      await deployment.cleanup();
+    }
+  });
+
   it('a revoked server key ends its sessions: 401, the CLI says to log in again, a new login works', async () => {
     const deployment = await createDeployment({ visudo: false });
     let server = await startServer({ config: deployment.config, data: deployment.data });
