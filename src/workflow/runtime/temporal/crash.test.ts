@@ -41,15 +41,16 @@ function startWorker(t: TestContext, config: TestWorkerConfig): Promise<ChildPro
   });
 }
 
-test('a worker killed while a lease is active: a new worker revokes it on time, and the grant ran once', async (t) => {
+/** A dev server, a data dir with the store, payload keys and a bundle, and a client runtime on `taskQueue`. */
+async function crashSetup(t: TestContext, taskQueue: string) {
   const server = await startTemporalDevServer(t);
-  if (!server) return;
+  if (!server) return undefined;
   const dataDir = await mkdtemp(join(tmpdir(), 'lease-temporal-crash-'));
   t.after(() => rm(dataDir, { recursive: true, force: true }));
   const config: TestWorkerConfig = {
     address: server.address,
     namespace: server.namespace,
-    taskQueue: 'lease-crash',
+    taskQueue,
     dataDir,
     sudoersDir: join(dataDir, 'sudoers.d'),
     countFile: join(dataDir, 'provider-calls.log'),
@@ -59,8 +60,15 @@ test('a worker killed while a lease is active: a new worker revokes it on time, 
   t.after(() => store.close());
   const keys = await PayloadKeys.load(payloadKeyFile(dataDir));
   await writeLeaseWorkflowBundle(config.bundlePath);
-  const runtime = await TemporalRuntime.connect({ store, logger: silentLogger, keys, settings: { address: server.address, namespace: server.namespace, taskQueue: config.taskQueue } });
+  const runtime = await TemporalRuntime.connect({ store, logger: silentLogger, keys, settings: { address: server.address, namespace: server.namespace, taskQueue } });
   t.after(() => runtime.stop());
+  return { config, store, runtime };
+}
+
+test('a worker killed while a lease is active: a new worker revokes it on time, and the grant ran once', async (t) => {
+  const setup = await crashSetup(t, 'lease-crash');
+  if (!setup) return;
+  const { config, store, runtime } = setup;
 
   const first = await startWorker(t, config);
   const request = await startRequest(runtime, LEASE_MS);
@@ -99,25 +107,9 @@ test('a worker killed while a lease is active: a new worker revokes it on time, 
 });
 
 test('a worker killed in the middle of the grant: another worker retries it within seconds, and it takes effect once', async (t) => {
-  const server = await startTemporalDevServer(t);
-  if (!server) return;
-  const dataDir = await mkdtemp(join(tmpdir(), 'lease-temporal-crash-'));
-  t.after(() => rm(dataDir, { recursive: true, force: true }));
-  const config: TestWorkerConfig = {
-    address: server.address,
-    namespace: server.namespace,
-    taskQueue: 'lease-crash-mid-call',
-    dataDir,
-    sudoersDir: join(dataDir, 'sudoers.d'),
-    countFile: join(dataDir, 'provider-calls.log'),
-    bundlePath: join(dataDir, 'workflow-bundle.js'),
-  };
-  const store = await openSqliteStore({ file: join(dataDir, 'lease.db') });
-  t.after(() => store.close());
-  const keys = await PayloadKeys.load(payloadKeyFile(dataDir));
-  await writeLeaseWorkflowBundle(config.bundlePath);
-  const runtime = await TemporalRuntime.connect({ store, logger: silentLogger, keys, settings: { address: server.address, namespace: server.namespace, taskQueue: config.taskQueue } });
-  t.after(() => runtime.stop());
+  const setup = await crashSetup(t, 'lease-crash-mid-call');
+  if (!setup) return;
+  const { config, store, runtime } = setup;
 
   // The first worker grants, then hangs before answering: it dies with the call in flight.
   const first = await startWorker(t, { ...config, holdAfterGrantMs: 600_000 });
