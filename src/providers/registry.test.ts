@@ -7,6 +7,9 @@ import { ProviderConfigInvalid, ProviderTypeConflict } from './errors.js';
 import type { ProviderFactory } from './provider.js';
 import { ProviderRegistry, defaultRegistry } from './registry.js';
 import { SudoAccessProvider } from './sudo/index.js';
+import { silentLogger, ManualClock } from '../core/index.js';
+import { credentialSha256, HostChannel, RemoteAccessProvider } from './remote/index.js';
+import type { Store } from '../store/index.js';
 
 const entry = (over: Partial<{ id: string; provider: string; config: unknown; enabled: boolean }>) => ({
   id: 'p1',
@@ -72,5 +75,34 @@ describe('provider registry', () => {
 
   test('refuses the same provider id twice', () => {
     assert.throws(() => defaultRegistry().create([entry({}), entry({})], { dataDir: '.lease' }), ProviderConfigInvalid);
+  });
+
+  describe('a sudo provider bound to a host agent', () => {
+    const hash = credentialSha256('lhc_secret');
+    const hosts = () => new HostChannel({ store: {} as Store, clock: new ManualClock(), logger: silentLogger });
+
+    test('becomes a remote provider and registers the host credential', () => {
+      const channel = hosts();
+      const instance = defaultRegistry().create([entry({ id: 'laptop', config: { agent: 'laptop-42', agent_credential_sha256: hash, accounts: { alice: 'asmith' } } })], { dataDir: '.lease', hosts: channel }).get('laptop');
+      assert.ok(instance?.access instanceof RemoteAccessProvider);
+      assert.deepEqual((instance.access as RemoteAccessProvider).binding, { host: 'laptop-42', credentialSha256: hash, settings: { accounts: { alice: 'asmith' }, run_as: 'ALL', nopasswd: true } });
+      assert.deepEqual(channel.credentials.hosts(), ['laptop-42']);
+    });
+
+    test('needs the credential hash, and leaves sudoers_dir and visudo to the host', () => {
+      for (const config of [
+        { agent: 'laptop-42' },
+        { agent: 'laptop-42', agent_credential_sha256: hash, sudoers_dir: '/etc/cron.d' },
+        { agent: 'laptop-42', agent_credential_sha256: hash, visudo: false },
+        { agent_credential_sha256: hash },
+        { agent: 'bad host/..', agent_credential_sha256: hash },
+      ]) {
+        assert.throws(() => defaultRegistry().create([entry({ id: 'laptop', config })], { dataDir: '.lease', hosts: hosts() }), ProviderConfigInvalid, JSON.stringify(config));
+      }
+    });
+
+    test('is refused where no host channel exists', () => {
+      assert.throws(() => defaultRegistry().create([entry({ id: 'laptop', config: { agent: 'laptop-42', agent_credential_sha256: hash } })], { dataDir: '.lease' }), ProviderConfigInvalid);
+    });
   });
 });

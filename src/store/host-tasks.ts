@@ -26,6 +26,7 @@ export function hostTasksRepository(db: BetterSqlite3.Database, clock: Clock): S
      ORDER BY created_at, id LIMIT ?`,
   );
   const setClaim = db.prepare('UPDATE host_tasks SET claimed_until = ? WHERE id = ?');
+  const release = db.prepare(`UPDATE host_tasks SET claimed_until = NULL WHERE host = ? AND status = 'pending' AND claimed_until IS NOT NULL`);
   const complete = db.prepare(
     `UPDATE host_tasks SET status = ?, result = ?, error = ?, completed_at = ?, updated_at = ?, claimed_until = NULL
      WHERE id = ? AND attempt = ? AND status = 'pending'`,
@@ -63,6 +64,10 @@ export function hostTasksRepository(db: BetterSqlite3.Database, clock: Clock): S
       const rows = claimable.all(host, nowMs, nowMs, limit) as HostTasksTable[];
       for (const row of rows) setClaim.run(claimUntil, row.id);
       return rows.map((row) => fromRow({ ...row, claimed_until: claimUntil }));
+    },
+
+    release(host) {
+      return release.run(host).changes;
     },
 
     complete(id, attempt, outcome) {

@@ -176,6 +176,8 @@ export interface Store {
      * whose claim ran out) and still deliverable at `nowMs`. They are claimed until `claimUntil`.
      */
     claim(host: string, nowMs: number, claimUntil: number, limit: number): Promise<HostTaskRecord[]>;
+    /** Forgets the claims on the host's pending tasks (a fresh agent holds none of them). Returns how many. */
+    release(host: string): Promise<number>;
     /** Records the outcome of a pending task's attempt; false when the task is not pending at that attempt. */
     complete(id: string, attempt: number, outcome: { status: 'done'; result: unknown } | { status: 'failed'; error: HostTaskError }): Promise<boolean>;
   };

@@ -73,7 +73,9 @@ export function startHostAgent(options: HostAgentOptions): RunningHostAgent {
     let connected = false;
     while (!stopped) {
       try {
-        const res = await fetch(`${tasksUrl}?wait=${wait}`, { headers, signal: abort.signal });
+        // The first fetch after a (re)connection answers at once, so the connection is confirmed
+        // without a long poll, and says this agent holds no task (see HostChannel.fetch).
+        const res = await fetch(`${tasksUrl}?${connected ? `wait=${wait}` : 'wait=0&fresh=true'}`, { headers, signal: abort.signal });
         if (res.status === 401) throw new HostCredentialRefused(host);
         if (!res.ok) throw new Error(`the server answered ${res.status}`);
         const body = (await res.json()) as { tasks?: unknown[] };

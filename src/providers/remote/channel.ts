@@ -11,7 +11,7 @@ import { HostChannelClosed, HostOffline, HostTaskFailed, HostTimeout } from './e
 import { MAX_POLL_WAIT_S, TASK_CLAIM_MS, type HostTask, type TaskResult } from './protocol.js';
 
 /** A host that has not polled for this long counts as offline. */
-const ONLINE_WINDOW_MS = MAX_POLL_WAIT_S * 1000 + 10_000;
+export const ONLINE_WINDOW_MS = MAX_POLL_WAIT_S * 1000 + 10_000;
 /** How often waits re-read the store, for tasks queued or answered by another process (lease worker). */
 const STORE_POLL_MS = 1_000;
 /** Most tasks handed out by one fetch. */
@@ -60,9 +60,19 @@ export class HostChannel {
     this.credentials.add(binding.host, binding.credentialSha256, providerId);
   }
 
+  /** Checks the host's bearer credential (HostUnauthorized); a refusal is logged with the host id, never the credential. */
+  authenticate(host: string, authorization: string | undefined): void {
+    try {
+      this.credentials.verify(host, authorization);
+    } catch (err) {
+      this.options.logger.warn({ host, known_host: this.credentials.hosts().includes(host) }, 'host agent refused: missing or wrong credential');
+      throw err;
+    }
+  }
+
   /** This process answers the hosts' polls (the server): it can tell when a host is offline. */
   serveAgents(): void {
-    this.servingSince ??= Date.now();
+    this.servingSince ??= this.options.clock.now();
   }
 
   /**
@@ -71,9 +81,10 @@ export class HostChannel {
    */
   online(host: string): boolean | undefined {
     if ((this.polling.get(host) ?? 0) > 0) return true;
+    const now = this.options.clock.now();
     const seen = this.lastSeen.get(host);
-    if (seen !== undefined && Date.now() - seen < ONLINE_WINDOW_MS) return true;
-    if (this.servingSince === undefined || Date.now() - this.servingSince < ONLINE_WINDOW_MS) return undefined;
+    if (seen !== undefined && now - seen < ONLINE_WINDOW_MS) return true;
+    if (this.servingSince === undefined || now - this.servingSince < ONLINE_WINDOW_MS) return undefined;
     return false;
   }
 
@@ -92,14 +103,22 @@ export class HostChannel {
 
   /**
    * The host's pending tasks, claimed for TASK_CLAIM_MS; waits up to `waitMs` for one to
-   * arrive when there is none (long poll). Ends early, empty, when the channel closes.
+   * arrive when there is none (long poll). Ends early, empty, when the channel closes or the
+   * agent hangs up (`signal`): a dead connection must not claim tasks nobody will run.
+   * `fresh`: the agent holds no task (it just started or reconnected), so tasks claimed by a
+   * connection it lost are handed out again now rather than when their claim runs out.
    */
-  async fetch(host: string, waitMs: number): Promise<HostTask[]> {
+  async fetch(host: string, waitMs: number, options: { signal?: AbortSignal; fresh?: boolean } = {}): Promise<HostTask[]> {
     const { store, clock } = this.options;
+    const { signal } = options;
     const deadline = Date.now() + waitMs;
     this.polling.set(host, (this.polling.get(host) ?? 0) + 1);
+    const hangUp = () => this.wake(this.hostWaiters, host);
+    signal?.addEventListener('abort', hangUp);
     try {
+      if (options.fresh) await store.hostTasks.release(host);
       for (;;) {
+        if (signal?.aborted) return [];
         const now = clock.now();
         const tasks = await store.hostTasks.claim(host, now, now + TASK_CLAIM_MS, FETCH_LIMIT);
         const remaining = deadline - Date.now();
@@ -107,8 +126,9 @@ export class HostChannel {
         await this.sleepOrWake(this.hostWaiters, host, Math.min(remaining, STORE_POLL_MS));
       }
     } finally {
+      signal?.removeEventListener('abort', hangUp);
       this.polling.set(host, (this.polling.get(host) ?? 1) - 1);
-      this.lastSeen.set(host, Date.now());
+      this.lastSeen.set(host, clock.now());
     }
   }
 

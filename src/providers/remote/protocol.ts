@@ -53,6 +53,8 @@ export const hostTaskListSchema = z.object({ tasks: z.array(hostTaskSchema) });
 export const pollQuerySchema = z.object({
   /** Seconds to wait for a task when none is pending (long poll); 0 answers at once. */
   wait: z.coerce.number().int().min(0).max(MAX_POLL_WAIT_S).optional(),
+  /** `true`: the agent holds no task (first fetch after a start or a reconnection). */
+  fresh: z.enum(['true', 'false']).optional(),
 });
 
 /** What the host answers for one task (`POST /api/v1/agents/{host}/tasks/{id}/result`). */

@@ -26,8 +26,8 @@ export function agentRoutes(hosts: HostChannel) {
       errors: [401],
       handler: async ({ params, query, c }) => {
         const host = hostParam(params);
-        hosts.credentials.verify(host, c.req.header('authorization'));
-        return { tasks: await hosts.fetch(host, (query.wait ?? DEFAULT_WAIT_S) * 1000) };
+        hosts.authenticate(host, c.req.header('authorization'));
+        return { tasks: await hosts.fetch(host, (query.wait ?? DEFAULT_WAIT_S) * 1000, { signal: c.req.raw.signal, fresh: query.fresh === 'true' }) };
       },
     }),
     route({
@@ -41,7 +41,7 @@ export function agentRoutes(hosts: HostChannel) {
       errors: [401, 404],
       handler: async ({ params, body, c }) => {
         const host = hostParam(params);
-        hosts.credentials.verify(host, c.req.header('authorization'));
+        hosts.authenticate(host, c.req.header('authorization'));
         const id = z.string().regex(/^task_[0-9a-z]{26}$/).safeParse(params.id);
         if (!id.success) throw new InvalidInput('not a task id', 'id');
         return { accepted: await hosts.answer(host, id.data, body) };
