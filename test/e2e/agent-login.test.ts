@@ -4,43 +4,13 @@
 // agent's /callback, where the agent trades the one-time code for the session and seals it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { VaultSessionStore } from '../../src/agent/index.js';
-import { TestBrowser } from '../support/browser.js';
-import { LEASE_BIN, ROOT, leaseJson, runLease, startBrowserLogin, startServer, tempDir, writeFiles, type ServerProcess } from '../support/lease-process.js';
-import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
-
-interface AgentProcess {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `lease agent --port 0` for `home`; resolves once it printed its URL. */
-function startAgentProcess(home: string): Promise<AgentProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LEASE_BIN, 'agent', '--port', '0'], { cwd: ROOT, env: { ...process.env, LEASE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    let settled = false;
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match && !settled) {
-        settled = true;
-        resolve({ child, url: match[1] as string, output: () => output, exited });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    void exited.then((code) => {
-      if (!settled) reject(new Error(`lease agent exited ${code} before it was ready:\n${output}`));
-    });
-  });
-}
+import { hopParams, visitAs } from '../support/browser.js';
+import { startAgentProcess, type AgentProcess } from '../support/agent-process.js';
+import { leaseJson, runLease, startBrowserLogin, startServer, tempDir, writeFiles, type ServerProcess } from '../support/lease-process.js';
+import { leaseConfigFor, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 
 describe('browser login through the agent callback (real OpenID provider, servers, agent and CLI)', () => {
   let idp: TestOidcProvider;
@@ -60,17 +30,9 @@ describe('browser login through the agent callback (real OpenID provider, server
     idp = await startOidcProvider({ accounts: [{ sub: 'u-alice', email: 'alice@corp.example', name: 'Alice Liddell', groups: ['eng', 'oncall'] }] });
     root = await tempDir('lease-agent-login-');
     await writeFiles(root.path, {
+      'config/sso.yaml': leaseConfigFor(idp),
       'config/providers.yaml': `version: "1.0"
 providers:
-  corp:
-    name: Corp SSO
-    provider: oidc
-    config:
-      issuer: ${idp.issuer}
-      client_id: lease
-      client_secret: \${LEASE_OIDC_SECRET}
-      scopes: [openid, email, profile, groups]
-      groups_claim: groups
   box:
     name: This host
     provider: sudo
@@ -111,10 +73,7 @@ roles:
   });
 
   after(async () => {
-    if (agent && agent.child.exitCode === null) {
-      agent.child.kill('SIGTERM');
-      await agent.exited;
-    }
+    await agent?.stop();
     for (const server of servers) await server.stop();
     await idp?.stop();
     await root?.cleanup();
@@ -122,9 +81,8 @@ roles:
 
   /** Follows a login URL through the IdP to its last hop; collects the codes it saw. */
   async function browse(loginUrl: string) {
-    idp.nextLogin = 'u-alice';
-    const visit = await new TestBrowser().visit(loginUrl);
-    for (const hop of visit.hops) for (const name of ['code', 'state']) if (hop.searchParams.get(name)) secrets.add(hop.searchParams.get(name) as string);
+    const visit = await visitAs(idp, 'u-alice', loginUrl);
+    for (const value of hopParams(visit, ['code', 'state'])) secrets.add(value);
     return visit;
   }
 

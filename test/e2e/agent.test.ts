@@ -3,43 +3,13 @@
 // CLI behind its per-user token, and the CLI falling back to the vault once the agent stops.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VaultSessionStore } from '../../src/agent/index.js';
-import { LEASE_BIN, ROOT, leaseJson, runLease, startServer, type ServerProcess } from '../support/lease-process.js';
+import { startAgentProcess, type AgentProcess } from '../support/agent-process.js';
+import { leaseJson, runLease, startServer, type ServerProcess } from '../support/lease-process.js';
 import { createDeployment, loginAs, PASSWORDS, type Deployment } from './fixtures.js';
-
-interface AgentProcess {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `lease agent --port 0` for `home`; resolves once it printed its URL. */
-function startAgentProcess(home: string): Promise<AgentProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LEASE_BIN, 'agent', '--port', '0'], { cwd: ROOT, env: { ...process.env, LEASE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    let settled = false;
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match && !settled) {
-        settled = true;
-        resolve({ child, url: match[1] as string, output: () => output, exited });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    void exited.then((code) => {
-      if (!settled) reject(new Error(`lease agent exited ${code} before it was ready:\n${output}`));
-    });
-  });
-}
 
 /** A file's bytes as text, plus every base64-looking run in it decoded. */
 function readableText(bytes: Buffer): string {
@@ -64,10 +34,7 @@ describe('encrypted session vault and lease agent', () => {
   });
 
   after(async () => {
-    if (agent && agent.child.exitCode === null) {
-      agent.child.kill('SIGTERM');
-      await agent.exited;
-    }
+    await agent?.stop();
     await second?.stop();
     await server?.stop();
     await deployment?.cleanup();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { leaseJson, runLease, startServer, waitUntil, type ServerProcess } from '../support/lease-process.js';
-import { createDeployment, loginAs, PASSWORDS, type Deployment } from './fixtures.js';
+import { apiLogin, createDeployment, loginAs, type Deployment } from './fixtures.js';
 
 interface RequestJson {
   id: string;
@@ -99,7 +99,7 @@ workflows:
     await leaseJson(['approve', request.id, '--reason', 'looks fine', '--json'], env('bob'));
     const granted = await leaseJson<RequestJson>(['status', request.id, '--json'], env('alice'));
     const final = granted.status === 'active' ? granted : await (async () => {
-      const token = await tokenFor('alice');
+      const token = await apiLogin(server.url, 'alice');
       const r = await fetch(`${server.url}/api/v1/requests/${request.id}?until=active,failed,denied&timeout=10`, { headers: { authorization: `Bearer ${token}` } });
       return (await r.json()) as RequestJson;
     })();
@@ -113,7 +113,7 @@ workflows:
   it('a denial ends the request as denied', async () => {
     const request = await ask('risky change');
     await leaseJson(['deny', request.id, '--reason', 'not now', '--json'], env('bob'));
-    const token = await tokenFor('alice');
+    const token = await apiLogin(server.url, 'alice');
     const r = await fetch(`${server.url}/api/v1/requests/${request.id}?until=denied,failed,active&timeout=10`, { headers: { authorization: `Bearer ${token}` } });
     const final = (await r.json()) as RequestJson;
     assert.equal(final.status, 'denied');
@@ -122,7 +122,7 @@ workflows:
 
   it('only administrators may send raw events to a workflow', async () => {
     const request = await ask('events');
-    const token = await tokenFor('alice');
+    const token = await apiLogin(server.url, 'alice');
     const forged = await fetch(`${server.url}/api/v1/requests/${request.id}/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -133,9 +133,4 @@ workflows:
     const status = await leaseJson<RequestJson>(['status', request.id, '--json'], env('alice'));
     assert.equal(status.status, 'pending');
   });
-
-  async function tokenFor(user: keyof typeof PASSWORDS): Promise<string> {
-    const r = await fetch(`${server.url}/api/v1/auth/local/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user, password: PASSWORDS[user] }) });
-    return ((await r.json()) as { token: string }).token;
-  }
 });

@@ -6,23 +6,12 @@ import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { leaseJson, runLease, startServer, waitUntil } from '../support/lease-process.js';
-import { createDeployment, loginAs, PASSWORDS } from './fixtures.js';
+import { apiLogin, createDeployment, loginAs } from './fixtures.js';
 
 interface RequestJson {
   id: string;
   status: string;
   expires_at: string | null;
-}
-
-/** A session token for `user`, from a login over HTTP (the CLI's own is sealed in its vault). */
-async function tokenOf(url: string, user: keyof typeof PASSWORDS): Promise<string> {
-  const r = await fetch(`${url}/api/v1/auth/local/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: user, password: PASSWORDS[user] }),
-  });
-  assert.equal(r.status, 200);
-  return ((await r.json()) as { token: string }).token;
 }
 
 async function statusOf(url: string, token: string, id: string): Promise<RequestJson> {
@@ -58,7 +47,7 @@ describe('crash recovery', () => {
     // The same port: the stored session names the server's URL.
     server = await startServer({ config: deployment.config, data: deployment.data, port: Number(new URL(server.url).port) });
     const restartedAt = Date.now();
-    const token = await tokenOf(server.url, 'alice');
+    const token = await apiLogin(server.url, 'alice');
     await waitUntil('the expired lease to be revoked', async () => ((await statusOf(server.url, token, request.id)).status === 'revoked' ? true : undefined), 5_000, 50);
     const lag = Date.now() - restartedAt;
     assert.ok(lag <= 2_000, `revoked ${lag} ms after restart`);
@@ -81,7 +70,7 @@ describe('crash recovery', () => {
     let server = await startServer({ config: deployment.config, data: deployment.data });
     cleanups.push(() => server.stop());
     await loginAs(deployment, server.url, 'alice');
-    const token = await tokenOf(server.url, 'alice');
+    const token = await apiLogin(server.url, 'alice');
     const created = await fetch(`${server.url}/api/v1/requests`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

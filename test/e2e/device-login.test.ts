@@ -4,55 +4,12 @@
 // the code, posts the form (cookie + form token), follows the redirects through the IdP and back.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { VaultSessionStore } from '../../src/agent/index.js';
-import { TestBrowser } from '../support/browser.js';
-import { LEASE_BIN, ROOT, leaseJson, runLease, startServer, tempDir, writeFiles, type CliResult, type ServerProcess } from '../support/lease-process.js';
-import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
-
-interface DeviceCli {
-  url: string;
-  code: string;
-  exit: Promise<CliResult>;
-}
-
-/** Starts `lease login --device`; resolves once it printed the URL and the code (on stdout, or stderr with --json). */
-function startDeviceLogin(args: { serverUrl: string; home: string; json?: boolean }): Promise<DeviceCli> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LEASE_BIN, 'login', '--server', args.serverUrl, '--provider', 'corp', '--device', ...(args.json ? ['--json'] : [])], {
-      cwd: ROOT,
-      env: { ...process.env, LEASE_HOME: args.home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let found = false;
-    const exit = new Promise<CliResult>((done) => child.on('close', (code) => done({ code: code ?? -1, stdout, stderr })));
-    const look = () => {
-      const lines = (args.json ? stderr : stdout).split('\n').map((l) => l.trim());
-      const url = lines.find((l) => /^https?:\/\/\S+$/.test(l));
-      const code = lines.map((l) => /^Code: (\S+)$/.exec(l)?.[1]).find((c) => c !== undefined);
-      if (url && code && !found) {
-        found = true;
-        resolve({ url, code, exit });
-      }
-    };
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      look();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      look();
-    });
-    child.on('error', reject);
-    void exit.then((r) => {
-      if (!found) reject(new Error(`lease login --device exited ${r.code} before printing a URL and code\nstdout: ${r.stdout}\nstderr: ${r.stderr}`));
-    });
-  });
-}
+import { hopParams, visitAs } from '../support/browser.js';
+import { leaseJson, runLease, startDeviceLogin, startServer, tempDir, writeFiles, type ServerProcess } from '../support/lease-process.js';
+import { leaseConfigFor, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 
 /** The device page as a browser sees it: its HTML, this browser's cookie, and the form token. */
 async function openDevicePage(url: string): Promise<{ status: number; html: string; cookie: string; token: string }> {
@@ -77,17 +34,9 @@ describe('device login (real OpenID provider, real server and CLI)', () => {
     idp = await startOidcProvider({ accounts: [{ sub: 'u-alice', email: 'alice@corp.example', name: 'Alice Liddell', groups: ['eng', 'oncall'] }] });
     root = await tempDir('lease-device-');
     await writeFiles(root.path, {
+      'config/sso.yaml': leaseConfigFor(idp),
       'config/providers.yaml': `version: "1.0"
 providers:
-  corp:
-    name: Corp SSO
-    provider: oidc
-    config:
-      issuer: ${idp.issuer}
-      client_id: lease
-      client_secret: \${LEASE_OIDC_SECRET}
-      scopes: [openid, email, profile, groups]
-      groups_claim: groups
   box:
     name: This host
     provider: sudo
@@ -130,7 +79,7 @@ roles:
   }
 
   it('logs in a headless CLI through the device page; whoami shows the IdP\'s email and groups', async () => {
-    const cli = await startDeviceLogin({ serverUrl: server.url, home: home('alice') });
+    const cli = await startDeviceLogin({ serverUrl: server.url, provider: 'corp', home: home('alice') });
     secrets.add(cli.code);
     assert.match(cli.code, /^[A-Z]{4}-[A-Z]{4}$/);
     assert.equal(new URL(cli.url).origin + new URL(cli.url).pathname, `${server.url}/device`);
@@ -146,13 +95,12 @@ roles:
     const loginUrl = confirmed.headers.get('location') as string;
     assert.ok(loginUrl.startsWith(`${idp.issuer}/`), loginUrl);
 
-    idp.nextLogin = 'u-alice';
-    const visit = await new TestBrowser().visit(loginUrl);
+    const visit = await visitAs(idp, 'u-alice', loginUrl);
     assert.ok(visit.hops.some((h) => h.href.startsWith(callbackUrl())), 'the browser passed through Lease\'s callback');
     assert.match(visit.url.pathname, /^\/device\/complete\//);
     assert.equal(visit.response.status, 200);
     assert.match(await visit.response.text(), /logged in as <strong>alice@corp\.example<\/strong>.*close this window/s);
-    for (const hop of visit.hops) for (const name of ['code', 'state']) if (hop.searchParams.get(name)) secrets.add(hop.searchParams.get(name) as string);
+    for (const value of hopParams(visit, ['code', 'state'])) secrets.add(value);
 
     const result = await cli.exit;
     assert.equal(result.code, 0, result.stderr);
@@ -169,7 +117,7 @@ roles:
   });
 
   it('fails the CLI when the person denies in the browser; with --json the URL and code go to stderr only', async () => {
-    const cli = await startDeviceLogin({ serverUrl: server.url, home: home('denied'), json: true });
+    const cli = await startDeviceLogin({ serverUrl: server.url, provider: 'corp', home: home('denied'), json: true });
     secrets.add(cli.code);
     const page = await openDevicePage(cli.url);
     const denied = await submit(page, cli.code, 'deny');

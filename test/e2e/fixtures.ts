@@ -130,3 +130,14 @@ export async function loginAs(deployment: Deployment, serverUrl: string, user: k
   });
   if (r.code !== 0) throw new Error(`login as ${user} failed (${r.code}): ${r.stderr}`);
 }
+
+/** A session token for `user`, from a password login over HTTP (the CLI's own is sealed in its vault). */
+export async function apiLogin(serverUrl: string, user: keyof typeof PASSWORDS): Promise<string> {
+  const r = await fetch(`${serverUrl}/api/v1/auth/local/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: user, password: PASSWORDS[user] }),
+  });
+  if (r.status !== 200) throw new Error(`login over HTTP as ${user} answered ${r.status}: ${await r.text()}`);
+  return ((await r.json()) as { token: string }).token;
+}

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { VaultSessionStore } from '../../src/agent/index.js';
-import { TestBrowser } from '../support/browser.js';
+import { hopParams, visitAs } from '../support/browser.js';
 import { leaseJson, runLease, startServer, tempDir, writeFiles, type CliResult, type ServerProcess, startBrowserLogin } from '../support/lease-process.js';
-import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
+import { leaseConfigFor, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 
 /** An address nobody listens on: API-level tests read the redirect to it and never follow it. */
 const NOWHERE = 'http://127.0.0.1:9/callback';
@@ -37,17 +37,9 @@ describe('OIDC login (real OpenID provider, real server and CLI)', () => {
     });
     root = await tempDir('lease-oidc-');
     await writeFiles(root.path, {
+      'config/sso.yaml': leaseConfigFor(idp),
       'config/providers.yaml': `version: "1.0"
 providers:
-  corp:
-    name: Corp SSO
-    provider: oidc
-    config:
-      issuer: ${idp.issuer}
-      client_id: lease
-      client_secret: \${LEASE_OIDC_SECRET}
-      scopes: [openid, email, profile, groups]
-      groups_claim: groups
   box:
     name: This host
     provider: sudo
@@ -106,8 +98,7 @@ roles:
 
   /** Logs in at the IdP; returns the IdP's redirect to Lease's callback, not yet followed. */
   async function idpAnswer(started: Started, sub = 'u-alice'): Promise<URL> {
-    idp.nextLogin = sub;
-    const visit = await new TestBrowser().visit(started.login_url, { stopBefore: (next) => next.href.startsWith(callbackPrefix()) });
+    const visit = await visitAs(idp, sub, started.login_url, { stopBefore: (next) => next.href.startsWith(callbackPrefix()) });
     assert.ok(visit.stoppedBefore, `the IdP redirected to Lease (stopped at ${visit.url.href}, status ${visit.response.status})`);
     const idpCode = visit.stoppedBefore.searchParams.get('code');
     assert.ok(idpCode, 'the IdP answered with an authorization code');
@@ -141,16 +132,12 @@ roles:
     const { loginUrl, exit } = await startCliLogin('alice');
     assert.ok(loginUrl.startsWith(`${idp.issuer}/`), loginUrl);
     assert.equal(new URL(loginUrl).searchParams.get('redirect_uri'), callbackPrefix());
-    idp.nextLogin = 'u-alice';
-    const visit = await new TestBrowser().visit(loginUrl);
+    const visit = await visitAs(idp, 'u-alice', loginUrl);
     assert.equal(visit.url.hostname, '127.0.0.1');
     assert.equal(visit.url.pathname, '/callback', 'the last hop is the CLI loopback callback');
     assert.equal(visit.response.status, 200);
     assert.ok(visit.hops.some((h) => h.href.startsWith(callbackPrefix())), 'the browser passed through Lease\'s callback');
-    for (const hop of visit.hops) {
-      const code = hop.searchParams.get('code');
-      if (code) secrets.add(code);
-    }
+    for (const code of hopParams(visit, ['code'])) secrets.add(code);
 
     const result = await exit;
     assert.equal(result.code, 0, result.stderr);
@@ -181,8 +168,7 @@ roles:
 
   it('fails the CLI login, storing nothing, when the user does not log in at the IdP', async () => {
     const { loginUrl, exit } = await startCliLogin('nobody');
-    idp.nextLogin = 'not-an-account';
-    const visit = await new TestBrowser().visit(loginUrl);
+    const visit = await visitAs(idp, 'not-an-account', loginUrl);
     assert.equal(visit.url.pathname, '/callback', 'the browser still ends at the CLI loopback, with an error');
     const result = await exit;
     assert.equal(result.code, 1);

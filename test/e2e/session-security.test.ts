@@ -9,17 +9,7 @@ import { requireComponent } from '../support/require-component.js';
 import { isRoot, hasCommand, run } from '../support/system.js';
 import { createThrowawayUser } from '../support/throwaway-user.js';
 import { LEASE_BIN, ROOT, runLease, startServer, waitUntil } from '../support/lease-process.js';
-import { createDeployment, loginAs, PASSWORDS } from './fixtures.js';
-
-async function apiLogin(url: string, user: keyof typeof PASSWORDS): Promise<string> {
-  const r = await fetch(`${url}/api/v1/auth/local/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: user, password: PASSWORDS[user] }),
-  });
-  assert.equal(r.status, 200);
-  return ((await r.json()) as { token: string }).token;
-}
+import { apiLogin, createDeployment, loginAs } from './fixtures.js';
 
 describe('session security', () => {
   it('an expired session: the API answers 401 and the CLI says to log in again', async () => {

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startTemporalDevServer } from '../support/temporal.js';
 import { leaseJson, startServer, waitUntil, type ServerProcess } from '../support/lease-process.js';
-import { createDeployment, loginAs, PASSWORDS, type Deployment } from './fixtures.js';
+import { apiLogin, createDeployment, loginAs, type Deployment } from './fixtures.js';
 
 interface RequestJson {
   id: string;
@@ -160,7 +160,7 @@ services:
       assert.ok(existsSync(join(deployment.sudoers, `lease-${request.id}`)), 'the sudo rule is in place');
 
       // An alert below the threshold is ignored; one above it revokes the lease early.
-      const token = await tokenFor(server, 'bob');
+      const token = await apiLogin(server.url, 'bob');
       const alert = async (severity: number) => {
         const r = await fetch(`${server.url}/api/v1/requests/${request.id}/events`, {
           method: 'POST',
@@ -186,15 +186,6 @@ services:
       const final = await waitForStatus(request.id, ['denied', 'failed', 'active', 'revoked']);
       assert.equal(final.status, 'denied');
       assert.equal(existsSync(join(deployment.sudoers, `lease-${request.id}`)), false);
-    }
-
-    async function tokenFor(server: ServerProcess, user: keyof typeof PASSWORDS): Promise<string> {
-      const r = await fetch(`${server.url}/api/v1/auth/local/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: user, password: PASSWORDS[user] }),
-      });
-      return ((await r.json()) as { token: string }).token;
     }
   });
 }

@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { TestBrowser } from '../support/browser.js';
+import { TestBrowser, visitAs } from '../support/browser.js';
 import { CHROMIUM_HOW_TO_GET, chromiumAvailable, launchChromium } from '../support/chromium.js';
 import { startServer, writeFiles, type ServerProcess } from '../support/lease-process.js';
-import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
+import { leaseConfigFor, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 import { requireComponent } from '../support/require-component.js';
 import { createDeployment, PASSWORDS, type Deployment } from './fixtures.js';
 
@@ -59,20 +59,7 @@ describe('web session: cookie and CSRF (real server, Chromium, OpenID provider)'
   before(async () => {
     idp = await startOidcProvider({ accounts: [{ sub: 'u-carol', email: 'carol@corp.example', name: 'Carol Corp', groups: ['eng'] }] });
     deployment = await createDeployment({ visudo: false });
-    await writeFiles(deployment.root, {
-      'config/sso.yaml': `version: "1.0"
-providers:
-  corp:
-    name: Corp SSO
-    provider: oidc
-    config:
-      issuer: ${idp.issuer}
-      client_id: lease
-      client_secret: \${LEASE_OIDC_SECRET}
-      scopes: [openid, email, profile, groups]
-      groups_claim: groups
-`,
-    });
+    await writeFiles(deployment.root, { 'config/sso.yaml': leaseConfigFor(idp) });
     server = await startServer({ config: deployment.config, data: deployment.data, env: { LEASE_OIDC_SECRET: oidcSecret } });
     idp.registerClient({ client_id: 'lease', client_secret: oidcSecret, redirect_uris: [`${server.url}/api/v1/auth/corp/callback`] });
     other = await startOtherSite();
@@ -152,8 +139,7 @@ providers:
     }
     // The attacker logs in as themselves and stops before web-finish; the victim's browser
     // (with no login of its own) is then sent there: login CSRF.
-    idp.nextLogin = 'u-carol';
-    const attacker = await new TestBrowser().visit(`${server.url}/api/v1/auth/corp/web-login`, { stopBefore: (next) => next.pathname.endsWith('/web-finish') });
+    const attacker = await visitAs(idp, 'u-carol', `${server.url}/api/v1/auth/corp/web-login`, { stopBefore: (next) => next.pathname.endsWith('/web-finish') });
     assert.ok(attacker.stoppedBefore, `stopped before web-finish (at ${attacker.url.href}, ${attacker.response.status})`);
     secrets.add(attacker.stoppedBefore.searchParams.get('code') as string);
     const victim = await new TestBrowser().visit(attacker.stoppedBefore);

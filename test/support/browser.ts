@@ -56,3 +56,17 @@ export class TestBrowser {
     this.jars.set(url.origin, jar);
   }
 }
+
+/**
+ * A login in a fresh browser: the test IdP's next login interaction signs in `sub` (an unknown
+ * one is refused), and the browser follows `start` through the IdP as `visit` does.
+ */
+export function visitAs(idp: { nextLogin: string }, sub: string, start: string | URL, options: { stopBefore?: (url: URL) => boolean; maxHops?: number } = {}): Promise<BrowserVisit & { stoppedBefore?: URL }> {
+  idp.nextLogin = sub;
+  return new TestBrowser().visit(start, options);
+}
+
+/** The values of the query parameters `names` on every hop: the codes and states a login carried, to look for in logs. */
+export function hopParams(visit: BrowserVisit, names: string[]): string[] {
+  return visit.hops.flatMap((hop) => names.map((name) => hop.searchParams.get(name)).filter((value): value is string => Boolean(value)));
+}

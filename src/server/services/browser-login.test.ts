@@ -3,36 +3,20 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { ManualClock, silentLogger, type Identity } from '../../core/index.js';
-import { RedirectLoginFailed, SessionKeys, verifySessionToken, type RedirectIdentityProvider, type RedirectLoginChecks } from '../../identity/index.js';
+import { SessionKeys, verifySessionToken } from '../../identity/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
 import { openTempStore } from '../../store/temp-store.fake.js';
 import { MemoryLoginAttempts } from './login-attempts.js';
 import { LOGIN_ATTEMPT_TTL_MS, LOGIN_CODE_TTL_MS, BrowserLoginService, checkLoopbackRedirect } from './browser-login.js';
+import { FakeRedirectIdp } from './redirect-idp.fake.js';
 
 const CLI = 'http://127.0.0.1:43123/callback';
 const alice: Identity = { id: 'u-alice', email: 'alice@corp.example', name: 'Alice', groups: ['eng'], provider: 'corp', provider_type: 'oidc' };
 
-/** Fake IdP: answers `code=ok` with alice when the state matches; anything else fails. */
-class FakeIdp implements RedirectIdentityProvider {
-  readonly kind = 'redirect';
-  readonly type = 'oidc';
-  private n = 0;
-  constructor(readonly id: string) {}
-  async beginLogin(redirectUri: string): Promise<{ url: string; checks: RedirectLoginChecks }> {
-    const checks = { state: `state-${++this.n}`, nonce: `nonce-${this.n}`, codeVerifier: `verifier-${this.n}`, redirectUri };
-    return { url: `https://idp.example/authorize?state=${checks.state}`, checks };
-  }
-  async finishLogin(answer: URLSearchParams, checks: RedirectLoginChecks): Promise<Identity> {
-    if (answer.get('error')) throw new RedirectLoginFailed(answer.get('error') as string);
-    if (answer.get('state') !== checks.state || answer.get('code') !== 'ok') throw new RedirectLoginFailed('invalid_grant');
-    return { ...alice, provider: this.id };
-  }
-}
-
 async function setup(t: TestContext) {
   const { store, dir, clock } = await openTempStore(t, { clock: new ManualClock(Date.parse('2026-06-01T00:00:00Z')) });
   const keys = await SessionKeys.load(dir, { clock });
-  const instance = (id: string): ProviderInstance => ({ id, type: 'oidc', name: id, enabled: true, capabilities: ['identity'], identity: new FakeIdp(id) });
+  const instance = (id: string): ProviderInstance => ({ id, type: 'oidc', name: id, enabled: true, capabilities: ['identity'], identity: new FakeRedirectIdp(id, alice) });
   const providers = new Map([
     ['corp', instance('corp')],
     ['other', instance('other')],
@@ -160,7 +144,7 @@ describe('BrowserLoginService', () => {
 
   it('refuses new logins when too many are pending', async (t) => {
     const { store, keys, clock } = await setup(t);
-    const providers = new Map<string, ProviderInstance>([['corp', { id: 'corp', type: 'oidc', name: 'c', enabled: true, capabilities: ['identity'], identity: new FakeIdp('corp') }]]);
+    const providers = new Map<string, ProviderInstance>([['corp', { id: 'corp', type: 'oidc', name: 'c', enabled: true, capabilities: ['identity'], identity: new FakeRedirectIdp('corp', alice) }]]);
     const service = new BrowserLoginService({ store, providers, keys, clock, logger: silentLogger, sessionTtlMs: 60_000, publicUrl: () => 'http://127.0.0.1:1', attempts: new MemoryLoginAttempts(2) });
     await service.start('corp', CLI);
     await service.start('corp', CLI);

@@ -3,37 +3,21 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { ManualClock, silentLogger, type Identity } from '../../core/index.js';
-import { RedirectLoginFailed, SessionKeys, verifySessionToken, type RedirectIdentityProvider, type RedirectLoginChecks } from '../../identity/index.js';
+import { SessionKeys, verifySessionToken } from '../../identity/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
 import { openTempStore } from '../../store/temp-store.fake.js';
 import { BrowserLoginService } from './browser-login.js';
 import { DEVICE_CODE_TTL_MS, DEVICE_POLL_INTERVAL_MS, DeviceLoginService, USER_CODE_ALPHABET, normaliseUserCode } from './device-login.js';
+import { FakeRedirectIdp } from './redirect-idp.fake.js';
 
 const alice: Identity = { id: 'u-alice', email: 'alice@corp.example', name: 'Alice', groups: ['eng'], provider: 'corp', provider_type: 'oidc' };
 const BROWSER = 'b'.repeat(43);
-
-/** Fake IdP: answers `code=ok` with alice when the state matches; anything else fails. */
-class FakeIdp implements RedirectIdentityProvider {
-  readonly kind = 'redirect';
-  readonly type = 'oidc';
-  private n = 0;
-  constructor(readonly id: string) {}
-  async beginLogin(redirectUri: string): Promise<{ url: string; checks: RedirectLoginChecks }> {
-    const checks = { state: `state-${++this.n}`, nonce: `nonce-${this.n}`, codeVerifier: `verifier-${this.n}`, redirectUri };
-    return { url: `https://idp.example/authorize?state=${checks.state}`, checks };
-  }
-  async finishLogin(answer: URLSearchParams, checks: RedirectLoginChecks): Promise<Identity> {
-    if (answer.get('error')) throw new RedirectLoginFailed(answer.get('error') as string);
-    if (answer.get('state') !== checks.state || answer.get('code') !== 'ok') throw new RedirectLoginFailed('invalid_grant');
-    return { ...alice, provider: this.id };
-  }
-}
 
 async function setup(t: TestContext, options: { guesses?: { perClient: number; overall: number } } = {}) {
   const { store, dir, clock } = await openTempStore(t, { clock: new ManualClock(Date.parse('2026-06-01T00:00:00Z')) });
   const keys = await SessionKeys.load(dir, { clock });
   const providers = new Map<string, ProviderInstance>([
-    ['corp', { id: 'corp', type: 'oidc', name: 'Corp SSO', enabled: true, capabilities: ['identity'], identity: new FakeIdp('corp') }],
+    ['corp', { id: 'corp', type: 'oidc', name: 'Corp SSO', enabled: true, capabilities: ['identity'], identity: new FakeRedirectIdp('corp', alice) }],
   ]);
   const publicUrl = () => 'https://lease.example';
   const logins = new BrowserLoginService({ store, providers, keys, clock, logger: silentLogger, sessionTtlMs: 3_600_000, publicUrl });

@@ -15,6 +15,7 @@ import { LeaseError, NotFound, type Clock, type Identity, type Logger } from '..
 import { issueSessionToken, type SessionKeys } from '../../identity/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
 import type { Store } from '../../store/index.js';
+import type { DeviceAuthorization } from '../api/schemas.js';
 import { TooManyPendingLogins, type BrowserLoginService, type LoginSession } from './browser-login.js';
 import { LoginThrottle } from './login-throttle.js';
 
@@ -92,15 +93,6 @@ export class DeviceLoginFailed extends LeaseError {
   constructor() {
     super('login_failed', 'the identity provider did not log you in; the device was not logged in', { status: 400 });
   }
-}
-
-export interface DeviceAuthorization {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
 }
 
 /** What the device page shows before the person continues: what they are authorising. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { z } from 'zod';
 import { ManualClock, silentLogger, type Identity } from '../../core/index.js';
-import { RedirectLoginFailed, SessionKeys, createLocalIdentity, hashPassword, type RedirectIdentityProvider, type RedirectLoginChecks } from '../../identity/index.js';
+import { SessionKeys, createLocalIdentity, hashPassword } from '../../identity/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
 import { openTempStore } from '../../store/temp-store.fake.js';
 import { route, type RouteSpec } from '../api/route.js';
@@ -14,6 +14,7 @@ import { authRoutes } from '../routes/auth.js';
 import { AuthService } from '../services/auth.js';
 import { BrowserLoginService } from '../services/browser-login.js';
 import { LoginThrottle } from '../services/login-throttle.js';
+import { FakeRedirectIdp } from '../services/redirect-idp.fake.js';
 import { WebLogin } from './web-login.js';
 import { WebSessions } from './web-sessions.js';
 
@@ -23,22 +24,8 @@ const HTTP_URL = 'http://127.0.0.1:8080';
 const HTTPS_URL = 'https://lease.example';
 const SESSION_TTL_MS = 3_600_000;
 
-/** Fake IdP: answers `code=ok` with carol when the state matches; `error=...` fails. */
-class FakeIdp implements RedirectIdentityProvider {
-  readonly kind = 'redirect';
-  readonly type = 'oidc';
-  readonly id = 'corp';
-  private n = 0;
-  async beginLogin(redirectUri: string): Promise<{ url: string; checks: RedirectLoginChecks }> {
-    const checks = { state: `state-${++this.n}`, nonce: `nonce-${this.n}`, codeVerifier: `verifier-${this.n}`, redirectUri };
-    return { url: `https://idp.example/authorize?state=${checks.state}`, checks };
-  }
-  async finishLogin(answer: URLSearchParams, checks: RedirectLoginChecks): Promise<Identity> {
-    if (answer.get('error')) throw new RedirectLoginFailed(answer.get('error') as string);
-    if (answer.get('state') !== checks.state || answer.get('code') !== 'ok') throw new RedirectLoginFailed('invalid_grant');
-    return { id: 'u-carol', email: 'carol@corp.example', groups: ['eng'], provider: 'corp', provider_type: 'oidc' };
-  }
-}
+/** Who the fake IdP logs in (`code=ok`). */
+const carol: Identity = { id: 'u-carol', email: 'carol@corp.example', groups: ['eng'], provider: 'corp', provider_type: 'oidc' };
 
 interface Cookie {
   name: string;
@@ -70,7 +57,7 @@ async function setup(t: TestContext, publicUrl = HTTP_URL) {
   const keys = await SessionKeys.load(dir, { clock });
   const providers = new Map<string, ProviderInstance>([
     ['local', createLocalIdentity({ id: 'local', name: 'Local', enabled: true, config: { users: { alice: { password_hash: await passwordHash, groups: ['eng'] } } } }) as ProviderInstance],
-    ['corp', { id: 'corp', type: 'oidc', name: 'Corp', enabled: true, capabilities: ['identity'], identity: new FakeIdp() }],
+    ['corp', { id: 'corp', type: 'oidc', name: 'Corp', enabled: true, capabilities: ['identity'], identity: new FakeRedirectIdp('corp', carol) }],
   ]);
   const auth = new AuthService({ store, providers, keys, clock, logger: silentLogger, throttle: new LoginThrottle(clock), sessionTtlMs: SESSION_TTL_MS });
   const web = new WebSessions({ auth, clock, publicUrl: () => publicUrl });
