@@ -406,6 +406,24 @@ providers:
   });
 });
 
+describe('loadConfig: provider settings that need another engine', () => {
+  const sudoLaptop = 'providers:\n  laptop: {name: Laptop, provider: sudo, config: {agent: laptop-42, agent_transport: temporal}}\n';
+
+  it('refuses sudo agent_transport: temporal on the embedded engine, naming the path', async () => {
+    const { defaultRegistry } = await import('../providers/index.js');
+    const dir = await configDir({ 'p.yaml': `version: "1.0"\n${sudoLaptop}` });
+    const issue = findIssue(await loadIssues(dir, { env: {}, providerFactories: defaultRegistry().factories() }), 'providers.laptop.config.agent_transport');
+    assert.match(issue.message, /needs server\.engine: temporal/);
+  });
+
+  it('accepts it with server.engine: temporal', async () => {
+    const { defaultRegistry } = await import('../providers/index.js');
+    const dir = await configDir({ 'p.yaml': `version: "1.0"\nserver: {engine: temporal}\n${sudoLaptop}` });
+    const config = await loadConfig(dir, { env: {}, providerFactories: defaultRegistry().factories() });
+    assert.ok(config.providers.has('laptop'));
+  });
+});
+
 describe('loadConfig: workflow documents', () => {
   it('reports the problems found by the injected validator under the workflow document path', async () => {
     const dir = await configDir({

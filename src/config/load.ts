@@ -32,7 +32,7 @@ export async function collectConfig(location: string, options: LoadOptions = {})
 
   const docs = await readLocation(location, ctx);
   const merged = mergeDocuments(docs.map((doc) => validateDocument(doc, log)), log);
-  checkProviderConfigs(merged.providers, options.providerFactories, log);
+  checkProviderConfigs(merged.providers, options.providerFactories, log, merged.server?.value?.engine ?? 'embedded');
   checkWorkflowDocuments(merged.workflows, options.validateWorkflow, log);
   checkCrossReferences(merged, log);
   reportInheritanceCycles(merged.roles, log);

@@ -1,7 +1,7 @@
 // Each provider's `config` is checked with its type's own schema (ProviderFactory.configSchema),
 // so a bad provider config is reported with every other config problem, with its file and path.
 // The config is kept as written: the provider registry parses it again when it creates the
-// instance. Types with no registered factory are not implemented yet: a warning says so.
+// instance. A setting the chosen `server.engine` cannot honour is an error here too. Types with no registered factory are not implemented yet: a warning says so.
 import type { ProviderFactory } from '../providers/index.js';
 import type { IssueLog } from './issues.js';
 import type { Sourced } from './merge.js';
@@ -12,6 +12,7 @@ export function checkProviderConfigs(
   providers: ReadonlyMap<string, Sourced<ProviderConfig>>,
   factories: ReadonlyMap<string, ProviderFactory> | undefined,
   log: IssueLog,
+  engine: 'embedded' | 'temporal' = 'embedded',
 ): void {
   // Without factories the caller did not ask for type-specific checks (e.g. a schema-only lint).
   if (factories === undefined) return;
@@ -23,6 +24,12 @@ export function checkProviderConfigs(
       continue;
     }
     const parsed = factory.configSchema.safeParse(provider.config, PARSE_OPTIONS);
-    if (!parsed.success) reportZodError(parsed.error, file, ['providers', id, 'config'], log);
+    if (!parsed.success) {
+      reportZodError(parsed.error, file, ['providers', id, 'config'], log);
+      continue;
+    }
+    // A setting that needs the other workflow engine (e.g. sudo's agent_transport: temporal).
+    const issue = factory.engineIssue?.(parsed.data, engine);
+    if (issue) log.error(file, ['providers', id, 'config', ...issue.path], issue.message);
   }
 }

@@ -1,6 +1,8 @@
 // providers/: the provider contract, the registry of provider types, the built-in providers.
 export type {
   AccessProvider,
+  AgentBinding,
+  EngineIssue,
   ActiveGrant,
   Capability,
   GrantInput,
@@ -12,7 +14,7 @@ export type {
   ProviderFactory,
   ProviderInstance,
 } from './provider.js';
-export { ProviderRegistry, defaultRegistry, type ProviderConfigEntry } from './registry.js';
+export { ProviderRegistry, defaultRegistry, type HostTransports, type ProviderConfigEntry } from './registry.js';
 export { ProviderConfigInvalid, ProviderTypeConflict } from './errors.js';
 export * from './sudo/index.js';
 export { webhookProviderFactory, WebhookNotifier, WebhookDeliveryFailed } from './webhook/index.js';

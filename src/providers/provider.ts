@@ -87,14 +87,31 @@ export interface ProviderDeps {
 
 /**
  * A provider that runs on a host agent (`lease agent --host <host>`) rather than in the server:
- * the server dispatches its grant/revoke/listActive to that host (providers/remote/).
+ * the server dispatches its grant/revoke/listActive to that host (providers/remote/), over the
+ * server's own channel (`transport: server`, the default) or a per-host Temporal task queue.
  */
-export interface AgentBinding {
+export type AgentBinding = {
   host: string;
-  /** SHA-256 (lower-case hex) of the host's credential; the server keeps nothing else of it. */
-  credentialSha256: string;
   /** Sent with every task: the provider's settings the host needs (never host paths). */
   settings: Record<string, unknown>;
+} & (
+  | {
+      transport: 'server';
+      /** SHA-256 (lower-case hex) of the host's credential; the server keeps nothing else of it. */
+      credentialSha256: string;
+    }
+  | {
+      transport: 'temporal';
+      /** The host's own payload key set file; default `<data dir>/keys/host-<host>.jwk`. */
+      payloadKeyFile?: string;
+    }
+);
+
+/** A config setting that the chosen workflow engine cannot honour (ProviderFactory.engineIssue). */
+export interface EngineIssue {
+  /** Path under `providers.<id>.config`. */
+  path: string[];
+  message: string;
 }
 
 /** Registered once per provider type. */
@@ -108,4 +125,6 @@ export interface ProviderFactory<C = unknown> {
   create(args: { id: string; name: string; enabled: boolean; config: C; deps: ProviderDeps }): ProviderInstance;
   /** When the config binds the provider to a host agent, which one; the registry then dispatches to it. */
   agentBinding?(config: C): AgentBinding | undefined;
+  /** A setting of `config` that needs another `server.engine`, if any (checked with the whole config). */
+  engineIssue?(config: C, engine: 'embedded' | 'temporal'): EngineIssue | undefined;
 }

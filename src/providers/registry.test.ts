@@ -85,7 +85,7 @@ describe('provider registry', () => {
       const channel = hosts();
       const instance = defaultRegistry().create([entry({ id: 'laptop', config: { agent: 'laptop-42', agent_credential_sha256: hash, accounts: { alice: 'asmith' } } })], { dataDir: '.lease', hosts: channel }).get('laptop');
       assert.ok(instance?.access instanceof RemoteAccessProvider);
-      assert.deepEqual((instance.access as RemoteAccessProvider).binding, { host: 'laptop-42', credentialSha256: hash, settings: { accounts: { alice: 'asmith' }, run_as: 'ALL', nopasswd: true } });
+      assert.deepEqual((instance.access as RemoteAccessProvider).binding, { host: 'laptop-42', transport: 'server', credentialSha256: hash, settings: { accounts: { alice: 'asmith' }, run_as: 'ALL', nopasswd: true } });
       assert.deepEqual(channel.credentials.hosts(), ['laptop-42']);
     });
 
@@ -99,6 +99,36 @@ describe('provider registry', () => {
       ]) {
         assert.throws(() => defaultRegistry().create([entry({ id: 'laptop', config })], { dataDir: '.lease', hosts: hosts() }), ProviderConfigInvalid, JSON.stringify(config));
       }
+    });
+
+    describe('with agent_transport: temporal', () => {
+      const temporalHosts = () => {
+        const bound: Array<[string, unknown]> = [];
+        return { bound, bind: (id: string, binding: unknown) => void bound.push([id, binding]), run: () => Promise.resolve(null) };
+      };
+
+      test('is dispatched to the Temporal transport, with no host credential', () => {
+        const channel = hosts();
+        const temporal = temporalHosts();
+        const config = { agent: 'laptop-42', agent_transport: 'temporal', agent_payload_key_file: '/etc/lease/laptop.jwk' };
+        const instance = defaultRegistry().create([entry({ id: 'laptop', config })], { dataDir: '.lease', hosts: channel, temporalHosts: temporal }).get('laptop');
+        assert.ok(instance?.access instanceof RemoteAccessProvider);
+        assert.deepEqual(temporal.bound, [['laptop', { host: 'laptop-42', transport: 'temporal', payloadKeyFile: '/etc/lease/laptop.jwk', settings: { accounts: {}, run_as: 'ALL', nopasswd: true } }]]);
+        assert.deepEqual(channel.credentials.hosts(), [], 'the server channel knows nothing of this host');
+      });
+
+      test('is refused without the Temporal engine, naming agent_transport', () => {
+        assert.throws(
+          () => defaultRegistry().create([entry({ id: 'laptop', config: { agent: 'laptop-42', agent_transport: 'temporal' } })], { dataDir: '.lease', hosts: hosts() }),
+          (err: unknown) => err instanceof ProviderConfigInvalid && err.field === 'providers.laptop.config.agent_transport',
+        );
+      });
+
+      test('refuses agent_transport without agent, and a payload key file on the server transport', () => {
+        for (const config of [{ agent_transport: 'temporal' }, { agent: 'laptop-42', agent_credential_sha256: hash, agent_payload_key_file: '/k.jwk' }, { agent: 'laptop-42', agent_transport: 'carrier-pigeon' }]) {
+          assert.throws(() => defaultRegistry().create([entry({ id: 'laptop', config })], { dataDir: '.lease', hosts: hosts(), temporalHosts: temporalHosts() }), ProviderConfigInvalid, JSON.stringify(config));
+        }
+      });
     });
 
     test('is refused where no host channel exists', () => {

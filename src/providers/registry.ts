@@ -3,10 +3,19 @@
 import type { z } from 'zod';
 import { localIdentityFactory, oidcIdentityFactory, samlIdentityFactory } from '../identity/index.js';
 import { ProviderConfigInvalid, ProviderTypeConflict } from './errors.js';
-import type { ProviderDeps, ProviderFactory, ProviderInstance } from './provider.js';
-import { RemoteAccessProvider, type HostChannel } from './remote/index.js';
+import type { AgentBinding, ProviderDeps, ProviderFactory, ProviderInstance } from './provider.js';
+import { RemoteAccessProvider, type HostChannel, type HostTaskTransport } from './remote/index.js';
 import { sudoProviderFactory } from './sudo/index.js';
 import { webhookProviderFactory } from './webhook/index.js';
+
+/**
+ * Where providers bound to a host agent are dispatched: `hosts` (the server channel) and, with
+ * server.engine temporal, `temporalHosts` (per-host task queues, remote/temporal/).
+ */
+export interface HostTransports {
+  hosts?: HostChannel;
+  temporalHosts?: HostTaskTransport & { bind(providerId: string, binding: Extract<AgentBinding, { transport: 'temporal' }>): void };
+}
 
 /** One entry of the providers file, as the config loader hands it over. */
 export interface ProviderConfigEntry {
@@ -45,7 +54,7 @@ export class ProviderRegistry {
    * One instance per entry, keyed by provider id. An unknown type yields an instance with no
    * capabilities, so the server still starts and policy refuses requests on it by name.
    */
-  create(entries: Iterable<ProviderConfigEntry>, deps: Omit<ProviderDeps, 'configDir'> & { hosts?: HostChannel }): Map<string, ProviderInstance> {
+  create(entries: Iterable<ProviderConfigEntry>, deps: Omit<ProviderDeps, 'configDir'> & HostTransports): Map<string, ProviderInstance> {
     const instances = new Map<string, ProviderInstance>();
     for (const entry of entries) {
       if (instances.has(entry.id)) throw new ProviderConfigInvalid(`provider id ${JSON.stringify(entry.id)} is declared twice`, `providers.${entry.id}`);
@@ -54,7 +63,7 @@ export class ProviderRegistry {
     return instances;
   }
 
-  private createOne(entry: ProviderConfigEntry, deps: ProviderDeps & { hosts?: HostChannel }): ProviderInstance {
+  private createOne(entry: ProviderConfigEntry, deps: ProviderDeps & HostTransports): ProviderInstance {
     const factory = this.byType.get(entry.provider);
     if (factory === undefined) {
       return { id: entry.id, type: entry.provider, name: entry.name, enabled: entry.enabled, capabilities: [] };
@@ -68,6 +77,14 @@ export class ProviderRegistry {
     }
     // Bound to a host agent (`agent: <host>`): the host runs it; here it is dispatched to the host.
     const binding = factory.agentBinding?.(parsed.data);
+    if (binding?.transport === 'temporal') {
+      if (deps.temporalHosts === undefined) {
+        throw new ProviderConfigInvalid(`provider ${JSON.stringify(entry.id)}: agent_transport: temporal needs server.engine: temporal`, `providers.${entry.id}.config.agent_transport`);
+      }
+      deps.temporalHosts.bind(entry.id, binding);
+      const access = new RemoteAccessProvider(entry.id, factory.type, binding, deps.temporalHosts);
+      return { id: entry.id, type: factory.type, name: entry.name, enabled: entry.enabled, capabilities: ['access'], access };
+    }
     if (binding !== undefined) {
       if (deps.hosts === undefined) {
         throw new ProviderConfigInvalid(`provider ${JSON.stringify(entry.id)} runs on host agent ${JSON.stringify(binding.host)}, which this process cannot reach`, `providers.${entry.id}.config.agent`);

@@ -93,11 +93,21 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   });
   // Providers bound to a host agent (`agent: <host>`) run there, through durable host tasks.
   const hosts = new HostChannel({ store, clock, logger });
-  const providers: Map<string, ProviderInstance> = defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir, hosts });
+  // With server.engine temporal, `agent_transport: temporal` sends them to per-host task queues instead.
+  const temporalHosts = config.server?.engine === 'temporal' ? await openTemporalHostTasks(config, options.dataDir, logger) : undefined;
+  const providers: Map<string, ProviderInstance> = defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir, hosts, ...(temporalHosts ? { temporalHosts } : {}) });
+  await temporalHosts?.prepare();
   const access = createAccessControl(config.server?.admins);
   const requests = new RequestService({ store, config, providers, clock, logger, access });
   const calls = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers) });
-  return { clock, expressions, config, logger, store, providers, hosts, access, requests, calls, encryption, dataDir: options.dataDir };
+  return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, calls, encryption, dataDir: options.dataDir };
+}
+
+/** The Temporal transport of host tasks (providers/remote/temporal/), loaded only with the Temporal engine. */
+async function openTemporalHostTasks(config: LoadedConfig, dataDir: string, logger: Logger) {
+  const { temporalSettings } = await import('../workflow/runtime/temporal/index.js');
+  const { TemporalHostTasks } = await import('../providers/remote/temporal/index.js');
+  return new TemporalHostTasks({ settings: await temporalSettings(config.services?.temporal), dataDir, logger });
 }
 
 export async function startLeaseServer(options: ServerOptions): Promise<RunningServer> {
@@ -164,6 +174,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
         core.hosts.close(); // ends the host agents' long polls and the calls waiting on hosts
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await engine.stop();
+        await core.temporalHosts?.close();
         await store.close();
       })()),
   };

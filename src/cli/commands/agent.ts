@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_AGENT_PORT, startAgent } from '../../agent/index.js';
 import { CliError } from '../errors.js';
 import { printLine } from '../output.js';
-import { runHostAgent } from './agent-host.js';
+import { runHostAgent, type TemporalHostFlags } from './agent-host.js';
 import { leaseHome } from '../session-store.js';
 
 export function registerAgent(program: Command): void {
@@ -16,7 +16,15 @@ export function registerAgent(program: Command): void {
     .option('--new-credential', 'host agent: create the credential file and print the hash for the server config, then exit')
     .option('--sudoers-dir <dir>', 'host agent: the sudoers drop-in directory (default /etc/sudoers.d)')
     .option('--visudo <path>', 'host agent: visudo to check rules with ("false" skips the check)')
-    .action(async (opts: { port: string; host?: string; server?: string; credentialFile?: string; newCredential?: boolean; sudoersDir?: string; visudo?: string }) => {
+    .option('--temporal-address <host:port>', 'host agent: take tasks from Temporal (task queue lease-host-<id>) instead of the server (agent_transport: temporal)')
+    .option('--temporal-namespace <ns>', 'host agent on Temporal: the namespace', 'default')
+    .option('--temporal-api-key-file <path>', 'host agent on Temporal: a file holding the namespace API key (mode 0600)')
+    .option('--temporal-tls', 'host agent on Temporal: connect with TLS (implied by the --temporal-*-file certificate flags)')
+    .option('--temporal-ca-file <path>', 'host agent on Temporal: CA certificate of the frontend')
+    .option('--temporal-cert-file <path>', 'host agent on Temporal: client certificate (mTLS), with --temporal-key-file')
+    .option('--temporal-key-file <path>', 'host agent on Temporal: client key (mTLS)')
+    .option('--payload-key-file <path>', "host agent on Temporal: this host's payload key set (the server's keys/host-<id>.jwk, mode 0600)")
+    .action(async (opts: { port: string; host?: string; server?: string; credentialFile?: string; newCredential?: boolean; sudoersDir?: string; visudo?: string } & TemporalHostFlags) => {
       if (opts.host !== undefined) return runHostAgent({ ...opts, host: opts.host });
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, got "${opts.port}"`, 2);

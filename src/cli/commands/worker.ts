@@ -22,6 +22,7 @@ export function registerWorker(program: Command): void {
       const shutdown = () => {
         void worker
           .stop()
+          .then(() => core.temporalHosts?.close())
           .then(() => core.store.close())
           .then(() => process.exit(0));
       };

@@ -38,13 +38,19 @@ export interface HostTaskSpec {
   waitMs: number;
 }
 
+/** How host tasks reach their host: this channel, or a per-host Temporal task queue (temporal/). */
+export interface HostTaskTransport {
+  /** Runs the task on its host and returns its result; throws a transient error when it is not answered in time. */
+  run(spec: HostTaskSpec): Promise<unknown>;
+}
+
 export interface HostChannelOptions {
   store: Store;
   clock: Clock;
   logger: Logger;
 }
 
-export class HostChannel {
+export class HostChannel implements HostTaskTransport {
   readonly credentials = new HostCredentials();
   private readonly taskWaiters = new Map<string, Set<() => void>>();
   private readonly hostWaiters = new Map<string, Set<() => void>>();
@@ -56,7 +62,7 @@ export class HostChannel {
   constructor(private readonly options: HostChannelOptions) {}
 
   /** Called by the registry for each provider bound to a host. */
-  bind(providerId: string, binding: AgentBinding): void {
+  bind(providerId: string, binding: Extract<AgentBinding, { transport: 'server' }>): void {
     this.credentials.add(binding.host, binding.credentialSha256, providerId);
   }
 

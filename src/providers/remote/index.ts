@@ -1,5 +1,5 @@
 // providers/remote/: running a provider on a host agent. See README.md.
-export { HostChannel, type HostChannelOptions, type HostTaskSpec } from './channel.js';
+export { HostChannel, type HostChannelOptions, type HostTaskSpec, type HostTaskTransport } from './channel.js';
 export { credentialSha256, HostCredentials, newHostCredential } from './credential.js';
 export { HostAnswerInvalid, HostChannelClosed, HostCredentialConflict, HostOffline, HostTaskFailed, HostTimeout, HostUnauthorized } from './errors.js';
 export {

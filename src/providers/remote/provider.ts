@@ -1,8 +1,8 @@
 // An access provider that runs on a host agent: grant, revoke and listActive become host tasks
-// (channel.ts) that the host runs with its own copy of the provider (agent/host/). The server
+// (channel.ts, or temporal/ with agent_transport: temporal) that the host runs with its own copy of the provider (agent/host/). The server
 // never touches the host's files; it sends the provider's settings, the host picks the paths.
 import type { AccessProvider, ActiveGrant, AgentBinding, GrantInput, GrantRecord } from '../provider.js';
-import type { HostChannel } from './channel.js';
+import type { HostTaskTransport } from './channel.js';
 import { HostAnswerInvalid } from './errors.js';
 import { activeGrantListSchema, grantRecordSchema } from './protocol.js';
 
@@ -21,7 +21,7 @@ export class RemoteAccessProvider implements AccessProvider {
     readonly id: string,
     readonly type: string,
     readonly binding: AgentBinding,
-    private readonly channel: HostChannel,
+    private readonly channel: HostTaskTransport,
     private readonly waitMs = HOST_CALL_WAIT_MS,
   ) {}
 

@@ -1,7 +1,7 @@
 // `providers.<id>.config` for type `sudo`. Unknown keys are errors.
 import { z } from 'zod';
 import { CREDENTIAL_SHA256_PATTERN, HOST_ID_PATTERN } from '../remote/index.js';
-import type { AgentBinding } from '../provider.js';
+import type { AgentBinding, EngineIssue } from '../provider.js';
 import { ACCOUNT_PATTERN, RUN_AS_PATTERN } from './rule.js';
 
 export const DEFAULT_SUDOERS_DIR = '/etc/sudoers.d';
@@ -23,12 +23,27 @@ const fields = z.strictObject({
   agent: z.string().regex(HOST_ID_PATTERN, 'expected a host id like `laptop-42` (letters, digits, `.`, `_`, `-`)').optional(),
   /** SHA-256 (hex) of that host's credential, as `lease agent --host <id> --new-credential` prints it. */
   agent_credential_sha256: z.string().regex(CREDENTIAL_SHA256_PATTERN, 'expected 64 hex digits (the SHA-256 of the host credential)').optional(),
+  /**
+   * How tasks reach the host agent: `server` (default: the agent long-polls the server) or
+   * `temporal` (the agent is a worker on task queue `lease-host-<agent>`; needs server.engine: temporal).
+   */
+  agent_transport: z.enum(['server', 'temporal']).optional(),
+  /** With agent_transport temporal: the host's own payload key set file (default <data dir>/keys/host-<agent>.jwk). */
+  agent_payload_key_file: z.string().min(1).optional(),
 });
 
 export const sudoConfigSchema = fields
   .superRefine((c, ctx) => {
-    if (c.agent !== undefined && c.agent_credential_sha256 === undefined) {
+    const temporal = c.agent_transport === 'temporal';
+    // The host credential authenticates the server channel; a Temporal host authenticates to Temporal.
+    if (c.agent !== undefined && !temporal && c.agent_credential_sha256 === undefined) {
       ctx.addIssue({ code: 'custom', path: ['agent_credential_sha256'], message: 'a provider bound to an agent needs the SHA-256 of the host credential' });
+    }
+    if (c.agent === undefined && c.agent_transport !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['agent_transport'], message: 'agent_transport needs agent (the host id)' });
+    }
+    if (!temporal && c.agent_payload_key_file !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['agent_payload_key_file'], message: 'agent_payload_key_file goes with agent_transport: temporal' });
     }
     if (c.agent === undefined && c.agent_credential_sha256 !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['agent'], message: 'agent_credential_sha256 needs agent (the host id)' });
@@ -51,7 +66,19 @@ export type SudoHostSettings = z.infer<typeof sudoHostSettingsSchema>;
 
 /** The host agent a sudo provider is bound to, if any (ProviderFactory.agentBinding). */
 export function sudoAgentBinding(config: SudoConfig): AgentBinding | undefined {
-  if (config.agent === undefined || config.agent_credential_sha256 === undefined) return undefined;
+  if (config.agent === undefined) return undefined;
   const settings: SudoHostSettings = { accounts: config.accounts, run_as: config.run_as, nopasswd: config.nopasswd };
-  return { host: config.agent, credentialSha256: config.agent_credential_sha256.toLowerCase(), settings };
+  if (config.agent_transport === 'temporal') {
+    return { host: config.agent, settings, transport: 'temporal', ...(config.agent_payload_key_file !== undefined ? { payloadKeyFile: config.agent_payload_key_file } : {}) };
+  }
+  if (config.agent_credential_sha256 === undefined) return undefined;
+  return { host: config.agent, settings, transport: 'server', credentialSha256: config.agent_credential_sha256.toLowerCase() };
+}
+
+/** agent_transport temporal runs the host as a worker of the Temporal namespace: no Temporal, no such worker. */
+export function sudoEngineIssue(config: SudoConfig, engine: 'embedded' | 'temporal'): EngineIssue | undefined {
+  if (config.agent_transport === 'temporal' && engine !== 'temporal') {
+    return { path: ['agent_transport'], message: 'agent_transport: temporal needs server.engine: temporal (or use the default, server)' };
+  }
+  return undefined;
 }

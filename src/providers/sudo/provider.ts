@@ -5,7 +5,7 @@ import { basename, isAbsolute, resolve } from 'node:path';
 import { LeaseError } from '../../core/index.js';
 import type { AccessProvider, ActiveGrant, GrantInput, GrantRecord, ProviderFactory, ProviderInstance } from '../provider.js';
 import type { SudoConfig } from './config.js';
-import { sudoAgentBinding, sudoConfigSchema } from './config.js';
+import { sudoAgentBinding, sudoConfigSchema, sudoEngineIssue } from './config.js';
 import { SudoersIoFailed } from './errors.js';
 import { accountFor, accountOfGrantFile, commandList, grantFileName, renderGrantFile, requestIdOfFile, tempFileName } from './rule.js';
 import { SudoersDir } from './sudoers-dir.js';
@@ -88,6 +88,7 @@ export const sudoProviderFactory: ProviderFactory<SudoConfig> = {
   capabilities: ['access'],
   configSchema: sudoConfigSchema,
   agentBinding: sudoAgentBinding,
+  engineIssue: sudoEngineIssue,
   create({ id, name, enabled, config }): ProviderInstance {
     return { id, type: 'sudo', name, enabled, capabilities: ['access'], access: new SudoAccessProvider(id, config) };
   },
