@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { scanSecrets } from './scan-secrets.mjs';
+import { reportSecretScan } from './scan-secrets.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const targets = process.argv.slice(2).length ? process.argv.slice(2) : ['src', 'test'];
@@ -53,7 +53,5 @@ const result = spawnSync(
     },
   },
 );
-const scan = scanSecrets(logDir);
-for (const f of scan.findings) console.error(`secret scan: ${f.what} in ${join(logDir, f.file)}:${f.line}: ${f.sample}`);
-console.log(`secret scan of the whole run: ${scan.files} process logs, ${scan.registered} registered secrets, ${scan.findings.length} findings`);
-process.exit(scan.findings.length > 0 ? 1 : (result.status ?? 1));
+const findings = reportSecretScan(logDir);
+process.exit(findings > 0 ? 1 : (result.status ?? 1));

@@ -42,10 +42,14 @@ function mask(value) {
   return `${value.slice(0, 4)}…(${value.length} chars)`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const dir = process.argv[2];
+/** Scans `dir` and prints every finding and a summary line; returns how many findings there are. */
+export function reportSecretScan(dir) {
   const { files, registered, findings } = scanSecrets(dir);
   for (const f of findings) console.error(`secret scan: ${f.what} in ${join(dir, f.file)}:${f.line}: ${f.sample}`);
-  console.log(`secret scan: ${files} process logs, ${registered} registered secrets, ${findings.length} findings`);
-  process.exit(findings.length ? 1 : 0);
+  console.log(`secret scan of the whole run: ${files} process logs, ${registered} registered secrets, ${findings.length} findings`);
+  return findings.length;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exit(reportSecretScan(process.argv[2]) > 0 ? 1 : 0);
 }

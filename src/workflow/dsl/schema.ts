@@ -2,6 +2,7 @@
 // `{format: json, document: {...}}`, or a bare schema object. Compiled validators are cached by
 // schema text; compiling is pure, so the cache never changes a result.
 import { Ajv, type ValidateFunction } from 'ajv';
+import type { SchemaCheck } from '../interpreter/types.js';
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 const compiled = new Map<string, ValidateFunction>();
@@ -42,7 +43,7 @@ export function schemaProblems(schema: unknown, value: unknown, what: string): s
 }
 
 /** `schemaProblems` as a value, for the interpreter (InterpreterEnv.schemas): never throws. */
-export function checkAgainstSchema(schema: unknown, value: unknown, what: string): { ok: true; problems: string | null } | { ok: false; message: string } {
+export function checkAgainstSchema(schema: unknown, value: unknown, what: string): SchemaCheck {
   try {
     return { ok: true, problems: schemaProblems(schema, value, what) ?? null };
   } catch (err) {

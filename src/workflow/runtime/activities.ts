@@ -1,5 +1,6 @@
 // Activities are the workflow's side effects (provider calls, notifications). The runtime
 // executes them at least once; each must be idempotent for the same (instance, command id).
+import { revealSecrets } from '../interpreter/secrets.js';
 import type { WorkflowError } from '../interpreter/types.js';
 
 export interface ActivityContext {
@@ -42,4 +43,18 @@ export function retryPolicyFor(name: string): RetryPolicy {
 
 export function backoffDelay(policy: RetryPolicy, attempt: number): number {
   return Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, attempt - 1));
+}
+
+/**
+ * A call's arguments with their `use.secrets` placeholders filled in by `resolve` (no resolver:
+ * unchanged). A secret nobody provides is configuration, not a passing fault: an ActivityFailure
+ * (`secret_unavailable`), never retried.
+ */
+export function revealCallSecrets(args: unknown, resolve: ((name: string) => string | undefined) | undefined): unknown {
+  if (!resolve) return args;
+  try {
+    return revealSecrets(args, resolve);
+  } catch (err) {
+    throw new ActivityFailure({ type: `${LEASE_ERROR_BASE}secret_unavailable`, status: 500, title: 'secret_unavailable', detail: err instanceof Error ? err.message : String(err) });
+  }
 }

@@ -41,7 +41,7 @@ const activityCall: TaskHandler = {
     const result = cloneJson(resume.result);
     // Thand's validate passes the request through (its messages read `.user.name` after it):
     // the request stays the task's output, the validation facts are added under `validation`.
-    if (canonicalCallName(callName(ref.task) ?? '') === 'lease.validate' && isPlainObject(input)) {
+    if (callName(ref.task) === 'lease.validate' && isPlainObject(input)) {
       return { kind: 'done', output: { ...cloneJson(input), validation: result } };
     }
     return { kind: 'done', output: result };

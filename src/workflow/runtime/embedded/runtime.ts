@@ -6,7 +6,7 @@
 import type { Clock, Logger } from '../../../core/index.js';
 import type { Store } from '../../../store/index.js';
 import { checkAgainstSchema } from '../../dsl/schema.js';
-import { revealSecrets, resumeWorkflow, startWorkflow } from '../../interpreter/index.js';
+import { resumeWorkflow, startWorkflow } from '../../interpreter/index.js';
 import type {
   InterpreterEnv,
   Command,
@@ -17,7 +17,7 @@ import type {
   WorkflowEvent,
   WorkflowState,
 } from '../../interpreter/types.js';
-import { ActivityFailure, LEASE_ERROR_BASE, backoffDelay, retryPolicyFor, type ActivityHandler } from '../activities.js';
+import { ActivityFailure, LEASE_ERROR_BASE, backoffDelay, retryPolicyFor, revealCallSecrets, type ActivityHandler } from '../activities.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { TimerSet } from './timers.js';
 
@@ -220,14 +220,10 @@ export class EmbeddedRuntime {
     const policy = retryPolicyFor(command.name);
     let args: unknown;
     try {
-      args = this.options.secrets ? revealSecrets(command.args, this.options.secrets) : command.args;
+      args = revealCallSecrets(command.args, this.options.secrets);
     } catch (err) {
-      // A missing secret is configuration, not a passing fault: retrying will not help.
-      return {
-        kind: 'call.failed',
-        id: command.id,
-        error: { type: `${LEASE_ERROR_BASE}secret_unavailable`, status: 500, title: 'secret_unavailable', detail: errorText(err), instance: command.task },
-      };
+      if (!(err instanceof ActivityFailure)) throw err;
+      return { kind: 'call.failed', id: command.id, error: { ...err.error, instance: command.task } };
     }
     for (let attempt = 1; ; attempt++) {
       try {

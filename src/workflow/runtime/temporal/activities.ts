@@ -10,8 +10,7 @@ import { BUILTIN_CALLS } from '../../calls/names.js';
 import { checkAgainstSchema } from '../../dsl/schema.js';
 import { ExpressionError } from '../../expressions/errors.js';
 import type { ExpressionEngine } from '../../interpreter/types.js';
-import { revealSecrets } from '../../interpreter/secrets.js';
-import { ActivityFailure, LEASE_ERROR_BASE, type ActivityHandler } from '../activities.js';
+import { ActivityFailure, revealCallSecrets, type ActivityHandler } from '../activities.js';
 import type { StepObserver } from '../embedded/index.js';
 import { CALL_FAILURE_TYPE, CHECK_SCHEMA_ACTIVITY, EVALUATE_ACTIVITY, HEARTBEAT_INTERVAL_MS, GENERIC_CALL_ACTIVITY, RECORD_STEP_ACTIVITY, type CallArgs, type CheckSchemaArgs, type EvaluateArgs, type EvaluateResult, type RecordStepArgs } from './contract.js';
 import { instanceStatus, isTemporalCheckpoint, type TemporalCheckpoint } from './checkpoint.js';
@@ -39,19 +38,11 @@ export function createLeaseActivities(deps: LeaseActivityDeps): Record<string, A
     const { attempt } = context.info;
     // Heartbeats tell Temporal this worker is alive: when it dies mid-call, the attempt times
     // out after CALL_HEARTBEAT_TIMEOUT and is retried elsewhere, not after the 2 min start-to-close.
-    let revealed: unknown;
-    try {
-      revealed = deps.secrets ? revealSecrets(args.args, deps.secrets) : args.args;
-    } catch (err) {
-      // A missing secret is configuration, not a passing fault: retrying will not help.
-      const error = { type: `${LEASE_ERROR_BASE}secret_unavailable`, status: 500, title: 'secret_unavailable', detail: err instanceof Error ? err.message : String(err) };
-      throw ApplicationFailure.create({ type: CALL_FAILURE_TYPE, message: error.detail, nonRetryable: true, details: [error] });
-    }
     const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
     try {
       // commandId is stable across retries and worker crashes (it comes from the interpreter's
       // state in the workflow history), so (instanceId, commandId) keys the call's idempotency.
-      return (await deps.calls(args.name, revealed, { instanceId: args.instanceId, task: args.task, commandId: args.commandId, attempt })) ?? null;
+      return (await deps.calls(args.name, revealCallSecrets(args.args, deps.secrets), { instanceId: args.instanceId, task: args.task, commandId: args.commandId, attempt })) ?? null;
     } catch (err) {
       if (err instanceof ActivityFailure) {
         throw ApplicationFailure.create({ type: CALL_FAILURE_TYPE, message: err.message, nonRetryable: true, details: [err.error] });

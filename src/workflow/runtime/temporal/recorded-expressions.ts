@@ -28,7 +28,7 @@ export interface RecordedRemotes {
 }
 
 /** Runs `step` until every expression and schema check it needs is known; each is fetched once. */
-export async function withRecordedExpressions<T>(
+export async function withRecordedValues<T>(
   step: (engine: ExpressionEngine, schemas: SchemaValidator) => T,
   remotes: RecordedRemotes,
 ): Promise<T> {

@@ -38,7 +38,7 @@ import {
   type LeaseWorkflowResult,
   type RecordStepArgs,
 } from './contract.js';
-import { withRecordedExpressions } from './recorded-expressions.js';
+import { withRecordedValues } from './recorded-expressions.js';
 
 export const leaseEvent = defineSignal<[WorkflowEvent]>(EVENT_SIGNAL);
 export const leaseState = defineQuery<WorkflowState | null>(STATE_QUERY);
@@ -99,7 +99,7 @@ export async function leaseWorkflow(args: LeaseWorkflowArgs): Promise<LeaseWorkf
   /** Runs one interpreter step with `now` fixed for the whole step, expressions recorded. */
   const interpret = (run: (env: InterpreterEnv) => Step): Promise<Step> => {
     const now = Date.now();
-    return withRecordedExpressions((expressions, schemas) => run({ now, expressions, schemas }), { evaluate, checkSchema });
+    return withRecordedValues((expressions, schemas) => run({ now, expressions, schemas }), { evaluate, checkSchema });
   };
 
   const dispatch = (command: Command): void => {
