@@ -111,7 +111,9 @@ describe('session security', () => {
     assert.notEqual(read.status, 0);
     assert.match(read.stderr, /Permission denied/);
     const probe = `fetch(${JSON.stringify(`${url}/v1/sessions`)}).then(r => console.log(r.status))`;
-    const asOther = run('runuser', ['-u', other, '--', process.execPath, '-e', probe]);
+    // Without the run's NODE_OPTIONS: its --import of the log tee lives in a checkout the other
+    // account may not be able to read, and is not part of what is tested.
+    const asOther = run('runuser', ['-u', other, '--', 'env', '-u', 'NODE_OPTIONS', process.execPath, '-e', probe]);
     assert.equal(asOther.stdout.trim(), '401', asOther.stderr);
   });
 });
