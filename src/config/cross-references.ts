@@ -2,7 +2,8 @@
 // an error: the role could never run as written. A role naming a provider that is not defined
 // is only a warning, because Thand's own examples ship roles for providers a deployment may not
 // configure; such a provider simply cannot be requested.
-import type { IssueLog } from './issues.js';
+import { asksForApproval } from './approval-steps.js';
+import type { IssueLog, PathSegment } from './issues.js';
 import type { MergedConfig } from './merge.js';
 import { roleReferences } from './role-references.js';
 
@@ -21,6 +22,18 @@ export function checkCrossReferences(config: MergedConfig, log: IssueLog): void 
     refs.workflows.forEach((workflow, i) => {
       if (!config.workflows.has(workflow)) log.error(file, ['roles', id, 'workflows', i], `unknown workflow "${workflow}"`);
     });
+    if (entry.value?.approvals !== undefined) {
+      const named: Array<[string, PathSegment[]]> = [
+        ...(refs.workflow === undefined ? [] : [[refs.workflow, ['roles', id, 'workflow']] as [string, PathSegment[]]]),
+        ...refs.workflows.map((workflow, i): [string, PathSegment[]] => [workflow, ['roles', id, 'workflows', i]]),
+      ];
+      for (const [workflow, path] of named) {
+        const document = config.workflows.get(workflow)?.value?.workflow;
+        if (document !== undefined && !asksForApproval(document)) {
+          log.warn(file, path, `workflow "${workflow}" never asks for approval, yet the role names approvers: its requests are refused at the grant unless approved`);
+        }
+      }
+    }
     refs.inherits.forEach((parent, i) => {
       if (!isNativeRoleReference(parent) && !config.roles.has(parent)) {
         log.error(file, ['roles', id, 'inherits', i], `unknown role "${parent}" (a role that exists on the target is written <provider>:<role>)`);

@@ -13,6 +13,7 @@ export type {
   LoadedWorkflow,
   LoadOptions,
   ResolvedRole,
+  RoleApprovals,
 } from './types.js';
 export type { Env } from './env.js';
 export type { WorkflowDocumentValidator } from './workflow-documents.js';

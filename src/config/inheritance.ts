@@ -4,6 +4,7 @@
 // role's own: inheriting a role must never widen who may request this one, or where.
 import { isNativeRoleReference } from './cross-references.js';
 import type { IssueLog } from './issues.js';
+import type { PrincipalResolver } from './principals.js';
 import { roleReferences } from './role-references.js';
 import type { Sourced } from './merge.js';
 import type { RoleConfig } from './schema/index.js';
@@ -46,11 +47,17 @@ export function findInheritanceCycles(roles: Roles): string[][] {
 }
 
 /** Resolves every valid role. Assumes cycles were reported: a cycle is cut, not followed. */
-export function resolveRoles(roles: Roles): Map<string, ResolvedRole> {
+export function resolveRoles(roles: Roles, principals: PrincipalResolver): Map<string, ResolvedRole> {
   const memo = new Map<string, Grants>();
   const resolved = new Map<string, ResolvedRole>();
-  for (const [id, { value }] of roles) {
-    if (value !== undefined) resolved.set(id, toResolvedRole(id, value, collectGrants(roles, id, memo, new Set())));
+  for (const [id, { value, file }] of roles) {
+    if (value === undefined) continue;
+    const role = toResolvedRole(id, value, collectGrants(roles, id, memo, new Set()));
+    role.requesters = principals.resolve(role.scopes, file, ['roles', id, value.scopes ? 'scopes' : 'applies']);
+    if (value.approvals) {
+      role.approvals = { approvers: principals.resolve(value.approvals.approvers, file, ['roles', id, 'approvals', 'approvers']), required: value.approvals.required };
+    }
+    resolved.set(id, role);
   }
   return resolved;
 }
@@ -109,6 +116,7 @@ function toResolvedRole(id: string, role: RoleConfig, grants: Grants): ResolvedR
     description: role.description,
     enabled: role.enabled,
     scopes: { users: scopes?.users ?? [], groups: scopes?.groups ?? [] },
+    requesters: [],
     providers: role.providers ?? [],
     authenticators: role.authenticators ?? [],
     maxDurationMs: durationMs(role.max_duration),
@@ -119,6 +127,6 @@ function toResolvedRole(id: string, role: RoleConfig, grants: Grants): ResolvedR
     inherits: role.inherits ?? [],
     workflow: workflows[0],
     workflows,
-    approvals: role.approvals,
+    approvals: undefined,
   };
 }

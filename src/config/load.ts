@@ -10,6 +10,7 @@ import { checkCrossReferences } from './cross-references.js';
 import { reportInheritanceCycles, resolveRoles } from './inheritance.js';
 import { ConfigError, formatIssue, IssueLog } from './issues.js';
 import { mergeDocuments, type MergedConfig, type Sourced } from './merge.js';
+import { PrincipalResolver } from './principals.js';
 import { checkProviderConfigs } from './provider-config.js';
 import { expandSectionReferences } from './section-reference.js';
 import type { EntryKind, LoadedConfig, LoadedProvider, LoadedWorkflow, LoadOptions } from './types.js';
@@ -37,7 +38,7 @@ export async function collectConfig(location: string, options: LoadOptions = {})
   checkCrossReferences(merged, log);
   reportInheritanceCycles(merged.roles, log);
 
-  return { config: buildLoadedConfig(merged, ctx.files, log), log };
+  return { config: buildLoadedConfig(merged, ctx.files, PrincipalResolver.fromProviders(merged.providers, options.providerFactories, log), log), log };
 }
 
 async function readLocation(location: string, ctx: ReadContext): Promise<ConfigDocument[]> {
@@ -58,7 +59,7 @@ async function readLocation(location: string, ctx: ReadContext): Promise<ConfigD
   return expanded;
 }
 
-function buildLoadedConfig(merged: MergedConfig, files: string[], log: IssueLog): LoadedConfig {
+function buildLoadedConfig(merged: MergedConfig, files: string[], principals: PrincipalResolver, log: IssueLog): LoadedConfig {
   const providers = new Map<string, LoadedProvider>();
   for (const [id, { file, value }] of merged.providers) {
     if (value) providers.set(id, { ...value, id, configDir: resolve(dirname(file)) });
@@ -76,10 +77,11 @@ function buildLoadedConfig(merged: MergedConfig, files: string[], log: IssueLog)
   };
   return {
     files,
-    roles: resolveRoles(merged.roles),
+    roles: resolveRoles(merged.roles, principals),
     providers,
     workflows,
     server: merged.server?.value ?? {},
+    admins: merged.server?.value?.admins ? principals.resolve(merged.server.value.admins, merged.server.file, ['server', 'admins']) : [],
     logging: merged.logging?.value ?? {},
     services,
     environment: merged.environment?.value ?? { platform: 'local' },

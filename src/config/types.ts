@@ -1,6 +1,6 @@
 // The loader's public types. ResolvedRole is what the rest of Lease sees of a role: inheritance
 // already applied, so policy (PolicyRole) and providers (GrantRole) never walk `inherits`.
-import type { PolicyRole } from '../core/index.js';
+import type { PolicyRole, PrincipalRef } from '../core/index.js';
 import type { ProviderFactory } from '../providers/index.js';
 import type { Env } from './env.js';
 import type { ConfigIssue } from './issues.js';
@@ -24,8 +24,10 @@ export interface ResolvedRole extends PolicyRole {
   name: string;
   description: string;
   enabled: boolean;
-  /** From `scopes` or its newer spelling `applies`; both lists always present. */
+  /** From `scopes` or its newer spelling `applies`, as written; both lists always present. */
   scopes: { users: string[]; groups: string[] };
+  /** `scopes` resolved to (identity provider, name): what policy matches. */
+  requesters: PrincipalRef[];
   providers: string[];
   authenticators: string[];
   maxDurationMs: number;
@@ -45,7 +47,15 @@ export interface ResolvedRole extends PolicyRole {
   workflow: string | undefined;
   /** Every workflow a request may name: `workflow` then `workflows`, without repeats. */
   workflows: string[];
-  approvals: Record<string, unknown> | undefined;
+  /** The approval rule, approvers resolved; undefined when the role needs no approval. */
+  approvals: RoleApprovals | undefined;
+}
+
+export interface RoleApprovals {
+  /** Who may approve, resolved to (identity provider, name). */
+  approvers: PrincipalRef[];
+  /** Distinct approvers needed. */
+  required: number;
 }
 
 export type LoadedProvider = ProviderConfig & {
@@ -75,6 +85,8 @@ export interface LoadedConfig {
   workflows: Map<string, LoadedWorkflow>;
   /** `{}` when no file gives it. */
   server: ServerConfig;
+  /** `server.admins`, resolved to (identity provider, name). */
+  admins: PrincipalRef[];
   /** `{}` when no file gives it. */
   logging: LoggingConfig;
   services: ServicesConfig;

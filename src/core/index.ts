@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './duration.js';
 export * from './clock.js';
 export * from './identity.js';
+export * from './principals.js';
 export * from './ids.js';
 export * from './request.js';
 export * from './policy/index.js';

@@ -97,9 +97,9 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   const temporalHosts = config.server?.engine === 'temporal' ? await openTemporalHostTasks(config, options.dataDir, logger) : undefined;
   const providers: Map<string, ProviderInstance> = defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir, hosts, ...(temporalHosts ? { temporalHosts } : {}) });
   await temporalHosts?.prepare();
-  const access = createAccessControl(config.server?.admins);
+  const access = createAccessControl(config.admins);
   const requests = new RequestService({ store, config, providers, clock, logger, access });
-  const calls = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers) });
+  const calls = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers, { store, access }) });
   return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, calls, encryption, dataDir: options.dataDir };
 }
 

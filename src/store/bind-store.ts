@@ -5,6 +5,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { ChainVerifier } from '../audit/index.js';
 import type { Clock } from '../core/index.js';
 import { auditRepository, type AuditRepository } from './audit.js';
+import { decisionsRepository } from './decisions.js';
 import { toIntegrityError } from './errors.js';
 import { grantsRepository } from './grants.js';
 import { hostTasksRepository } from './host-tasks.js';
@@ -24,6 +25,7 @@ interface Repositories {
   inbox: SyncRepository<Store['inbox']>;
   grants: SyncRepository<Store['grants']>;
   hostTasks: SyncRepository<Store['hostTasks']>;
+  decisions: SyncRepository<Store['decisions']>;
   audit: AuditRepository;
 }
 
@@ -36,6 +38,7 @@ export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?:
     inbox: inboxRepository(db, clock),
     grants: grantsRepository(db),
     hostTasks: hostTasksRepository(db, clock),
+    decisions: decisionsRepository(db),
     audit: auditRepository(db, clock),
   };
   let closed: Promise<void> | undefined;
@@ -52,7 +55,7 @@ export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?:
 
 /**
  * A store bound to one run of a transaction fn; it refuses calls once that run has ended. Its
- * repositories are bound on first use: most transactions touch two or three of the six.
+ * repositories are bound on first use: most transactions touch two or three of the seven.
  */
 class TransactionStore implements Store {
   #requests?: Store['requests'];
@@ -60,6 +63,7 @@ class TransactionStore implements Store {
   #inbox?: Store['inbox'];
   #grants?: Store['grants'];
   #hostTasks?: Store['hostTasks'];
+  #decisions?: Store['decisions'];
   #audit?: Store['audit'];
   private readonly run: Run;
 
@@ -97,6 +101,10 @@ class TransactionStore implements Store {
     return (this.#hostTasks ??= bindRepository(this.repos.hostTasks, this.run));
   }
 
+  get decisions(): Store['decisions'] {
+    return (this.#decisions ??= bindRepository(this.repos.decisions, this.run));
+  }
+
   get audit(): Store['audit'] {
     return (this.#audit ??= bindAudit(this.repos.audit, this.run));
   }
@@ -118,6 +126,7 @@ function bindRepositories(repos: Repositories, run: Run): Omit<Store, 'transacti
     inbox: bindRepository(repos.inbox, run),
     grants: bindRepository(repos.grants, run),
     hostTasks: bindRepository(repos.hostTasks, run),
+    decisions: bindRepository(repos.decisions, run),
     audit: bindAudit(repos.audit, run),
   };
 }

@@ -77,3 +77,13 @@ export interface HostTasksTable {
   updated_at: string;
   completed_at: string | null;
 }
+
+export interface DecisionsTable {
+  request_id: string;
+  approver: string;
+  identity: string;
+  approved: number;
+  reason: string | null;
+  channel: string;
+  decided_at: string;
+}

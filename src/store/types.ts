@@ -84,6 +84,21 @@ export interface HostTaskRecord {
   completed_at: string | null;
 }
 
+/** Where an approver decided: the CLI/API, the web app, a chat or an e-mail link. */
+export type DecisionChannel = 'api' | 'web' | 'slack' | 'email';
+
+/** One approver's decision on one request. */
+export interface DecisionRecord {
+  request_id: string;
+  /** `<identity provider>:<subject>`; an approver decides a request once. */
+  approver: string;
+  identity: Identity;
+  approved: boolean;
+  reason: string | null;
+  channel: DecisionChannel;
+  decided_at: string;
+}
+
 export interface AuditInput {
   actor: string;
   action: string;
@@ -180,6 +195,12 @@ export interface Store {
     release(host: string): Promise<number>;
     /** Records the outcome of a pending task's attempt; false when the task is not pending at that attempt. */
     complete(id: string, attempt: number, outcome: { status: 'done'; result: unknown } | { status: 'failed'; error: HostTaskError }): Promise<boolean>;
+  };
+  decisions: {
+    /** Records a decision; a second one by the same approver on the same request is a RecordConflict. */
+    insert(record: DecisionRecord): Promise<void>;
+    /** The request's decisions, oldest first. */
+    list(requestId: string): Promise<DecisionRecord[]>;
   };
   audit: {
     /** Appends one entry, linked to the previous by hash. The only way entries are written. */

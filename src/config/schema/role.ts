@@ -1,6 +1,6 @@
 // A role: who may request it (scopes), where it is granted (providers), what it grants
 // (permissions, resources, inherited roles) and for how long at most. Field by field as in
-// Thand (docs: /work/shared/THAND-FORMAT.md "Roles"); `max_duration` and `approvals` are Lease's.
+// Thand's roles files (docs/configuration.md); `max_duration` and `approvals` are Lease's.
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
 import { idRefSchema } from './ids.js';
@@ -13,10 +13,25 @@ export const allowDenySchema = z.strictObject({
   deny: patternListSchema.optional(),
 });
 
-/** Who may request the role: users (emails/usernames) or members of groups (`oidc:eng`). */
+/**
+ * Users and groups: `<identity provider>:<name>`, or a bare name meaning the identity provider
+ * declared first (config/principals.ts). Users by subject or e-mail, groups by name.
+ */
 export const scopesSchema = z.strictObject({
   groups: z.array(z.string().min(1)).optional(),
   users: z.array(z.string().min(1)).optional(),
+});
+
+/**
+ * Who must approve a request for the role before it is granted, whatever its workflow:
+ * `required` distinct approvers (default 1) among `approvers`. Unknown keys are refused: a
+ * misspelt approval rule must never quietly grant without approval.
+ */
+export const approvalsSchema = z.strictObject({
+  approvers: scopesSchema.refine((names) => (names.users?.length ?? 0) + (names.groups?.length ?? 0) > 0, {
+    error: 'name at least one approver (users or groups)',
+  }),
+  required: z.number().int().min(1).default(1),
 });
 
 /** The fields of a role, without the cross-field rule (for reading single fields leniently). */
@@ -38,8 +53,8 @@ export const roleFieldsSchema = z.strictObject({
   providers: z.array(idRefSchema).optional(),
   enabled: z.boolean().default(true),
   max_duration: durationSchema.default('1h'),
-  /** Shorthand for approval policy; the workflow remains the authority. */
-  approvals: z.record(z.string(), z.unknown()).optional(),
+  /** Approvals a request needs before it is granted (the default workflow waits for them). */
+  approvals: approvalsSchema.optional(),
 });
 
 export const roleSchema = roleFieldsSchema

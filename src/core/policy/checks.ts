@@ -3,7 +3,7 @@
 import { PolicyDenied } from '../errors.js';
 import { formatIsoDuration } from '../duration.js';
 import type { PolicyCheck, PolicyRole } from './types.js';
-import { identityInScope } from './scope.js';
+import { identityMatches } from '../principals.js';
 
 // The role must exist; a disabled role is reported as disabled, not as missing.
 export const roleExists: PolicyCheck = ({ role, roleId }) => {
@@ -27,9 +27,9 @@ export const authenticatorAllowed: PolicyCheck = ({ role, identity, roleId }) =>
   }
 };
 
-// The requester, or one of their groups, must be in the role's scopes.
+// The requester, or one of their groups, must be in the role's scopes (on the same identity provider).
 export const requesterInScope: PolicyCheck = ({ role, identity, roleId }) => {
-  if (!identityInScope(identity, (role as PolicyRole).scopes)) {
+  if (!identityMatches(identity, (role as PolicyRole).requesters)) {
     throw new PolicyDenied('not_in_scope', `you are not in the scopes of role "${roleId}"`, 'role');
   }
 };

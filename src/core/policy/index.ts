@@ -1,4 +1,3 @@
 export * from './types.js';
 export * from './checks.js';
-export { identityInScope } from './scope.js';
 export { evaluatePolicy } from './evaluate.js';

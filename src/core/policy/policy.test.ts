@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import { PolicyDenied } from '../errors.js';
 import type { Identity } from '../identity.js';
 import { evaluatePolicy } from './evaluate.js';
-import { identityInScope } from './scope.js';
 import type { PolicyInput, PolicyRole } from './types.js';
 
 const alice: Identity = { id: 'alice', email: 'alice@example.com', groups: ['eng'], provider: 'corp', provider_type: 'oidc' };
 const role: PolicyRole = {
   id: 'debug',
   enabled: true,
-  scopes: { users: [], groups: ['eng'] },
+  requesters: [{ provider: 'corp', group: 'eng' }],
   providers: ['box'],
   authenticators: [],
   maxDurationMs: 3_600_000,
@@ -59,21 +58,5 @@ describe('policy', () => {
   it('reports a missing role as 404 and other refusals as 403', () => {
     assert.throws(() => evaluatePolicy({ ...allowed, role: undefined }), (e: unknown) => e instanceof PolicyDenied && e.status === 404);
     assert.throws(() => evaluatePolicy({ ...allowed, reason: '' }), (e: unknown) => e instanceof PolicyDenied && e.status === 403 && e.field === 'reason');
-  });
-});
-
-describe('scopes', () => {
-  it('match users by id or email, case-insensitively', () => {
-    assert.ok(identityInScope(alice, { users: ['ALICE@example.com'], groups: [] }));
-    assert.ok(identityInScope(alice, { users: ['alice'], groups: [] }));
-    assert.ok(!identityInScope(alice, { users: ['bob'], groups: [] }));
-  });
-
-  it('match groups, with an identity-provider prefix limiting the match', () => {
-    assert.ok(identityInScope(alice, { users: [], groups: ['eng'] }));
-    assert.ok(identityInScope(alice, { users: [], groups: ['oidc:eng'] }), 'prefix by provider type');
-    assert.ok(identityInScope(alice, { users: [], groups: ['corp:eng'] }), 'prefix by provider id');
-    assert.ok(!identityInScope(alice, { users: [], groups: ['saml:eng'] }));
-    assert.ok(!identityInScope(alice, { users: [], groups: ['ops'] }));
   });
 });

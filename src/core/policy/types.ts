@@ -1,10 +1,12 @@
 import type { Identity } from '../identity.js';
+import type { PrincipalRef } from '../principals.js';
 
 /** What policy needs to know of a role (after inheritance); config's resolved roles satisfy it. */
 export interface PolicyRole {
   id: string;
   enabled: boolean;
-  scopes: { users: string[]; groups: string[] };
+  /** Who may request the role: its `scopes`, resolved by the config loader to (identity provider, name). */
+  requesters: readonly PrincipalRef[];
   providers: string[];
   /** Identity provider ids a requester must have logged in with; empty = any. */
   authenticators: string[];

@@ -1,5 +1,6 @@
 // `providers.<id>.config` for type `local`. Unknown keys are errors; hashes are checked at load.
 import { z } from 'zod';
+import { trustEmailSchema } from '../trust-email.js';
 import { PASSWORD_HASH_FORMAT, isPasswordHash } from './password.js';
 
 /** Usernames become Identity.id and, by default, the sudo account name. */
@@ -15,6 +16,8 @@ export const localUserSchema = z.strictObject({
 });
 
 export const localConfigSchema = z.strictObject({
+  /** The addresses below are the config's own, hence verified; trusted across identity providers only with this. */
+  trust_email: trustEmailSchema,
   users: z.record(z.string().regex(USERNAME_PATTERN, 'expected a username of letters, digits and . _ @ - (at most 64)'), localUserSchema),
 });
 

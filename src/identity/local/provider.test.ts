@@ -22,6 +22,7 @@ describe('local identity provider', () => {
     assert.deepEqual(await provider().authenticate('alice', 'alice-pw'), {
       id: 'alice',
       email: 'alice@example.com',
+      email_verified: true,
       name: 'Alice',
       groups: ['ops'],
       provider: 'break-glass',

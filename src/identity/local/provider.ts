@@ -33,7 +33,8 @@ export class LocalIdentityProvider implements PasswordIdentityProvider {
     if (user === undefined || !ok) throw new InvalidCredentials();
     return {
       id: username,
-      ...(user.email !== undefined ? { email: user.email } : {}),
+      // The address comes from the config itself: verified by definition.
+      ...(user.email !== undefined ? { email: user.email, email_verified: true } : {}),
       ...(user.name !== undefined ? { name: user.name } : {}),
       groups: [...user.groups],
       provider: this.id,

@@ -21,17 +21,19 @@ function groupsFrom(value: unknown): string[] {
 
 /**
  * The identity: id = `sub`, email and name when present, groups from `groupsClaim`.
- * An email the IdP marks `email_verified: false` is left out: scopes match users by email, so an
- * address someone merely typed in must not make them someone else.
+ * An email the IdP marks `email_verified: false` is left out: an address someone merely typed in
+ * must not make them someone else, even on a notification. An address is verified when the IdP
+ * says so, or, with `trustEmail`, when it says nothing.
  */
-export function identityFromClaims(claims: Record<string, unknown>, options: { providerId: string; groupsClaim: string }): Identity | undefined {
+export function identityFromClaims(claims: Record<string, unknown>, options: { providerId: string; groupsClaim: string; trustEmail?: boolean }): Identity | undefined {
   const sub = claims.sub;
   if (typeof sub !== 'string' || sub === '') return undefined;
   const email = typeof claims.email === 'string' && claims.email !== '' && claims.email_verified !== false ? claims.email : undefined;
+  const verified = claims.email_verified === true || (claims.email_verified === undefined && options.trustEmail === true);
   const name = typeof claims.name === 'string' && claims.name !== '' ? claims.name : undefined;
   return {
     id: sub,
-    ...(email !== undefined ? { email } : {}),
+    ...(email !== undefined ? { email, email_verified: verified } : {}),
     ...(name !== undefined ? { name } : {}),
     groups: groupsFrom(claimAt(claims, options.groupsClaim)),
     provider: options.providerId,

@@ -49,8 +49,15 @@ describe('identityFromClaims', () => {
 
   test('maps sub, email, name and groups', () => {
     assert.deepEqual(identityFromClaims({ sub: 'u1', email: 'a@x', email_verified: true, name: 'A', groups: ['eng', 'eng', 3, 'ops'] }, options), {
-      id: 'u1', email: 'a@x', name: 'A', groups: ['eng', 'ops'], provider: 'corp', provider_type: 'oidc',
+      id: 'u1', email: 'a@x', email_verified: true, name: 'A', groups: ['eng', 'ops'], provider: 'corp', provider_type: 'oidc',
     });
+  });
+
+  test('an address is verified when the IdP says so, or says nothing and the provider is trusted', () => {
+    assert.equal(identityFromClaims({ sub: 'u1', email: 'a@x' }, options)?.email_verified, false);
+    assert.equal(identityFromClaims({ sub: 'u1', email: 'a@x' }, { ...options, trustEmail: true })?.email_verified, true);
+    assert.equal(identityFromClaims({ sub: 'u1', email: 'a@x', email_verified: 'true' }, options)?.email_verified, false);
+    assert.equal(identityFromClaims({ sub: 'u1', email: 'a@x', email_verified: false }, { ...options, trustEmail: true })?.email, undefined);
   });
 
   test('reads a single-string groups claim and a nested claim path', () => {

@@ -2,6 +2,7 @@
 // keys are errors. The issuer must be https, except on a loopback address (local IdPs, tests):
 // the discovery document, the keys and the token endpoint all come from it.
 import { z } from 'zod';
+import { trustEmailSchema } from '../trust-email.js';
 import { isLoopbackHost } from './loopback.js';
 
 /** A scope token as RFC 6749 §3.3 defines it. */
@@ -36,6 +37,11 @@ export const oidcConfigSchema = z.strictObject({
     .refine((scopes) => scopes.includes('openid'), { message: 'scopes must include "openid"' }),
   /** The claim holding the user's groups; a dotted path (`realm_access.roles`) reaches nested claims. */
   groups_claim: z.string().min(1).default(DEFAULT_GROUPS_CLAIM),
+  /**
+   * The IdP manages its users' addresses: an address without an `email_verified` claim counts as
+   * verified (Entra ID sends none), and verified addresses identify people across identity providers.
+   */
+  trust_email: trustEmailSchema,
 });
 
 export type OidcConfig = z.infer<typeof oidcConfigSchema>;

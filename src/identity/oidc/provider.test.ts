@@ -55,6 +55,7 @@ describe('oidc identity provider (real OpenID provider)', () => {
     assert.deepEqual(await provider.finishLogin(answer, checks), {
       id: 'u-alice',
       email: 'alice@corp.example',
+      email_verified: true,
       name: 'Alice Liddell',
       groups: ['eng', 'oncall'],
       provider: 'corp',

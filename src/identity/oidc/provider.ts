@@ -83,7 +83,7 @@ export class OidcIdentityProvider implements RedirectIdentityProvider {
       if (isUnreachable(err)) throw new IdentityProviderUnavailable(this.id, 'no answer from the token or userinfo endpoint');
       throw new RedirectLoginFailed(failureReason(err));
     }
-    const identity = identityFromClaims(claims, { providerId: this.id, groupsClaim: this.config.groups_claim });
+    const identity = identityFromClaims(claims, { providerId: this.id, groupsClaim: this.config.groups_claim, trustEmail: this.config.trust_email });
     if (identity === undefined) throw new RedirectLoginFailed('no_subject');
     return identity;
   }

@@ -26,7 +26,7 @@ function firstString(value: unknown): string | undefined {
  */
 export function identityFromProfile(
   profile: { nameID?: unknown; email?: unknown; attributes?: unknown },
-  options: { providerId: string; names: AttributeNames },
+  options: { providerId: string; names: AttributeNames; trustEmail?: boolean },
 ): Identity | undefined {
   const nameId = profile.nameID;
   if (typeof nameId !== 'string' || nameId === '') return undefined;
@@ -35,7 +35,8 @@ export function identityFromProfile(
   const name = firstString(attributes[options.names.name ?? DEFAULT_ATTRIBUTES.name]);
   return {
     id: nameId,
-    ...(email !== undefined ? { email } : {}),
+    // An assertion says nothing of whether the address was verified: only the config can vouch for it.
+    ...(email !== undefined ? { email, email_verified: options.trustEmail === true } : {}),
     ...(name !== undefined ? { name } : {}),
     groups: stringsOf(attributes[options.names.groups ?? DEFAULT_ATTRIBUTES.groups]),
     provider: options.providerId,

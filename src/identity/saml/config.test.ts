@@ -61,15 +61,16 @@ describe('identityFromProfile', () => {
 
   test('maps NameID, email, name and groups (one or many values)', () => {
     assert.deepEqual(identityFromProfile({ nameID: 'u1', attributes: { email: 'a@x', name: 'A', groups: ['eng', 'eng', 'ops'] } }, options), {
-      id: 'u1', email: 'a@x', name: 'A', groups: ['eng', 'ops'], provider: 'corp', provider_type: 'saml',
+      id: 'u1', email: 'a@x', email_verified: false, name: 'A', groups: ['eng', 'ops'], provider: 'corp', provider_type: 'saml',
     });
     assert.deepEqual(identityFromProfile({ nameID: 'u1', attributes: { groups: 'eng' } }, options)?.groups, ['eng']);
+    assert.equal(identityFromProfile({ nameID: 'u1', attributes: { email: 'a@x' } }, { ...options, trustEmail: true })?.email_verified, true, 'only trust_email vouches for the address');
   });
 
   test('reads configured attribute names, and falls back to node-saml\'s mail for the email', () => {
     const names = { email: 'urn:oid:0.9.2342.19200300.100.1.3', name: 'displayName', groups: 'memberOf' };
     assert.deepEqual(identityFromProfile({ nameID: 'u1', attributes: { 'urn:oid:0.9.2342.19200300.100.1.3': 'a@x', displayName: 'A', memberOf: ['g'] } }, { providerId: 'corp', names }), {
-      id: 'u1', email: 'a@x', name: 'A', groups: ['g'], provider: 'corp', provider_type: 'saml',
+      id: 'u1', email: 'a@x', email_verified: false, name: 'A', groups: ['g'], provider: 'corp', provider_type: 'saml',
     });
     assert.equal(identityFromProfile({ nameID: 'u1', email: 'm@x' }, options)?.email, 'm@x');
   });

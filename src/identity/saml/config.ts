@@ -3,6 +3,7 @@
 // setups (`idp_metadata`, or `idp_cert` + `idp_sso_url`). Unknown keys are errors.
 import { z } from 'zod';
 import { issuerProblem } from '../oidc/index.js';
+import { trustEmailSchema } from '../trust-email.js';
 
 /** The largest clock difference with the IdP we tolerate: a wider window helps replays, not users. */
 export const MAX_CLOCK_SKEW_SECONDS = 60;
@@ -37,6 +38,8 @@ export const samlConfigSchema = z
     sign_requests: z.boolean().default(false),
     /** Tolerated clock difference with the IdP, at most 60 s. */
     clock_skew_seconds: z.number().int().min(0).max(MAX_CLOCK_SKEW_SECONDS).default(30),
+    /** SAML says nothing of verification: with this, the e-mail attribute counts as verified and identifies people across identity providers. */
+    trust_email: trustEmailSchema,
     /** Attribute names (Name= in the AttributeStatement) for the identity; defaults email, name, groups. */
     attributes: z
       .strictObject({ email: z.string().min(1).optional(), name: z.string().min(1).optional(), groups: z.string().min(1).optional() })

@@ -50,7 +50,7 @@ describe('saml identity provider (real SAML IdP)', () => {
   test('turns a signed Response into an identity with email, name and groups', async () => {
     const { answer, checks } = await answerFor();
     assert.deepEqual(await provider.finishLogin(answer, checks), {
-      id: 'alice@corp.example', email: 'alice@corp.example', name: 'Alice Liddell', groups: ['eng', 'oncall'], provider: 'corp', provider_type: 'saml',
+      id: 'alice@corp.example', email: 'alice@corp.example', email_verified: false, name: 'Alice Liddell', groups: ['eng', 'oncall'], provider: 'corp', provider_type: 'saml',
     });
   });
 

@@ -131,7 +131,7 @@ export class SamlIdentityProvider implements RedirectIdentityProvider {
     if (profile.inResponseTo !== checks.nonce) throw new RedirectLoginFailed('wrong_in_response_to');
     this.checkAddressedToUs(profile, checks.redirectUri);
     this.checkNotReplayed(profile);
-    const identity = identityFromProfile(profile, { providerId: this.id, names: this.config.attributes });
+    const identity = identityFromProfile(profile, { providerId: this.id, names: this.config.attributes, trustEmail: this.config.trust_email });
     if (identity === undefined) throw new RedirectLoginFailed('no_name_id');
     return identity;
   }

@@ -53,8 +53,11 @@ export const decisionBodySchema = z
 
 export const eventBodySchema = z
   .object({
-    type: z.string().min(1).max(200).describe('CloudEvent type, e.g. com.lease.alert (com.thand.* accepted)'),
-    source: z.string().max(500).optional(),
+    type: z
+      .string()
+      .min(1)
+      .max(200)
+      .describe('CloudEvent type, e.g. com.lease.alert (com.thand.* accepted). Approvals and revocations are refused here: use approve, deny and revoke'),
     data: z.unknown().optional(),
   })
   .strict()

@@ -1,5 +1,5 @@
 // Read-only views of the configuration: roles (as the caller may request them) and providers.
-import { formatIsoDuration, identityInScope } from '../../core/index.js';
+import { formatIsoDuration, identityMatches } from '../../core/index.js';
 import type { LoadedConfig } from '../../config/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
 import { route } from '../api/route.js';
@@ -25,7 +25,7 @@ export function catalogRoutes(config: LoadedConfig, providers: Map<string, Provi
             max_duration: formatIsoDuration(r.maxDurationMs),
             workflow: r.workflow ?? null,
             permissions: { allow: r.permissions.allow, deny: r.permissions.deny },
-            requestable: identityInScope(identity, r.scopes),
+            requestable: identityMatches(identity, r.requesters),
           })),
       }),
     }),

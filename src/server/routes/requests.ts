@@ -96,7 +96,7 @@ export function requestRoutes(requests: RequestService) {
     route({
       method: 'post',
       path: '/api/v1/requests/{id}/events',
-      summary: 'Deliver a CloudEvent to the request\'s workflow (administrators)',
+      summary: 'Deliver a CloudEvent to the request\'s workflow (administrators; its source is the caller; not approvals or revocations)',
       tag: 'requests',
       auth: true,
       body: eventBodySchema,

@@ -2,9 +2,11 @@
 // re-check, the provider that grants, and the role as the provider sees it.
 import { evaluatePolicy, type Identity } from '../../core/index.js';
 import type { ProviderInstance, GrantRole } from '../../providers/index.js';
-import type { RequestRecord } from '../../store/index.js';
+import type { RequestRecord, Store } from '../../store/index.js';
 import type { AccessDirectory } from '../../workflow/calls/index.js';
 import type { LoadedConfig, ResolvedRole } from '../../config/index.js';
+import type { AccessControl } from './access-control.js';
+import { checkApprovalsMet } from './approvers.js';
 
 /** Runs the policy on a request against the current configuration; throws PolicyDenied. */
 export function checkPolicy(
@@ -21,7 +23,11 @@ export function checkPolicy(
   });
 }
 
-export function createAccessDirectory(config: LoadedConfig, providers: Map<string, ProviderInstance>): AccessDirectory {
+export function createAccessDirectory(
+  config: LoadedConfig,
+  providers: Map<string, ProviderInstance>,
+  deps: { store: Store; access: AccessControl },
+): AccessDirectory {
   return {
     validate(request: RequestRecord): void {
       checkPolicy(config, providers, {
@@ -31,6 +37,11 @@ export function createAccessDirectory(config: LoadedConfig, providers: Map<strin
         durationMs: request.duration_ms,
         reason: request.reason,
       });
+    },
+    async checkApprovals(request: RequestRecord): Promise<void> {
+      const role = config.roles.get(request.role);
+      if (role?.approvals === undefined) return;
+      checkApprovalsMet(request, role, await deps.store.decisions.list(request.id), deps.access);
     },
     accessProvider: (id) => providers.get(id)?.access,
     notifier: (id) => {

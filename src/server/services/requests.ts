@@ -6,27 +6,29 @@ import {
   NotFound,
   PolicyDenied,
   formatIsoDuration,
-  identityInScope,
+  identityKey,
   isFinalStatus,
   newId,
   parseDuration,
+  sameIdentity,
   toIso,
   type Clock,
   type Identity,
   type Logger,
   type RequestStatus,
 } from '../../core/index.js';
-import type { LoadedConfig } from '../../config/index.js';
+import type { LoadedConfig, ResolvedRole } from '../../config/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
-import type { RequestRecord, Store } from '../../store/index.js';
-import { APPROVAL_EVENT, REVOKE_EVENT } from '../../workflow/calls/index.js';
-import { DEFAULT_WORKFLOW } from '../../workflow/dsl/index.js';
+import { RecordExists, type DecisionChannel, type DecisionRecord, type RequestRecord, type Store } from '../../store/index.js';
+import { ALERT_EVENTS, APPROVAL_EVENT, REVOKE_EVENT, canonicalEventType } from '../../workflow/calls/index.js';
+import { DEFAULT_WORKFLOW, defaultApprovalWorkflow } from '../../workflow/dsl/index.js';
 import type { WorkflowDocument, WorkflowState } from '../../workflow/interpreter/types.js';
 import type { StepEvent, StepObserver, WorkflowRuntime } from '../../workflow/runtime/index.js';
 import { LEASE_ERROR_BASE } from '../../workflow/runtime/index.js';
 import type { CreateRequestBody, RequestView } from '../api/schemas.js';
 import type { AccessControl } from './access-control.js';
 import { checkPolicy } from './access-directory.js';
+import { isApprover } from './approvers.js';
 import { toRequestView } from './views.js';
 
 export interface RequestServiceDeps {
@@ -63,7 +65,7 @@ export class RequestService implements StepObserver {
     } catch (err) {
       if (err instanceof PolicyDenied) {
         await store.audit.append({
-          actor: identity.id,
+          actor: identityKey(identity),
           action: 'request.denied',
           subject: null,
           data: { role: body.role, provider: body.provider, duration: formatIsoDuration(durationMs), reason: body.reason, code: err.code },
@@ -72,7 +74,7 @@ export class RequestService implements StepObserver {
       }
       throw err;
     }
-    const { workflowId, document } = this.workflowFor(role!.workflow ?? null, body.workflow);
+    const { workflowId, document } = this.workflowFor(role!, body.workflow);
     const now = clock.now();
     const record: RequestRecord = {
       id: newId('req', now),
@@ -109,7 +111,7 @@ export class RequestService implements StepObserver {
       within: async (tx) => {
         await tx.requests.insert(record);
         await tx.audit.append({
-          actor: identity.id,
+          actor: identityKey(identity),
           action: 'request.created',
           subject: record.id,
           data: { role: record.role, provider: record.provider, duration: formatIsoDuration(durationMs), reason: record.reason, workflow: workflowId },
@@ -182,59 +184,86 @@ export class RequestService implements StepObserver {
       ...(filter.status ? { status: filter.status } : {}),
       limit: filter.limit ?? 100,
     });
-    const key = identityKey(identity);
-    return records.filter((r) => filter.all || identityKey(r.identity) === key).map(toRequestView);
+    return records.filter((r) => filter.all || sameIdentity(r.identity, identity)).map(toRequestView);
   }
 
   /** Asks the request's workflow to revoke now; the revocation itself runs as a workflow step. */
   async revoke(identity: Identity, id: string, reason: string | undefined): Promise<RequestView> {
     const record = await this.visible(identity, id);
     if (isFinalStatus(record.status)) throw new Conflict('request_ended', `request ${id} has already ended (${record.status})`);
-    const why = reason?.trim() || (record.identity.id === identity.id ? 'revoked by requester' : `revoked by ${identity.id}`);
-    await this.deps.store.audit.append({ actor: identity.id, action: 'request.revoke_requested', subject: id, data: { reason: why } });
-    await this.requireRuntime().signal(id, { type: REVOKE_EVENT, source: 'lease/api', data: { reason: why, by: identity.id } });
+    const by = identityKey(identity);
+    const why = reason?.trim() || (sameIdentity(record.identity, identity) ? 'revoked by requester' : `revoked by ${by}`);
+    await this.deps.store.audit.append({ actor: by, action: 'request.revoke_requested', subject: id, data: { reason: why } });
+    await this.requireRuntime().signal(id, { type: REVOKE_EVENT, source: 'lease/api', data: { reason: why, by } });
     return toRequestView((await this.deps.store.requests.get(id))!);
   }
 
   /**
-   * An approver's decision, delivered to the request's workflow as a `com.lease.approval` event
-   * (the workflow's lease.approvals or listen decides what it needs). Nobody approves their own
-   * request; approvers are administrators or the role's `approvals.approvers` (users, groups).
+   * An approver's decision, recorded (one per approver) and delivered to the request's workflow
+   * as a `com.lease.approval` event made here, with the approver taken from the session. The
+   * rules (approvers.ts) hold on every route that decides: the role's approvers or
+   * administrators, never the requester. A retried identical decision re-delivers the event
+   * (the first delivery may have been cut short by a crash); a different one is a conflict.
    */
-  async decide(identity: Identity, id: string, approved: boolean, reason: string | undefined): Promise<RequestView> {
-    const record = await this.deps.store.requests.get(id);
-    const own = !!record && identityKey(record.identity) === identityKey(identity);
-    if (!record || (!own && !this.mayApprove(identity, record))) throw new NotFound('request_not_found', `request ${id} does not exist`, 'id');
+  async decide(identity: Identity, id: string, approved: boolean, reason: string | undefined, channel: DecisionChannel = 'api'): Promise<RequestView> {
+    const { store, clock } = this.deps;
+    const record = await store.requests.get(id);
+    const own = !!record && sameIdentity(record.identity, identity);
+    if (!record || (!own && !this.mayDecide(identity, record))) throw new NotFound('request_not_found', `request ${id} does not exist`, 'id');
     if (own) throw new Forbidden('self_approval_forbidden', 'nobody approves their own request');
     if (record.status !== 'pending') throw new Conflict('not_pending', `request ${id} is ${record.status}, not awaiting approval`);
-    await this.deps.store.audit.append({
-      actor: identity.id,
-      action: approved ? 'request.approved' : 'request.rejected',
-      subject: id,
-      data: { reason: reason ?? null },
-    });
+    const approver = identityKey(identity);
+    const decision: DecisionRecord = { request_id: id, approver, identity, approved, reason: reason ?? null, channel, decided_at: toIso(clock.now()) };
+    try {
+      await store.transaction(async (tx) => {
+        await tx.decisions.insert(decision);
+        await tx.audit.append({ actor: approver, action: approved ? 'request.approved' : 'request.rejected', subject: id, data: { reason: reason ?? null, channel } });
+      });
+    } catch (err) {
+      if (!(err instanceof RecordExists)) throw err;
+      const earlier = (await store.decisions.list(id)).find((d) => d.approver === approver);
+      if (earlier?.approved !== approved) throw new Conflict('already_decided', `you already ${earlier?.approved ? 'approved' : 'denied'} request ${id}`);
+    }
     await this.requireRuntime().signal(id, {
       type: APPROVAL_EVENT,
       source: 'lease/api',
-      data: { approved, approver: identity.id, email: identity.email ?? null, ...(reason ? { reason } : {}) },
+      data: {
+        approved,
+        approver,
+        user: { id: identity.id, provider: identity.provider, email: identity.email ?? null, name: identity.name ?? null },
+        email: identity.email ?? null,
+        channel,
+        ...(reason ? { reason } : {}),
+      },
     });
-    return toRequestView((await this.deps.store.requests.get(id))!);
+    return toRequestView((await store.requests.get(id))!);
   }
 
-  /** Delivers any CloudEvent to a request's workflow: administrators only (it could forge an approval). */
-  async sendEvent(identity: Identity, id: string, event: { type: string; source?: string; data?: unknown }): Promise<RequestView> {
+  /**
+   * Delivers a CloudEvent to a request's workflow: administrators only, as themselves (the
+   * event's source names them), audited. Lease's own decisions are not accepted here: approvals
+   * only come from approve/deny and revocations from revoke, which apply their rules; of
+   * Lease's event types, only alerts (lease.monitor) may be reported.
+   */
+  async sendEvent(identity: Identity, id: string, event: { type: string; data?: unknown }): Promise<RequestView> {
     if (!this.deps.access.isAdmin(identity)) throw new Forbidden('admin_required', 'sending events to a workflow needs an administrator');
+    const type = canonicalEventType(event.type);
+    if (type.startsWith('com.lease.') && !(ALERT_EVENTS as readonly string[]).includes(type)) {
+      const use = type === APPROVAL_EVENT ? 'POST /api/v1/requests/{id}/approve or /deny' : type === REVOKE_EVENT ? 'POST /api/v1/requests/{id}/revoke' : 'a Lease route';
+      throw new Forbidden('event_type_reserved', `events of type ${event.type} are made by Lease itself: use ${use}`, 'type');
+    }
     const record = await this.visible(identity, id);
     if (isFinalStatus(record.status)) throw new Conflict('request_ended', `request ${id} has already ended (${record.status})`);
-    await this.deps.store.audit.append({ actor: identity.id, action: 'request.event', subject: id, data: { type: event.type } });
-    await this.requireRuntime().signal(id, { ...event, source: event.source ?? `lease/api/${identity.id}` });
+    const caller = identityKey(identity);
+    const data = isPlainObject(event.data) ? { ...event.data, reported_by: caller } : event.data;
+    await this.deps.store.audit.append({ actor: caller, action: 'request.event', subject: id, data: { type: event.type } });
+    await this.requireRuntime().signal(id, { type: event.type, source: `lease/api/${caller}`, ...(data === undefined ? {} : { data }) });
     return toRequestView((await this.deps.store.requests.get(id))!);
   }
 
-  private mayApprove(identity: Identity, record: RequestRecord): boolean {
-    if (this.deps.access.isAdmin(identity)) return true;
-    const approvers = this.deps.config.roles.get(record.role)?.approvals?.approvers as { users?: string[]; groups?: string[] } | undefined;
-    return !!approvers && identityInScope(identity, { users: approvers.users ?? [], groups: approvers.groups ?? [] });
+  /** Whether `identity` may decide on `record` (the requester aside: the caller checks that). */
+  private mayDecide(identity: Identity, record: RequestRecord): boolean {
+    return isApprover(identity, this.deps.config.roles.get(record.role), this.deps.access);
   }
 
   /**
@@ -285,22 +314,28 @@ export class RequestService implements StepObserver {
     await tx.audit.append({ actor: 'lease', action: `request.${status}`, subject: instanceId, data: { code: outcome.code, message: outcome.message } });
   }
 
-  private workflowFor(roleWorkflow: string | null, asked: string | undefined): { workflowId: string; document: WorkflowDocument } {
+  /**
+   * The role's workflow, or the built-in default: with the role's approvals when it names
+   * approvers (lease.authorize refuses without them anyway, whatever the workflow).
+   */
+  private workflowFor(role: ResolvedRole, asked: string | undefined): { workflowId: string; document: WorkflowDocument } {
+    const roleWorkflow = role.workflow ?? null;
     const id = asked ?? roleWorkflow;
     if (asked !== undefined && asked !== roleWorkflow) {
       throw new PolicyDenied('workflow_not_allowed', `workflow "${asked}" is not allowed for this role`, 'workflow');
     }
-    if (!id) return { workflowId: DEFAULT_WORKFLOW_ID, document: DEFAULT_WORKFLOW };
+    if (!id) return { workflowId: DEFAULT_WORKFLOW_ID, document: role.approvals ? defaultApprovalWorkflow(role.approvals.required) : DEFAULT_WORKFLOW };
     const workflow = this.deps.config.workflows.get(id);
     if (!workflow) throw new NotFound('workflow_not_found', `workflow "${id}" is not configured`, 'workflow');
     if (!workflow.enabled) throw new PolicyDenied('workflow_disabled', `workflow "${id}" is disabled`, 'workflow');
     return { workflowId: id, document: workflow.workflow as WorkflowDocument };
   }
 
+  /** Readable by its requester, administrators and those who may decide on it. */
   private async visible(identity: Identity, id: string): Promise<RequestRecord> {
     const record = await this.deps.store.requests.get(id);
     // Someone else's request is reported as missing, so ids cannot be probed.
-    if (!record || (identityKey(record.identity) !== identityKey(identity) && !this.deps.access.isAdmin(identity))) {
+    if (!record || (!sameIdentity(record.identity, identity) && !this.mayDecide(identity, record))) {
       throw new NotFound('request_not_found', `request ${id} does not exist`, 'id');
     }
     return record;
@@ -312,7 +347,6 @@ export class RequestService implements StepObserver {
   }
 }
 
-/** Identities are the same person when identity provider and id match. */
-function identityKey(identity: Identity): string {
-  return `${identity.provider}/${identity.id}`;
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -56,7 +56,7 @@ async function setup(t: TestContext, publicUrl = HTTP_URL) {
   const { store, dir, clock } = await openTempStore(t, { clock: new ManualClock(Date.parse('2026-06-01T00:00:00Z')) });
   const keys = await SessionKeys.load(dir, { clock });
   const providers = new Map<string, ProviderInstance>([
-    ['local', createLocalIdentity({ id: 'local', name: 'Local', enabled: true, config: { users: { alice: { password_hash: await passwordHash, groups: ['eng'] } } } }) as ProviderInstance],
+    ['local', createLocalIdentity({ id: 'local', name: 'Local', enabled: true, config: { trust_email: false, users: { alice: { password_hash: await passwordHash, groups: ['eng'] } } } }) as ProviderInstance],
     ['corp', { id: 'corp', type: 'oidc', name: 'Corp', enabled: true, capabilities: ['identity'], identity: new FakeRedirectIdp('corp', carol) }],
   ]);
   const auth = new AuthService({ store, providers, keys, clock, logger: silentLogger, throttle: new LoginThrottle(clock), sessionTtlMs: SESSION_TTL_MS });

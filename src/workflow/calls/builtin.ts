@@ -11,6 +11,8 @@ import { canonicalCallName } from './names.js';
 export interface AccessDirectory {
   /** Re-checks the request against the current policy; throws PolicyDenied when it no longer holds. */
   validate(request: RequestRecord): void;
+  /** Throws PolicyDenied unless the role's approval rule is met by the recorded decisions. */
+  checkApprovals(request: RequestRecord): Promise<void>;
   accessProvider(providerId: string): AccessProvider | undefined;
   /** The notification provider with this id, when one is configured and enabled. */
   notifier(providerId: string): NotificationProvider | undefined;
@@ -43,15 +45,20 @@ export function createBuiltinCalls(deps: BuiltinCallDeps): ActivityHandler {
 }
 
 async function validate(deps: BuiltinCallDeps, request: RequestRecord): Promise<unknown> {
+  await asDenial(async () => deps.directory.validate(request));
+  return { valid: true, role: request.role, provider: request.provider, duration_ms: request.duration_ms };
+}
+
+/** Runs a check; its refusal (a LeaseError) ends the workflow as denied, without retries. */
+async function asDenial(check: () => Promise<void>): Promise<void> {
   try {
-    deps.directory.validate(request);
+    await check();
   } catch (err) {
     if (err instanceof LeaseError) {
       throw new ActivityFailure({ type: `${LEASE_ERROR_BASE}denied`, status: err.status, title: err.code, detail: err.message });
     }
     throw err;
   }
-  return { valid: true, role: request.role, provider: request.provider, duration_ms: request.duration_ms };
 }
 
 async function authorize(deps: BuiltinCallDeps, request: RequestRecord): Promise<unknown> {
@@ -66,6 +73,9 @@ async function authorize(deps: BuiltinCallDeps, request: RequestRecord): Promise
       detail: provider ? `role "${request.role}" is no longer configured` : `provider "${request.provider}" cannot grant access`,
     });
   }
+  // A role that names approvers is granted only with their approvals, whatever the workflow
+  // did; a re-run after the grant was recorded does not ask again.
+  if ((await store.grants.get(request.id, request.provider)) === undefined) await asDenial(() => deps.directory.checkApprovals(request));
   // The expiry was fixed when the call was issued (status `granting`), so a re-run after a
   // crash never extends it.
   const expiresAt = request.expires_at ?? toIso(clock.now() + request.duration_ms);

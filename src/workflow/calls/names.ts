@@ -23,3 +23,6 @@ export const APPROVAL_EVENT = 'com.lease.approval';
 
 /** The event that asks a running request workflow to revoke now. */
 export const REVOKE_EVENT = 'com.lease.revoke';
+
+/** What lease.monitor watches for: alerts about a session (`com.thand.*` spellings too). */
+export const ALERT_EVENTS = ['com.lease.alert', 'com.lease.alert.event', 'com.lease.monitor.event'] as const;

@@ -11,3 +11,18 @@ export const DEFAULT_WORKFLOW: WorkflowDocument = {
     { authorize: { call: 'lease.authorize' } },
   ],
 };
+
+/**
+ * The default workflow of a role that names approvers: validate, wait for `required` distinct
+ * approvals (any denial ends it), then grant.
+ */
+export function defaultApprovalWorkflow(required: number): WorkflowDocument {
+  return {
+    document: { dsl: '1.0.0', namespace: 'lease', name: 'default-approval', version: '1.0.0' },
+    do: [
+      { validate: { call: 'lease.validate', with: { validator: 'static' } } },
+      { approve: { call: 'lease.approvals', with: { count: required } } },
+      { authorize: { call: 'lease.authorize' } },
+    ],
+  };
+}

@@ -10,7 +10,7 @@
 //
 // Events that arrive before a listen waits for them are kept in `state.inbox` (only types some
 // listen of the document can consume, at most INBOX_LIMIT); a listen starts by consuming them.
-import { APPROVAL_EVENT, canonicalEventType } from '../../calls/names.js';
+import { ALERT_EVENTS, APPROVAL_EVENT, canonicalEventType } from '../../calls/names.js';
 import { isExpression } from '../../expressions/runtime.js';
 import { condition } from '../data.js';
 import { WorkflowFault } from '../errors.js';
@@ -159,7 +159,6 @@ export function keepForLater(run: Run, event: WorkflowEvent): boolean {
 }
 
 export { APPROVAL_EVENT } from '../../calls/names.js';
-export const ALERT_EVENTS = ['com.lease.alert', 'com.lease.alert.event', 'com.lease.monitor.event'] as const;
 
 const typesByDoc = new WeakMap<WorkflowDocument, Set<string>>();
 

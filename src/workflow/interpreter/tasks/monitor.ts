@@ -4,13 +4,13 @@
 // the lease early (rule 2, reason `alert: <data.reason or type>`); with no active lease the task
 // completes with `{alert}`. At `timeout` it completes with `{alert: null}`. Without an alert the
 // lease's expiry abandons it and revocation runs as usual.
-import { canonicalEventType } from '../../calls/names.js';
+import { ALERT_EVENTS, canonicalEventType } from '../../calls/names.js';
 import { evaluate } from '../data.js';
 import { ERROR_TYPES, WorkflowFault } from '../errors.js';
 import { revokeNow } from '../lease.js';
 import { issue } from '../state.js';
 import type { WorkflowEvent } from '../types.js';
-import { ALERT_EVENTS, drainInbox } from './listen.js';
+import { drainInbox } from './listen.js';
 import type { Outcome, TaskContext, TaskHandler } from './task.js';
 import { durationMs } from './wait.js';
 
