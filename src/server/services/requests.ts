@@ -247,14 +247,15 @@ export class RequestService implements StepObserver {
    */
   async sendEvent(identity: Identity, id: string, event: { type: string; data?: unknown }): Promise<RequestView> {
     if (!this.deps.access.isAdmin(identity)) throw new Forbidden('admin_required', 'sending events to a workflow needs an administrator');
+    const record = await this.visible(identity, id);
+    const caller = identityKey(identity);
     const type = canonicalEventType(event.type);
     if (type.startsWith('com.lease.') && !(ALERT_EVENTS as readonly string[]).includes(type)) {
-      const use = type === APPROVAL_EVENT ? 'POST /api/v1/requests/{id}/approve or /deny' : type === REVOKE_EVENT ? 'POST /api/v1/requests/{id}/revoke' : 'a Lease route';
+      await this.deps.store.audit.append({ actor: caller, action: 'request.event_refused', subject: id, data: { type: event.type } });
+      const use = type === APPROVAL_EVENT ? 'POST /api/v1/requests/{id}/approve or /deny' : type === REVOKE_EVENT ? 'POST /api/v1/requests/{id}/revoke' : 'the route for it';
       throw new Forbidden('event_type_reserved', `events of type ${event.type} are made by Lease itself: use ${use}`, 'type');
     }
-    const record = await this.visible(identity, id);
     if (isFinalStatus(record.status)) throw new Conflict('request_ended', `request ${id} has already ended (${record.status})`);
-    const caller = identityKey(identity);
     const data = isPlainObject(event.data) ? { ...event.data, reported_by: caller } : event.data;
     await this.deps.store.audit.append({ actor: caller, action: 'request.event', subject: id, data: { type: event.type } });
     await this.requireRuntime().signal(id, { type: event.type, source: `lease/api/${caller}`, ...(data === undefined ? {} : { data }) });
