@@ -20,6 +20,7 @@ test('migrations create every table and record themselves', async (t) => {
     .all();
   assert.deepEqual(tables, [
     'audit_log',
+    'decisions',
     'grants',
     'host_tasks',
     'kysely_migration',
@@ -28,7 +29,7 @@ test('migrations create every table and record themselves', async (t) => {
     'workflow_inbox',
     'workflow_instances',
   ]);
-  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), ['0001_initial', '0002_host_tasks']);
+  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions']);
 });
 
 test('opening the same file twice runs the migrations once and keeps the data', async (t) => {
@@ -45,7 +46,7 @@ test('opening the same file twice runs the migrations once and keeps the data', 
   assert.equal((await second.requests.get('req_1'))?.reason, 'debugging INC-4211');
   const raw = new Database(file, { readonly: true });
   t.after(() => raw.close());
-  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 2);
+  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 3);
 });
 
 test('creates missing parent directories and a database file readable by its owner only', async (t) => {
