@@ -48,7 +48,7 @@ describe('BrowserLoginService', () => {
     assert.equal((await verifySessionToken(keys, session.token, { now: clock.now() })).identity.id, 'u-alice');
     assert.ok(!code.includes(session.token) && !session.token.includes(code), 'the code is not the token');
     const audit = await store.audit.list({});
-    assert.ok(audit.some((e) => e.action === 'login.succeeded' && e.actor === 'u-alice' && (e.data as { provider?: string }).provider === 'corp'));
+    assert.ok(audit.some((e) => e.action === 'login.succeeded' && e.actor === 'corp:u-alice' && (e.data as { provider?: string }).provider === 'corp'));
   });
 
   it('refuses a replayed exchange code', async (t) => {

@@ -13,7 +13,7 @@
 // Audited as login.succeeded / login.failed with the provider; codes and tokens are never logged.
 import { randomBytes } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import { LeaseError, NotFound, type Clock, type Identity, type Logger } from '../../core/index.js';
+import { LeaseError, NotFound, identityKey, type Clock, type Identity, type Logger } from '../../core/index.js';
 import {
   IdentityProviderUnavailable,
   RedirectLoginFailed,
@@ -198,7 +198,7 @@ export class BrowserLoginService {
     const identity = await this.redeem(providerId, attemptId, code);
     const now = this.deps.clock.now();
     const session = await issueSessionToken(this.deps.keys, identity, { ttlMs: this.deps.sessionTtlMs, now });
-    await this.deps.store.audit.append({ actor: identity.id, action: 'login.succeeded', subject: null, data: { provider: providerId, expires_at: session.expires_at } });
+    await this.deps.store.audit.append({ actor: identityKey(identity), action: 'login.succeeded', subject: null, data: { provider: providerId, expires_at: session.expires_at } });
     this.deps.logger.info({ provider: providerId, user: identity.id }, 'login succeeded');
     return { token: session.token, expires_at: session.expires_at, identity };
   }

@@ -11,7 +11,7 @@
 // Guessing user codes is throttled per client address and overall. Kept in memory, like browser
 // login attempts (see login-attempts.ts for why). Codes and tokens are never logged or audited.
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { LeaseError, NotFound, type Clock, type Identity, type Logger } from '../../core/index.js';
+import { LeaseError, NotFound, identityKey, type Clock, type Identity, type Logger } from '../../core/index.js';
 import { issueSessionToken, type SessionKeys } from '../../identity/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
 import type { Store } from '../../store/index.js';
@@ -282,7 +282,7 @@ export class DeviceLoginService {
     const identity = login.identity;
     const session = await issueSessionToken(this.deps.keys, identity, { ttlMs: this.deps.sessionTtlMs, now });
     await this.deps.store.audit.append({
-      actor: identity.id,
+      actor: identityKey(identity),
       action: 'login.succeeded',
       subject: null,
       data: { provider: login.provider, method: DEVICE_METHOD, expires_at: session.expires_at },

@@ -1,7 +1,7 @@
 // The built-in access calls (lease.validate, lease.authorize, lease.revoke, lease.notify) as
 // activities of the runtime. Each is idempotent for its request: run twice after a crash, it
 // grants once, records once and revokes without failing.
-import { LeaseError, toIso, type Clock, type Logger } from '../../core/index.js';
+import { LeaseError, identityKey, toIso, type Clock, type Logger } from '../../core/index.js';
 import type { AccessProvider, GrantRecord, GrantRole, NotificationProvider } from '../../providers/index.js';
 import type { RequestRecord, Store } from '../../store/index.js';
 import { ActivityFailure, LEASE_ERROR_BASE, type ActivityContext, type ActivityHandler } from '../runtime/activities.js';
@@ -96,7 +96,7 @@ async function authorize(deps: BuiltinCallDeps, request: RequestRecord): Promise
     const current = await tx.requests.get(request.id);
     if (current && current.status !== 'active') {
       await tx.requests.update(request.id, { status: 'active', granted_at: now, expires_at: expiresAt, updated_at: now });
-      await tx.audit.append({ actor: 'lease', action: 'lease.granted', subject: request.id, data: { provider: request.provider, role: request.role, identity: request.identity.id, expires_at: expiresAt } });
+      await tx.audit.append({ actor: 'lease', action: 'lease.granted', subject: request.id, data: { provider: request.provider, role: request.role, identity: identityKey(request.identity), expires_at: expiresAt } });
     }
   });
   return { granted: true, provider: request.provider, expires_at: expiresAt };
