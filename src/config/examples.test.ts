@@ -50,6 +50,12 @@ describe('Thand compatibility fixtures', () => {
     assert.ok(config.warnings.some((w) => /type "aws" is not implemented yet/.test(w)));
     assert.ok(config.warnings.some((w) => /provider "aws" is not defined/.test(w)));
   });
+
+  it('load the oauth2.google provider without credentials, warning that its logins fail until they are set', async () => {
+    const config = await loadConfig(THAND, SERVER_OPTIONS);
+    assert.ok(config.warnings.some((w) => /providers\.google_oauth2\.config\.client_id: no client_id \/ client_secret/.test(w)), config.warnings.join('\n'));
+    assert.ok(!config.warnings.some((w) => /type "oauth2\.google" is not implemented/.test(w)));
+  });
 });
 
 describe('configJsonSchema', () => {

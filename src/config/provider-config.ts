@@ -31,5 +31,6 @@ export function checkProviderConfigs(
     // A setting that needs the other workflow engine (e.g. sudo's agent_transport: temporal).
     const issue = factory.engineIssue?.(parsed.data, engine);
     if (issue) log.error(file, ['providers', id, 'config', ...issue.path], issue.message);
+    for (const warning of factory.configWarnings?.(parsed.data) ?? []) log.warn(file, ['providers', id, 'config', ...warning.path], warning.message);
   }
 }

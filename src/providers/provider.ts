@@ -127,4 +127,6 @@ export interface ProviderFactory<C = unknown> {
   agentBinding?(config: C): AgentBinding | undefined;
   /** A setting of `config` that needs another `server.engine`, if any (checked with the whole config). */
   engineIssue?(config: C, engine: 'embedded' | 'temporal'): EngineIssue | undefined;
+  /** Settings that load but that Lease ignores or cannot use yet: warned about with file and path. */
+  configWarnings?(config: C): EngineIssue[];
 }

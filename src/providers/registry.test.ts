@@ -30,8 +30,8 @@ const fakeFactory: ProviderFactory<{ dir: string }> = {
 };
 
 describe('provider registry', () => {
-  test('the default registry knows sudo, local, oidc (alias oauth2), saml and webhook', () => {
-    assert.deepEqual([...defaultRegistry().factories().keys()].sort(), ['local', 'oauth2', 'oidc', 'saml', 'sudo', 'webhook']);
+  test('the default registry knows sudo, local, oidc, saml, webhook, oauth2 and oauth2.google', () => {
+    assert.deepEqual([...defaultRegistry().factories().keys()].sort(), ['local', 'oauth2', 'oauth2.google', 'oidc', 'saml', 'sudo', 'webhook']);
   });
 
   test('lists factories under their type and aliases', () => {

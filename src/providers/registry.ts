@@ -1,7 +1,7 @@
 // Provider types → factories, and configured providers → instances. The config loader asks it
 // which schema validates `providers.<id>.config`; the server asks it for the instances.
 import type { z } from 'zod';
-import { localIdentityFactory, oidcIdentityFactory, samlIdentityFactory } from '../identity/index.js';
+import { googleOAuth2IdentityFactory, localIdentityFactory, oauth2IdentityFactory, oidcIdentityFactory, samlIdentityFactory } from '../identity/index.js';
 import { ProviderConfigInvalid, ProviderTypeConflict } from './errors.js';
 import type { AgentBinding, ProviderDeps, ProviderFactory, ProviderInstance } from './provider.js';
 import { RemoteAccessProvider, type HostChannel, type HostTaskTransport } from './remote/index.js';
@@ -99,5 +99,5 @@ export class ProviderRegistry {
 
 /** The registry with every built-in provider type. */
 export function defaultRegistry(): ProviderRegistry {
-  return new ProviderRegistry().register(sudoProviderFactory).register(localIdentityFactory).register(oidcIdentityFactory).register(samlIdentityFactory).register(webhookProviderFactory);
+  return new ProviderRegistry().register(sudoProviderFactory).register(localIdentityFactory).register(oidcIdentityFactory).register(samlIdentityFactory).register(webhookProviderFactory).register(oauth2IdentityFactory).register(googleOAuth2IdentityFactory);
 }

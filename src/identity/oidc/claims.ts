@@ -19,6 +19,11 @@ function groupsFrom(value: unknown): string[] {
   return [...new Set(value.filter((g): g is string => typeof g === 'string' && g !== ''))];
 }
 
+/** The groups at `claim` (a dotted path reaches nested members): an array of strings or a single string. */
+export function groupsAt(claims: Record<string, unknown>, claim: string): string[] {
+  return groupsFrom(claimAt(claims, claim));
+}
+
 /**
  * The identity: id = `sub`, email and name when present, groups from `groupsClaim`.
  * An email the IdP marks `email_verified: false` is left out: an address someone merely typed in
@@ -35,7 +40,7 @@ export function identityFromClaims(claims: Record<string, unknown>, options: { p
     id: sub,
     ...(email !== undefined ? { email, email_verified: verified } : {}),
     ...(name !== undefined ? { name } : {}),
-    groups: groupsFrom(claimAt(claims, options.groupsClaim)),
+    groups: groupsAt(claims, options.groupsClaim),
     provider: options.providerId,
     provider_type: 'oidc',
   };

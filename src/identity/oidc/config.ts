@@ -1,6 +1,6 @@
-// `providers.<id>.config` for type `oidc` (aliases `oauth2`, Thand's generic spelling). Unknown
-// keys are errors. The issuer must be https, except on a loopback address (local IdPs, tests):
-// the discovery document, the keys and the token endpoint all come from it.
+// `providers.<id>.config` for type `oidc`. Unknown keys are errors. The issuer must be https,
+// except on a loopback address (local IdPs, tests): the discovery document, the keys and the
+// token endpoint all come from it.
 import { z } from 'zod';
 import { trustEmailSchema } from '../trust-email.js';
 import { isLoopbackHost } from './loopback.js';

@@ -7,24 +7,10 @@ import type { ProviderFactory } from '../../providers/index.js';
 import type { IdentityProviderInstance, RedirectIdentityProvider, RedirectLoginChecks } from '../types.js';
 import { identityFromClaims } from './claims.js';
 import { oidcConfigSchema, type OidcConfig } from './config.js';
-import { IdentityProviderUnavailable, RedirectLoginFailed } from './errors.js';
+import { IdentityProviderUnavailable, RedirectLoginFailed, failureReason, isUnreachable } from './errors.js';
 
 /** Bounds every request to the IdP (discovery, keys, token, userinfo). */
 const IDP_TIMEOUT_SECONDS = 10;
-
-/** A short word for a failure, safe to log and audit: never the message (it may quote input). */
-function failureReason(err: unknown): string {
-  if (err instanceof client.AuthorizationResponseError || err instanceof client.ResponseBodyError) {
-    return /^[a-z_]{1,64}$/.test(err.error) ? err.error : 'idp_error';
-  }
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[A-Z_]{1,64}$/.test(code) ? code.toLowerCase() : 'invalid_response';
-}
-
-/** A network failure or a timeout: the IdP is unavailable rather than the answer wrong. */
-function isUnreachable(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError' || (err instanceof TypeError && err.message === 'fetch failed'));
-}
 
 export class OidcIdentityProvider implements RedirectIdentityProvider {
   readonly kind = 'redirect';
@@ -127,8 +113,6 @@ export function createOidcIdentity(args: { id: string; name: string; enabled: bo
 
 export const oidcIdentityFactory: ProviderFactory<OidcConfig> = {
   type: 'oidc',
-  // Thand's generic OAuth2 spelling; `oauth2.google` is not aliased (see README.md).
-  aliases: ['oauth2'],
   capabilities: ['identity'],
   configSchema: oidcConfigSchema,
   create: (args) => createOidcIdentity(args),

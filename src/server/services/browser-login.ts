@@ -235,7 +235,9 @@ export class BrowserLoginService {
 
   private provider(providerId: string, protocol?: 'oidc' | 'saml'): RedirectIdentityProvider {
     const provider = this.deps.providers.get(providerId);
-    if (provider?.identity?.kind !== 'redirect' || !provider.enabled || (protocol !== undefined && provider.identity.type !== protocol)) {
+    // OIDC's callback (a GET with code and state) serves plain OAuth 2.0 providers too.
+    const answers = provider?.identity?.type === 'saml' ? 'saml' : 'oidc';
+    if (provider?.identity?.kind !== 'redirect' || !provider.enabled || (protocol !== undefined && answers !== protocol)) {
       throw notABrowserProvider(providerId, protocol);
     }
     return provider.identity;

@@ -26,9 +26,22 @@ export function taskDescriptor(ref: TaskRef, rawInput: unknown): unknown {
   return { name: ref.name, reference: ref.pointer, definition: ref.task, input: rawInput };
 }
 
-/** Variables of a task's own expressions (`if`, its definition, `output.as`): `$input` is its transformed input. */
+/**
+ * Variables of a task's own expressions (`if`, its definition, `output.as`): `$input` is its
+ * transformed input (DSL 1.0), or in Thand's dialect the workflow's input (dialect.ts).
+ */
 export function taskVariables(run: Run, ref: TaskRef, input: unknown): Variables {
-  return { ...scopeVariables(run), context: run.state.context, workflow: workflowDescriptor(run), task: taskDescriptor(ref, input), input, runtime: RUNTIME, secrets: secretsVariable(run.doc) };
+  return { ...scopeVariables(run), context: run.state.context, workflow: workflowDescriptor(run), task: taskDescriptor(ref, input), input: run.thand ? workflowInput(run) : input, runtime: RUNTIME, secrets: secretsVariable(run.doc) };
+}
+
+/** Thand's `$input`: the workflow's transformed input (a state saved before it was kept: the raw input). */
+function workflowInput(run: Run): unknown {
+  return run.state.workflow_input !== undefined ? run.state.workflow_input : run.state.input;
+}
+
+/** `$input` where DSL 1.0 has none yet (`input.from`, the workflow's `output.as`): only in Thand's dialect. */
+function thandInput(run: Run): Variables {
+  return run.thand ? { input: workflowInput(run) } : {};
 }
 
 /** Variables added by the enclosing lists of the running thread: `for` items and indexes, a catch's error. */
@@ -50,12 +63,12 @@ export function condition(run: Run, value: unknown, input: unknown, vars: Variab
   return asFault(instance, () => evaluateCondition(value, input, vars, run.engine));
 }
 
-/** Task `input.from`: sees the raw input, `$context`, `$task`, `$workflow` (no `$input` yet). */
+/** Task `input.from`: sees the raw input, `$context`, `$task`, `$workflow` (no `$input` yet, except in Thand's dialect). */
 export function transformTaskInput(run: Run, ref: TaskRef, raw: unknown): unknown {
   validateAgainstSchema(run.schemas, fieldOf(ref.task.input, 'schema'), raw, ref.pointer, 'input');
   const from = fieldOf(ref.task.input, 'from');
   if (from === undefined) return raw;
-  const vars = { ...scopeVariables(run), context: run.state.context, workflow: workflowDescriptor(run), task: taskDescriptor(ref, raw), runtime: RUNTIME, secrets: secretsVariable(run.doc) };
+  const vars = { ...scopeVariables(run), context: run.state.context, workflow: workflowDescriptor(run), task: taskDescriptor(ref, raw), runtime: RUNTIME, secrets: secretsVariable(run.doc), ...thandInput(run) };
   return evaluate(run, from, raw, vars, ref.pointer);
 }
 
@@ -82,10 +95,10 @@ export function transformWorkflowInput(run: Run, raw: unknown): unknown {
   return evaluate(run, from, raw, { workflow: workflowDescriptor(run), runtime: RUNTIME }, '/input/from');
 }
 
-/** Workflow `output.as`: on the last task's output, with `$context` and `$workflow`. */
+/** Workflow `output.as`: on the last task's output, with `$context` and `$workflow` (and Thand's `$input`). */
 export function transformWorkflowOutput(run: Run, last: unknown): unknown {
   const as = fieldOf(run.doc.output, 'as');
-  const output = as === undefined ? last : evaluate(run, as, last, { context: run.state.context, workflow: workflowDescriptor(run), runtime: RUNTIME, secrets: secretsVariable(run.doc) }, '/output/as');
+  const output = as === undefined ? last : evaluate(run, as, last, { context: run.state.context, workflow: workflowDescriptor(run), runtime: RUNTIME, secrets: secretsVariable(run.doc), ...thandInput(run) }, '/output/as');
   validateAgainstSchema(run.schemas, fieldOf(run.doc.output, 'schema'), output, '/output', 'output');
   return output;
 }

@@ -26,8 +26,11 @@ export function startWorkflow(doc: WorkflowDocument, input: unknown, env: Interp
   const run = beginRun(doc, initial, env);
   guard(run, () => {
     const transformed = transformWorkflowInput(run, raw);
-    // `$context` starts as the request, as Thand's workflows read `$context.user`, `$context.reason`.
-    run.state.context = isObject(transformed) ? cloneJson(transformed) : {};
+    // `$context` starts as the request, as Thand's workflows read `$context.user`, `$context.reason`:
+    // the transformed input (DSL 1.0 leaves it open), in Thand's dialect the request as given.
+    const request = run.thand ? raw : transformed;
+    run.state.context = isObject(request) ? cloneJson(request) : {};
+    if (run.thand) run.state.workflow_input = cloneJson(transformed);
     run.state.frames = [{ list: '/do', index: 0, data: transformed, input: transformed }];
     armWorkflowTimeout(run);
   });

@@ -4,6 +4,7 @@
 // Work runs in threads. The main thread's frames and suspension live on the state itself
 // (`frames`, `current`); each `fork` branch is a child thread in `threads`, keyed by an id from
 // the state's counter. A thread is runnable when it is not suspended.
+import { isThandDialect } from './dialect.js';
 import type { Command, ExpressionEngine, InterpreterEnv, SchemaValidator, WorkflowDocument, WorkflowError, WorkflowEvent, WorkflowState } from './types.js';
 
 /** One task list being run: the workflow's `do` or a nested list. */
@@ -52,6 +53,8 @@ export interface InterpreterState extends WorkflowState {
   input: unknown;
   /** `$context`, replaced by `export.as`. */
   context: unknown;
+  /** Thand's dialect only (dialect.ts): the workflow's transformed input, its `$input` everywhere. */
+  workflow_input?: unknown;
   started_at: number;
   /** Counter behind command and thread ids (`c1`, `t2`, `b3`...). */
   seq: number;
@@ -85,10 +88,12 @@ export interface Run {
   emitted: WorkflowEvent[];
   /** Emitted events still to be offered to this workflow's own listeners. */
   deliveries: WorkflowEvent[];
+  /** The document is in Thand's dialect (dialect.ts). */
+  thand: boolean;
 }
 
 export function beginRun(doc: WorkflowDocument, state: InterpreterState, env: InterpreterEnv): Run {
-  return { doc, state: cloneJson(state), now: env.now, engine: env.expressions, schemas: env.schemas, issued: [], thread: MAIN_THREAD, emitted: [], deliveries: [] };
+  return { doc, state: cloneJson(state), now: env.now, engine: env.expressions, schemas: env.schemas, issued: [], thread: MAIN_THREAD, emitted: [], deliveries: [], thand: isThandDialect(doc) };
 }
 
 /** Copies a JSON value; `undefined` becomes null so the state always survives JSON.stringify unchanged. */
