@@ -180,9 +180,21 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   };
 }
 
+/**
+ * Idle keep-alive connections stay open longer than a load balancer's (AWS ALB: 60 s) and than
+ * clients expect: a server that closes first races a client reusing the connection, which then
+ * fails with "other side closed".
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostname: string): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port, hostname }, () => resolve(server));
+    if ('keepAliveTimeout' in server) {
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      // Must exceed keepAliveTimeout, or a slow request on a reused connection is cut.
+      server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+    }
     server.once('error', reject);
   });
 }

@@ -27,6 +27,12 @@ describe('the demo configuration (npm start)', () => {
     assert.match(server.output, new RegExp(`lease login --server ${server.url.replace(/[.]/g, '\\.')}`));
   });
 
+  it('keeps idle connections open longer than clients and load balancers do (no close/reuse race)', async () => {
+    const r = await fetch(`${server.url}/health`);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('keep-alive'), 'timeout=65');
+  });
+
   it('lets alice get the debug role granted and revoked', async () => {
     const env = { LEASE_HOME: join(dir.path, 'home') };
     const login = await runLease(['login', '--server', server.url, '--provider', 'local', '--username', 'alice', '--password-stdin'], { env, input: 'alice-demo-password\n' });
