@@ -143,8 +143,8 @@ describe('a session ends when its user logs out or an admin ends it, not only wh
 
     const audit = await fetch(`${server.url}/api/v1/audit?limit=1000`, { headers: { authorization: `Bearer ${await cliToken(deployment.home('bob'))}` } });
     const entries = ((await audit.json()) as { entries: { actor: string; action: string; subject: string | null }[] }).entries;
-    assert.ok(entries.some((e) => e.action === 'sessions.revoked' && e.actor === 'bob' && e.subject === 'local:alice'));
-    assert.ok(entries.some((e) => e.action === 'session.revoked' && e.actor === 'alice'), 'the logout of the first test');
+    assert.ok(entries.some((e) => e.action === 'sessions.revoked' && e.actor === 'local:bob' && e.subject === 'local:alice'));
+    assert.ok(entries.some((e) => e.action === 'session.revoked' && e.actor === 'local:alice'), 'the logout of the first test');
   });
 
   it('ended sessions stay ended after a server restart', async () => {

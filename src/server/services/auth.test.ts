@@ -19,9 +19,9 @@ async function setup(t: TestContext) {
   const { store, dir, file, clock } = await openTempStore(t, { clock: new ManualClock(Date.parse('2026-06-01T00:00:00Z')) });
   const keys = await SessionKeys.load(dir, { clock });
   const providers = new Map<string, ProviderInstance>([
-    ['local', createLocalIdentity({ id: 'local', name: 'Local', enabled: true, config: { users: { alice: { password_hash: await passwordHash, groups: ['eng'] } } } }) as ProviderInstance],
+    ['local', createLocalIdentity({ id: 'local', name: 'Local', enabled: true, config: { trust_email: false, users: { alice: { password_hash: await passwordHash, groups: ['eng'] } } } }) as ProviderInstance],
   ]);
-  const deps = { providers, keys, clock, logger: silentLogger, access: createAccessControl({ groups: ['ops'] }), sessionTtlMs: 60_000 };
+  const deps = { providers, keys, clock, logger: silentLogger, access: createAccessControl([{ provider: 'local', group: 'ops' }]), sessionTtlMs: 60_000 };
   const auth = new AuthService({ ...deps, store, throttle: new LoginThrottle(clock) });
   const issue = async (identity: Identity) => (await issueSessionToken(keys, identity, { now: clock.now(), ttlMs: 60_000 })).token;
   return { auth, keys, clock, store, file, deps, issue };
@@ -96,7 +96,7 @@ describe('a session ends when its user logs out or an admin ends it, not only wh
     clock.advance(1);
     assert.equal((await auth.authenticateToken(await issue(alice))).id, 'alice', 'a session issued after it works');
     const entry = (await store.audit.list()).find((e) => e.action === 'sessions.revoked');
-    assert.equal(entry?.actor, 'ann');
+    assert.equal(entry?.actor, 'local:ann');
     assert.equal(entry?.subject, 'local:alice');
   });
 

@@ -4,7 +4,7 @@
 // administrator ends all of that user's sessions; the last two are kept in the store and
 // checked on every call, whatever the cache of verified tokens holds.
 import { createHash } from 'node:crypto';
-import { Forbidden, InvalidCredentials, NotFound, Unauthenticated, toIso, type Clock, type Identity, type Logger } from '../../core/index.js';
+import { Forbidden, InvalidCredentials, NotFound, Unauthenticated, identityKey, toIso, type Clock, type Identity, type Logger } from '../../core/index.js';
 import { issueSessionToken, verifySessionToken, type SessionKeys } from '../../identity/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
 import type { Store } from '../../store/index.js';
@@ -62,14 +62,14 @@ export class AuthService {
     } catch (err) {
       if (err instanceof InvalidCredentials) {
         throttle.fail(attempt);
-        await store.audit.append({ actor: username, action: 'login.failed', subject: null, data: { provider: providerId, address: clientAddress } });
+        await store.audit.append({ actor: identityKey({ provider: providerId, id: username }), action: 'login.failed', subject: null, data: { provider: providerId, address: clientAddress } });
         logger.info({ provider: providerId, user: username, address: clientAddress }, 'login failed');
       }
       throw err;
     }
     throttle.succeed(attempt);
     const session = await issueSessionToken(this.deps.keys, identity, { ttlMs: this.deps.sessionTtlMs, now: this.deps.clock.now() });
-    await store.audit.append({ actor: identity.id, action: 'login.succeeded', subject: null, data: { provider: providerId, expires_at: session.expires_at } });
+    await store.audit.append({ actor: identityKey(identity), action: 'login.succeeded', subject: null, data: { provider: providerId, expires_at: session.expires_at } });
     logger.info({ provider: providerId, user: identity.id }, 'login succeeded');
     return { token: session.token, expires_at: session.expires_at, identity };
   }
@@ -125,7 +125,7 @@ export class AuthService {
     const { identity } = session;
     await this.deps.store.transaction(async (tx) => {
       await tx.sessions.revoke(session.jti, session.expiresAtMs);
-      await tx.audit.append({ actor: identity.id, action: 'session.revoked', subject: null, data: { provider: identity.provider, reason: 'logout' } });
+      await tx.audit.append({ actor: identityKey(identity), action: 'session.revoked', subject: null, data: { provider: identity.provider, reason: 'logout' } });
     });
     this.deps.logger.info({ provider: identity.provider, user: identity.id }, 'logged out');
   }
@@ -143,13 +143,13 @@ export class AuthService {
     await this.deps.store.transaction(async (tx) => {
       await tx.sessions.revokeIdentity(provider, userId, now);
       await tx.audit.append({
-        actor: admin.id,
+        actor: identityKey(admin),
         action: 'sessions.revoked',
-        subject: `${provider}:${userId}`,
-        data: { actor_provider: admin.provider, provider, user: userId, ended_before: toIso(now) },
+        subject: identityKey({ provider, id: userId }),
+        data: { provider, user: userId, ended_before: toIso(now) },
       });
     });
-    this.deps.logger.info({ provider, user: userId, by: admin.id }, 'sessions ended by an administrator');
+    this.deps.logger.info({ provider, user: userId, by: identityKey(admin) }, 'sessions ended by an administrator');
     return { provider, user: userId, ended_before: toIso(now) };
   }
 }

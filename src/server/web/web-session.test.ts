@@ -60,7 +60,7 @@ async function setup(t: TestContext, publicUrl = HTTP_URL) {
     ['local', createLocalIdentity({ id: 'local', name: 'Local', enabled: true, config: { trust_email: false, users: { alice: { password_hash: await passwordHash, groups: ['eng'] } } } }) as ProviderInstance],
     ['corp', { id: 'corp', type: 'oidc', name: 'Corp', enabled: true, capabilities: ['identity'], identity: new FakeRedirectIdp('corp', carol) }],
   ]);
-  const access = createAccessControl({ users: ['admin-ann'] });
+  const access = createAccessControl([{ provider: 'local', user: 'admin-ann' }]);
   const auth = new AuthService({ store, providers, keys, clock, logger: silentLogger, throttle: new LoginThrottle(clock), access, sessionTtlMs: SESSION_TTL_MS });
   const web = new WebSessions({ auth, clock, publicUrl: () => publicUrl });
   const logins = new BrowserLoginService({ store, providers, keys, clock, logger: silentLogger, sessionTtlMs: SESSION_TTL_MS, publicUrl: () => publicUrl });
@@ -260,7 +260,7 @@ describe('logout', () => {
       assert.equal(await errorCode(after), 'session_revoked', path);
     }
     const audit = await store.audit.list();
-    assert.ok(audit.some((e) => e.action === 'session.revoked' && e.actor === 'alice'));
+    assert.ok(audit.some((e) => e.action === 'session.revoked' && e.actor === 'local:alice'));
   });
 
   it('ends the session of a bearer token (the CLI), with no CSRF token; the token is refused afterwards', async (t) => {
