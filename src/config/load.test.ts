@@ -249,6 +249,15 @@ environment: {platform: aws, config: {region: eu-west-1}}
     assert.equal(config.environment.platform, 'aws');
   });
 
+  it('reads server.trusted_proxies as addresses and CIDR ranges, naming a bad entry', async () => {
+    const good = await configDir({ 'server.yaml': 'version: "1.0"\nserver:\n  trusted_proxies: [10.0.0.0/8, 192.0.2.10, "fd00::/8"]\n' });
+    assert.deepEqual((await loadConfig(good, { env: {} })).server.trusted_proxies, ['10.0.0.0/8', '192.0.2.10', 'fd00::/8']);
+    const bad = await configDir({ 'server.yaml': 'version: "1.0"\nserver:\n  trusted_proxies: [10.0.0.0/8, proxy.internal]\n' });
+    const issue = findIssue(await loadIssues(bad), 'server.trusted_proxies[1]');
+    assert.match(issue.message, /expected an IP address or a CIDR range/);
+    assert.match(issue.file, /server\.yaml$/);
+  });
+
   it('defaults server, logging and environment when no file gives them', async () => {
     const config = await loadConfig(await configDir({ 'a.yaml': 'version: "1.0"\n' }), { env: {} });
     assert.deepEqual(config.server, {});

@@ -9,13 +9,16 @@ export class LeaseError extends Error {
   readonly code: string;
   readonly status: number;
   readonly field?: string;
+  /** For a 429 or 503: when to try again, sent as the `Retry-After` header. */
+  readonly retryAfterSeconds?: number;
 
-  constructor(code: string, message: string, options: { status?: number; field?: string; cause?: unknown } = {}) {
+  constructor(code: string, message: string, options: { status?: number; field?: string; cause?: unknown; retryAfterSeconds?: number } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.status = options.status ?? 400;
     if (options.field !== undefined) this.field = options.field;
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   toBody(): ErrorBody {

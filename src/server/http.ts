@@ -54,6 +54,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
   app.onError((err, c) => {
     const { status, body } = toErrorBody(err);
+    if (err instanceof LeaseError && err.retryAfterSeconds !== undefined) c.header('retry-after', String(err.retryAfterSeconds));
     if (!(err instanceof LeaseError)) deps.logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), path: new URL(c.req.url).pathname }, 'unhandled error');
     return c.json(body, status as 400);
   });

@@ -17,6 +17,7 @@ import type { ExpressionEngine } from '../workflow/interpreter/types.js';
 import type { WorkflowRuntime } from '../workflow/runtime/index.js';
 import { createWorkflowEngine } from './engine.js';
 import type { RouteSpec } from './api/route.js';
+import { clientAddressOf, trustedProxyList } from './client-address.js';
 import { createHttpApp } from './http.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
@@ -118,7 +119,8 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const runtime = engine.runtime;
   requests.attach(runtime);
   const sessionTtlMs = config.server?.session_ttl ? parseDuration(config.server.session_ttl, 'server.session_ttl') : DEFAULT_SESSION_TTL_MS;
-  const auth = new AuthService({ store, providers, keys, clock, logger, throttle: new LoginThrottle(clock), sessionTtlMs });
+  const auth = new AuthService({ store, providers, keys, clock, logger, throttle: new LoginThrottle(clock), access, sessionTtlMs });
+  const clientAddress = clientAddressOf(trustedProxyList(config.server?.trusted_proxies));
   // Known once listening (the port may be 0 until then); routes only run after that.
   let publicUrl = '';
   const logins = new BrowserLoginService({ store, providers, keys, clock, logger, sessionTtlMs, publicUrl: () => publicUrl });
@@ -127,7 +129,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
 
   let ready = false;
   const routes = [
-    ...authRoutes(auth, web, new WebLogin({ logins, sessions: web })),
+    ...authRoutes(auth, web, new WebLogin({ logins, sessions: web }), clientAddress),
     ...oidcRoutes(logins),
     ...samlRoutes(logins),
     ...deviceRoutes(devices),

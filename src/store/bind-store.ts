@@ -12,6 +12,7 @@ import { hostTasksRepository } from './host-tasks.js';
 import { GroupCommit, type Attempt, type GroupCommitLimits } from './group-commit.js';
 import { inboxRepository } from './inbox.js';
 import { requestsRepository } from './requests.js';
+import { sessionsRepository } from './sessions.js';
 import type { SyncRepository } from './statements.js';
 import type { Store } from './types.js';
 import { workflowsRepository } from './workflows.js';
@@ -26,6 +27,7 @@ interface Repositories {
   grants: SyncRepository<Store['grants']>;
   hostTasks: SyncRepository<Store['hostTasks']>;
   decisions: SyncRepository<Store['decisions']>;
+  sessions: SyncRepository<Store['sessions']>;
   audit: AuditRepository;
 }
 
@@ -39,6 +41,7 @@ export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?:
     grants: grantsRepository(db),
     hostTasks: hostTasksRepository(db, clock),
     decisions: decisionsRepository(db),
+    sessions: sessionsRepository(db, clock),
     audit: auditRepository(db, clock),
   };
   let closed: Promise<void> | undefined;
@@ -55,7 +58,7 @@ export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?:
 
 /**
  * A store bound to one run of a transaction fn; it refuses calls once that run has ended. Its
- * repositories are bound on first use: most transactions touch two or three of the seven.
+ * repositories are bound on first use: most transactions touch two or three of the eight.
  */
 class TransactionStore implements Store {
   #requests?: Store['requests'];
@@ -64,6 +67,7 @@ class TransactionStore implements Store {
   #grants?: Store['grants'];
   #hostTasks?: Store['hostTasks'];
   #decisions?: Store['decisions'];
+  #sessions?: Store['sessions'];
   #audit?: Store['audit'];
   private readonly run: Run;
 
@@ -105,6 +109,10 @@ class TransactionStore implements Store {
     return (this.#decisions ??= bindRepository(this.repos.decisions, this.run));
   }
 
+  get sessions(): Store['sessions'] {
+    return (this.#sessions ??= bindRepository(this.repos.sessions, this.run));
+  }
+
   get audit(): Store['audit'] {
     return (this.#audit ??= bindAudit(this.repos.audit, this.run));
   }
@@ -127,6 +135,7 @@ function bindRepositories(repos: Repositories, run: Run): Omit<Store, 'transacti
     grants: bindRepository(repos.grants, run),
     hostTasks: bindRepository(repos.hostTasks, run),
     decisions: bindRepository(repos.decisions, run),
+    sessions: bindRepository(repos.sessions, run),
     audit: bindAudit(repos.audit, run),
   };
 }

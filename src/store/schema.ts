@@ -87,3 +87,18 @@ export interface DecisionsTable {
   channel: string;
   decided_at: string;
 }
+
+export interface RevokedSessionsTable {
+  jti: string;
+  /** Epoch ms: the token's expiry; the row is pruned after it. */
+  expires_at: number;
+  revoked_at: string;
+}
+
+export interface IdentitySessionCutoffsTable {
+  provider: string;
+  user_id: string;
+  /** Epoch ms: sessions issued at or before it are ended. */
+  not_before: number;
+  updated_at: string;
+}

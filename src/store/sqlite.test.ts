@@ -23,13 +23,15 @@ test('migrations create every table and record themselves', async (t) => {
     'decisions',
     'grants',
     'host_tasks',
+    'identity_session_cutoffs',
     'kysely_migration',
     'kysely_migration_lock',
     'requests',
+    'revoked_sessions',
     'workflow_inbox',
     'workflow_instances',
   ]);
-  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions']);
+  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations']);
 });
 
 test('opening the same file twice runs the migrations once and keeps the data', async (t) => {
@@ -46,7 +48,7 @@ test('opening the same file twice runs the migrations once and keeps the data', 
   assert.equal((await second.requests.get('req_1'))?.reason, 'debugging INC-4211');
   const raw = new Database(file, { readonly: true });
   t.after(() => raw.close());
-  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 3);
+  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 4);
 });
 
 test('creates missing parent directories and a database file readable by its owner only', async (t) => {

@@ -99,6 +99,15 @@ export interface DecisionRecord {
   decided_at: string;
 }
 
+/** A session presented on a call, as far as revocation cares (the token itself is never stored). */
+export interface SessionRef {
+  jti: string;
+  /** The identity: its provider id and its user id there. */
+  provider: string;
+  user_id: string;
+  issued_at_ms: number;
+}
+
 export interface AuditInput {
   actor: string;
   action: string;
@@ -201,6 +210,17 @@ export interface Store {
     insert(record: DecisionRecord): Promise<void>;
     /** The request's decisions, oldest first. */
     list(requestId: string): Promise<DecisionRecord[]>;
+  };
+  sessions: {
+    /**
+     * Ends one session until `expiresAtMs` (its token's expiry); idempotent. Revocations of
+     * sessions already expired are pruned on the way.
+     */
+    revoke(jti: string, expiresAtMs: number): Promise<void>;
+    /** Ends every session of the identity issued at or before `notBeforeMs`; a later cut-off only moves it forward. */
+    revokeIdentity(provider: string, userId: string, notBeforeMs: number): Promise<void>;
+    /** Whether the session was ended by `revoke` or `revokeIdentity`. */
+    isRevoked(session: SessionRef): Promise<boolean>;
   };
   audit: {
     /** Appends one entry, linked to the previous by hash. The only way entries are written. */

@@ -125,6 +125,20 @@ roles:
     assert.match(await replay.text(), /unknown, expired or already used/);
   });
 
+  it('ends a session from the agent-hosted login on lease logout (through the agent): its token answers 401 session_revoked', async () => {
+    const [server] = servers as [ServerProcess];
+    const stored = await new VaultSessionStore(home()).get(server.url);
+    assert.ok(stored, 'the session of the first test');
+    const probe = () => fetch(`${server.url}/api/v1/requests`, { headers: { authorization: `Bearer ${stored.token}` } });
+    assert.equal((await probe()).status, 200);
+    const out = await runLease(['logout', '--server', server.url], { env: env() });
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(agent.output(), /DELETE \/v1\/session 204/);
+    const ended = await probe();
+    assert.equal(ended.status, 401);
+    assert.equal(((await ended.json()) as { error: { code: string } }).error.code, 'session_revoked');
+  });
+
   it('logs in to two servers at once through one agent', async () => {
     const logins = await Promise.all(servers.map((server) => startBrowserLogin({ serverUrl: server.url, provider: 'corp', home: home() })));
     // The browser finishes the second login first.

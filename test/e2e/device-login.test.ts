@@ -116,6 +116,18 @@ roles:
     assert.match(server.output, /"method":"device".*"login succeeded"|"login succeeded".*"method":"device"/);
   });
 
+  it('ends a device-login session on lease logout: its token answers 401 session_revoked', async () => {
+    const stored = await new VaultSessionStore(home('alice')).get(server.url);
+    assert.ok(stored, 'the session of the previous test');
+    const probe = () => fetch(`${server.url}/api/v1/requests`, { headers: { authorization: `Bearer ${stored.token}` } });
+    assert.equal((await probe()).status, 200);
+    const out = await runLease(['logout', '--server', server.url], { env: { LEASE_HOME: home('alice') } });
+    assert.equal(out.code, 0, out.stderr);
+    const ended = await probe();
+    assert.equal(ended.status, 401);
+    assert.equal(((await ended.json()) as { error: { code: string } }).error.code, 'session_revoked');
+  });
+
   it('fails the CLI when the person denies in the browser; with --json the URL and code go to stderr only', async () => {
     const cli = await startDeviceLogin({ serverUrl: server.url, provider: 'corp', home: home('denied'), json: true });
     secrets.add(cli.code);

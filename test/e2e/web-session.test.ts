@@ -251,13 +251,18 @@ describe('web session: cookie and CSRF (real server, Chromium, OpenID provider)'
     assert.equal(((await ended.json()) as RequestJson).status, 'revoked');
   });
 
-  it('logs out from the page: the cookie is gone and the page asks to log in again', async (t) => {
+  it('logs out from the page: the cookie is gone, the page asks to log in again, and the old cookie no longer works (session_revoked)', async (t) => {
     if (!chromiumFor(t) || !alice) return;
+    const before = await aliceCookie();
     await alice.page.click('#logout');
     await alice.page.waitForSelector('#login', { state: 'visible' });
     assert.ok(!(await alice.context.cookies(server.url)).some((c) => c.name === 'lease_session'));
     const status = await alice.page.evaluate(async () => (await fetch('api/v1/requests')).status);
     assert.equal(status, 401);
+    // The cookie's token was ended on the server: a copy of it (stolen before the logout) is refused.
+    const replayed = await fetch(`${server.url}/api/v1/requests`, { headers: { cookie: before } });
+    assert.equal(replayed.status, 401);
+    assert.equal(((await replayed.json()) as { error: { code: string } }).error.code, 'session_revoked');
     await alice.context.close();
   });
 

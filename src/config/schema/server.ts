@@ -1,5 +1,6 @@
 // Server-level sections: `server`, `logging`, `services`, `environment`. They usually live in
 // one server file; each may be given once across the whole config.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
 
@@ -32,6 +33,13 @@ export const adminsSchema = z.strictObject({
   groups: z.array(z.string().min(1)).optional(),
 });
 
+/** `10.0.0.1`, `10.0.0.0/8`, `fd00::/8`. */
+const addressOrRangeSchema = z.string().refine((value) => {
+  const [address = '', bits, extra] = value.split('/');
+  const family = isIP(address);
+  return family !== 0 && extra === undefined && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
+}, 'expected an IP address or a CIDR range (10.0.0.0/8, fd00::/8)');
+
 export const serverSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: portSchema.optional(),
@@ -42,6 +50,11 @@ export const serverSchema = z.strictObject({
   /** Lifetime of a login session. */
   session_ttl: durationSchema.optional(),
   admins: adminsSchema.optional(),
+  /**
+   * Reverse proxies in front of the server whose X-Forwarded-For is believed (for login
+   * throttling per client address). Unset: the socket's peer address is the client.
+   */
+  trusted_proxies: z.array(addressOrRangeSchema).optional(),
   /** Printed when the server starts; `{url}` is replaced by the server's URL. */
   motd: z.string().optional(),
   /** Workflow engine: `embedded` (default; state in the store) or `temporal` (see services.temporal). */

@@ -90,6 +90,15 @@ describe('session tokens', () => {
     assert.match(session.jti, /^ses_[0-9a-z]{26}$/);
   });
 
+  test('carries its issue time to the millisecond, and each token its own id', async () => {
+    const keys = await freshKeys();
+    const first = await verifySessionToken(keys, (await issueSessionToken(keys, alice, { now: NOW + 1_234 })).token, { now: NOW + 2_000 });
+    const second = await verifySessionToken(keys, (await issueSessionToken(keys, alice, { now: NOW + 1_235 })).token, { now: NOW + 2_000 });
+    assert.equal(first.issued_at_ms, NOW + 1_234);
+    assert.equal(second.issued_at_ms, NOW + 1_235);
+    assert.notEqual(first.jti, second.jti);
+  });
+
   test('lasts one hour by default', async () => {
     const keys = await freshKeys();
     assert.equal((await issueSessionToken(keys, alice, { now: NOW })).expires_at, '2026-01-01T01:00:00.000Z');

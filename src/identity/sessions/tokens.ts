@@ -19,7 +19,10 @@ export interface IssuedSession {
 export interface VerifiedSession {
   identity: Identity;
   expires_at: string;
+  /** The session's id: what a logout revokes. */
   jti: string;
+  /** When it was issued, epoch ms: "end every session of this user issued before T" compares it. */
+  issued_at_ms: number;
 }
 
 /** Encrypts `identity` into a token that expires `ttlMs` (default 1 h) after `now` (epoch ms). */
@@ -33,7 +36,9 @@ export async function issueSessionToken(
   const iat = Math.floor(options.now / 1000);
   const exp = Math.floor((options.now + ttlMs) / 1000);
   const { kid, key } = keys.current();
-  const token = await new EncryptJWT({ idn: identitySchema.parse(identity) })
+  // `iat` has whole seconds only; `iat_ms` tells a session issued just after an administrator
+  // ended a user's sessions from one issued just before, within the same second.
+  const token = await new EncryptJWT({ idn: identitySchema.parse(identity), iat_ms: options.now })
     .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid })
     .setIssuer(SESSION_ISSUER)
     .setIssuedAt(iat)
@@ -72,8 +77,10 @@ export async function verifySessionToken(keys: SessionKeys, token: string, optio
     throw invalidSession();
   }
   const identity = identitySchema.safeParse(payload.idn);
-  if (!identity.success || typeof payload.jti !== 'string' || typeof payload.exp !== 'number') throw invalidSession();
-  return { identity: identity.data, expires_at: toIso(payload.exp * 1000), jti: payload.jti };
+  if (!identity.success || typeof payload.jti !== 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') throw invalidSession();
+  // Tokens from before iat_ms existed: their whole second is at or before the true issue time.
+  const issuedAtMs = typeof payload.iat_ms === 'number' ? payload.iat_ms : payload.iat * 1000;
+  return { identity: identity.data, expires_at: toIso(payload.exp * 1000), jti: payload.jti, issued_at_ms: issuedAtMs };
 }
 
 function invalidSession(): Unauthenticated {

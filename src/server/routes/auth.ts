@@ -2,10 +2,13 @@
 // - Password login answers a session token (the CLI), or with `mode: "cookie"` sets the web
 //   session cookie and answers the CSRF token instead (the token never reaches page scripts).
 // - SSO for the web: web-login → IdP → the provider's callback → web-finish, which sets the cookie.
-// - csrf and logout serve the web UI. The cookie and CSRF rules are in ../web/ (see its README).
+// - csrf serves the web UI; logout ends the session (bearer or cookie) on the server. The cookie
+//   and CSRF rules are in ../web/ (see its README).
+// - An administrator ends every session of one identity: sessions/revoke.
 import { z } from 'zod';
 import type { Identity } from '../../core/index.js';
 import { route } from '../api/route.js';
+import { clientAddressOf, type ClientAddressOf } from '../client-address.js';
 import { identityViewSchema, loginBodySchema, redirectResponseSchema, sessionViewSchema } from '../api/schemas.js';
 import type { AuthService } from '../services/auth.js';
 import { PAGE_HEADERS, PAGE_HTML, PAGE_SCRIPT, SCRIPT_HEADERS } from '../web/page.js';
@@ -30,6 +33,18 @@ const webFinishQuerySchema = z
 
 const loggedOutSchema = z.object({ logged_out: z.literal(true) }).meta({ id: 'LoggedOut' });
 
+const endSessionsBodySchema = z
+  .object({
+    provider: z.string().min(1).max(200).describe('the identity provider id (config `providers`)'),
+    user: z.string().min(1).max(1024).describe('the user id at that provider (username for local, `sub` for OIDC, NameID for SAML)'),
+  })
+  .strict()
+  .meta({ id: 'EndSessions' });
+
+const sessionsEndedSchema = z
+  .object({ provider: z.string(), user: z.string(), ended_before: z.string().describe('sessions issued until this time no longer work') })
+  .meta({ id: 'SessionsEnded' });
+
 const textSchema = (what: string) => z.string().describe(what);
 
 /** Redirects carry one-time codes or land on a fresh session: nothing may cache them or pass them on. */
@@ -39,7 +54,7 @@ function identityView({ id, email, name, groups, provider }: Identity) {
   return { id, email, name, groups, provider };
 }
 
-export function authRoutes(auth: AuthService, web: WebSessions, webLogin: WebLogin) {
+export function authRoutes(auth: AuthService, web: WebSessions, webLogin: WebLogin, clientAddress: ClientAddressOf = clientAddressOf(undefined)) {
   return [
     route({
       method: 'post',
@@ -52,7 +67,7 @@ export function authRoutes(auth: AuthService, web: WebSessions, webLogin: WebLog
       errors: [403, 404, 415, 429],
       handler: async ({ body, params, c }) => {
         if (body.mode === 'cookie') web.checkCookieLogin(c);
-        const session = await auth.loginWithPassword(params.provider as string, body.username, body.password);
+        const session = await auth.loginWithPassword(params.provider as string, body.username, body.password, clientAddress(c));
         if (body.mode === 'cookie') return { expires_at: session.expires_at, identity: identityView(session.identity), csrf_token: web.startSession(c, session) };
         return { token: session.token, expires_at: session.expires_at, identity: identityView(session.identity) };
       },
@@ -105,7 +120,7 @@ export function authRoutes(auth: AuthService, web: WebSessions, webLogin: WebLog
     route({
       method: 'post',
       path: '/api/v1/auth/logout',
-      summary: 'End the web session: clears the session cookie (a live one needs its X-CSRF-Token)',
+      summary: 'Log out: ends the session of the bearer token, or of the session cookie (a live one needs its X-CSRF-Token) and clears the cookie; harmless for a session already ended',
       tag: 'auth',
       auth: false,
       response: loggedOutSchema,
@@ -114,6 +129,17 @@ export function authRoutes(auth: AuthService, web: WebSessions, webLogin: WebLog
         await web.logout(c);
         return { logged_out: true as const };
       },
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/sessions/revoke',
+      summary: 'End every session of one identity issued until now (administrators); later logins work',
+      tag: 'auth',
+      auth: true,
+      body: endSessionsBodySchema,
+      response: sessionsEndedSchema,
+      errors: [403, 404],
+      handler: async ({ body, identity }) => auth.endSessionsOf(identity, body.provider, body.user),
     }),
     route({
       method: 'get',

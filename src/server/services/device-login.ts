@@ -17,7 +17,7 @@ import type { ProviderInstance } from '../../providers/index.js';
 import type { Store } from '../../store/index.js';
 import type { DeviceAuthorization } from '../api/schemas.js';
 import { TooManyPendingLogins, type BrowserLoginService, type LoginSession } from './browser-login.js';
-import { LoginThrottle } from './login-throttle.js';
+import { FailureWindow } from './failure-window.js';
 
 export const DEVICE_CODE_TTL_MS = 10 * 60_000;
 export const DEVICE_POLL_INTERVAL_MS = 5_000;
@@ -158,15 +158,15 @@ export class DeviceLoginService {
   private readonly hashByUserCode = new Map<string, string>();
   private readonly hashByRef = new Map<string, string>();
   private readonly formKey = randomBytes(32);
-  private readonly perClient: LoginThrottle;
-  private readonly overall: LoginThrottle;
+  private readonly perClient: FailureWindow;
+  private readonly overall: FailureWindow;
   private readonly limit: number;
   private lastPruneMs = 0;
 
   constructor(private readonly deps: DeviceLoginDeps) {
     this.limit = deps.limit ?? 10_000;
-    this.perClient = new LoginThrottle(deps.clock, deps.guesses?.perClient ?? 10);
-    this.overall = new LoginThrottle(deps.clock, deps.guesses?.overall ?? 200);
+    this.perClient = new FailureWindow(deps.clock, { limit: deps.guesses?.perClient ?? 10 });
+    this.overall = new FailureWindow(deps.clock, { limit: deps.guesses?.overall ?? 200 });
   }
 
   /** The server's external origin (the device page sets a Secure cookie when it is https). */

@@ -1,39 +1,138 @@
-// Slows password guessing: after `limit` failures for one username within `windowMs`, further
-// attempts are refused (429) until the window passes. In memory: per server process.
-import { LeaseError, type Clock } from '../../core/index.js';
+// Slows password guessing without letting anyone lock a known user out:
+// - per (identity provider, username, client address): after `perAddress` failures within
+//   `windowMs`, that address is refused for that user (429, Retry-After) until the oldest of
+//   them leaves the window. A success from the address clears its count. IPv6 addresses count
+//   per /64, which one host typically holds whole.
+// - per (identity provider, username), across all addresses: once the user has `slowAfter`
+//   failures within the window, attempts from addresses that have themselves failed for that
+//   user are paced — one per `paceMs`, doubling for each further `slowAfter` failures up to
+//   `maxPaceMs` — and wait their turn (up to `maxWaitMs`; a longer queue answers 429). This
+//   ceiling only slows: an address that has not failed for the user is never paced or refused,
+//   so the real user, from their own machine, gets in with the right password.
+// In memory, per server process, bounded in size.
+import { isIPv6 } from 'node:net';
+import type { Clock } from '../../core/index.js';
+import { FailureWindow, TooManyAttempts } from './failure-window.js';
 
-export class TooManyAttempts extends LeaseError {
-  constructor() {
-    super('too_many_attempts', 'too many failed logins; try again later', { status: 429 });
+export { TooManyAttempts } from './failure-window.js';
+
+export interface LoginAttempt {
+  /** The identity provider's id. */
+  provider: string;
+  username: string;
+  /** The client's address (client-address.ts). */
+  address: string;
+}
+
+export interface LoginThrottleOptions {
+  perAddress?: number;
+  windowMs?: number;
+  slowAfter?: number;
+  paceMs?: number;
+  maxPaceMs?: number;
+  maxWaitMs?: number;
+  /** Entries kept at most per table (addresses, users, pacing); see FailureWindow. */
+  maxKeys?: number;
+  /** How a paced attempt waits; tests pass one that advances their clock. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const LOGIN_THROTTLE_DEFAULTS = {
+  perAddress: 10,
+  windowMs: 15 * 60_000,
+  slowAfter: 10,
+  paceMs: 1_000,
+  maxPaceMs: 16_000,
+  maxWaitMs: 30_000,
+  maxKeys: 10_000,
+} as const;
+
+export class LoginThrottle {
+  private readonly settings: Required<Omit<LoginThrottleOptions, 'sleep'>>;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly byAddress: FailureWindow;
+  private readonly byUser: FailureWindow;
+  /** user key → the earliest time (epoch ms) the next paced attempt may run. */
+  private readonly nextSlot = new Map<string, number>();
+
+  constructor(
+    private readonly clock: Clock,
+    options: LoginThrottleOptions = {},
+  ) {
+    const { sleep, ...rest } = options;
+    this.settings = { ...LOGIN_THROTTLE_DEFAULTS, ...rest };
+    this.sleep = sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const { perAddress, windowMs, slowAfter, paceMs, maxPaceMs, maxKeys } = this.settings;
+    this.byAddress = new FailureWindow(clock, { limit: perAddress, windowMs, maxKeys });
+    // Counts far enough to reach the slowest pace; more failures change nothing.
+    const doublings = Math.max(0, Math.ceil(Math.log2(maxPaceMs / paceMs)));
+    this.byUser = new FailureWindow(clock, { limit: slowAfter * (1 + doublings), windowMs, maxKeys });
+  }
+
+  /**
+   * Before a password is checked: refuses an address that failed too often for this user, and
+   * makes an address that failed before wait its turn while the user is under attack.
+   */
+  async admit(attempt: LoginAttempt): Promise<void> {
+    const addressKey = keyOfAddress(attempt);
+    this.byAddress.check(addressKey);
+    if (this.byAddress.count(addressKey) === 0) return;
+    const userKey = keyOfUser(attempt);
+    const failures = this.byUser.count(userKey);
+    const { slowAfter, paceMs, maxPaceMs, maxWaitMs } = this.settings;
+    if (failures < slowAfter) return;
+    const pace = Math.min(paceMs * 2 ** Math.floor((failures - slowAfter) / slowAfter), maxPaceMs);
+    const now = this.clock.now();
+    const slot = Math.max(now, this.nextSlot.get(userKey) ?? 0);
+    if (slot - now > maxWaitMs) {
+      throw new TooManyAttempts(Math.max(1, Math.ceil((slot - now - maxWaitMs) / 1000)), 'too many failed logins for this user; try again later');
+    }
+    this.nextSlot.delete(userKey);
+    this.nextSlot.set(userKey, slot + pace);
+    if (this.nextSlot.size > this.settings.maxKeys) this.shrinkSlots(now);
+    if (slot > now) await this.sleep(slot - now);
+  }
+
+  fail(attempt: LoginAttempt): void {
+    this.byAddress.fail(keyOfAddress(attempt));
+    this.byUser.fail(keyOfUser(attempt));
+  }
+
+  /** A success clears its address's failures, not the user's: only the attacker's addresses stay paced. */
+  succeed(attempt: LoginAttempt): void {
+    this.byAddress.succeed(keyOfAddress(attempt));
+  }
+
+  private shrinkSlots(now: number): void {
+    for (const [key, at] of this.nextSlot) if (at <= now) this.nextSlot.delete(key);
+    for (const key of this.nextSlot.keys()) {
+      if (this.nextSlot.size <= Math.floor(this.settings.maxKeys * 0.9)) break;
+      this.nextSlot.delete(key);
+    }
   }
 }
 
-export class LoginThrottle {
-  private readonly failures = new Map<string, number[]>();
+function keyOfUser(attempt: LoginAttempt): string {
+  return `${attempt.provider}\u0000${attempt.username}`;
+}
 
-  constructor(private readonly clock: Clock, private readonly limit = 10, private readonly windowMs = 5 * 60_000) {}
+function keyOfAddress(attempt: LoginAttempt): string {
+  return `${keyOfUser(attempt)}\u0000${addressGroup(attempt.address)}`;
+}
 
-  check(key: string): void {
-    if (this.recent(key).length >= this.limit) throw new TooManyAttempts();
-  }
-
-  fail(key: string): void {
-    const list = this.recent(key);
-    list.push(this.clock.now());
-    this.failures.set(key, list);
-    if (this.failures.size > 10_000) this.prune();
-  }
-
-  succeed(key: string): void {
-    this.failures.delete(key);
-  }
-
-  private recent(key: string): number[] {
-    const since = this.clock.now() - this.windowMs;
-    return (this.failures.get(key) ?? []).filter((t) => t > since);
-  }
-
-  private prune(): void {
-    for (const key of [...this.failures.keys()]) if (this.recent(key).length === 0) this.failures.delete(key);
-  }
+/** An IPv4 address as is; an IPv6 address by its /64 (`2001:db8:0:1::/64`). */
+export function addressGroup(address: string): string {
+  const bare = address.replace(/%.*$/, '');
+  if (!isIPv6(bare)) return address;
+  const [head = '', tail] = bare.split('::');
+  const groups = (part: string | undefined) => (part === undefined || part === '' ? [] : part.split(':'));
+  // A dotted IPv4 tail stands for two groups.
+  const width = (list: string[]) => list.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0);
+  const left = groups(head);
+  const right = groups(tail);
+  const full = tail === undefined ? left : [...left, ...Array<string>(8 - width(left) - width(right)).fill('0'), ...right];
+  return `${full
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }

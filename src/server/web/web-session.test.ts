@@ -11,6 +11,7 @@ import { openTempStore } from '../../store/temp-store.fake.js';
 import { route, type RouteSpec } from '../api/route.js';
 import { createHttpApp } from '../http.js';
 import { authRoutes } from '../routes/auth.js';
+import { createAccessControl } from '../services/access-control.js';
 import { AuthService } from '../services/auth.js';
 import { BrowserLoginService } from '../services/browser-login.js';
 import { LoginThrottle } from '../services/login-throttle.js';
@@ -59,7 +60,8 @@ async function setup(t: TestContext, publicUrl = HTTP_URL) {
     ['local', createLocalIdentity({ id: 'local', name: 'Local', enabled: true, config: { trust_email: false, users: { alice: { password_hash: await passwordHash, groups: ['eng'] } } } }) as ProviderInstance],
     ['corp', { id: 'corp', type: 'oidc', name: 'Corp', enabled: true, capabilities: ['identity'], identity: new FakeRedirectIdp('corp', carol) }],
   ]);
-  const auth = new AuthService({ store, providers, keys, clock, logger: silentLogger, throttle: new LoginThrottle(clock), sessionTtlMs: SESSION_TTL_MS });
+  const access = createAccessControl([{ provider: 'local', user: 'admin-ann' }]);
+  const auth = new AuthService({ store, providers, keys, clock, logger: silentLogger, throttle: new LoginThrottle(clock), access, sessionTtlMs: SESSION_TTL_MS });
   const web = new WebSessions({ auth, clock, publicUrl: () => publicUrl });
   const logins = new BrowserLoginService({ store, providers, keys, clock, logger: silentLogger, sessionTtlMs: SESSION_TTL_MS, publicUrl: () => publicUrl });
   // Stand-ins for the API's routes: one safe, one state-changing.
@@ -82,7 +84,13 @@ async function setup(t: TestContext, publicUrl = HTTP_URL) {
     const body = (await r.json()) as { csrf_token: string };
     return { response: r, cookie, header: `${cookie.name}=${cookie.value}`, csrf: body.csrf_token, body };
   };
-  return { app, request, cookieLogin, logins, clock, origin };
+  /** Alice's session token from a plain (token mode) password login. */
+  const tokenLogin = async () => {
+    const r = await request('/api/v1/auth/local/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: PASSWORD }) });
+    assert.equal(r.status, 200, await r.clone().text());
+    return ((await r.json()) as { token: string }).token;
+  };
+  return { app, request, cookieLogin, tokenLogin, logins, clock, origin, store };
 }
 
 describe('the web session cookie', () => {
@@ -236,15 +244,66 @@ describe('CSRF protection of cookie sessions', () => {
 });
 
 describe('logout', () => {
-  it('clears the session cookie', async (t) => {
-    const { request, cookieLogin } = await setup(t);
+  it('clears the session cookie and ends the session: the same cookie is refused afterwards (401 session_revoked)', async (t) => {
+    const { request, cookieLogin, store } = await setup(t);
     const { header, csrf } = await cookieLogin();
+    assert.equal((await request('/api/v1/whoami', { headers: { cookie: header } })).status, 200, 'cached as verified before the logout');
     const r = await request('/api/v1/auth/logout', { method: 'POST', headers: { cookie: header, 'x-csrf-token': csrf } });
     assert.equal(r.status, 200);
     const cleared = cookieOf(r, 'lease_session');
     assert.equal(cleared.value, '');
     assert.equal(cleared.attributes.get('max-age'), '0');
     assert.ok(cleared.attributes.has('httponly'));
+    for (const path of ['/api/v1/whoami', '/api/v1/auth/csrf']) {
+      const after = await request(path, { headers: { cookie: header } });
+      assert.equal(after.status, 401, path);
+      assert.equal(await errorCode(after), 'session_revoked', path);
+    }
+    const audit = await store.audit.list();
+    assert.ok(audit.some((e) => e.action === 'session.revoked' && e.actor === 'local:alice'));
+  });
+
+  it('ends the session of a bearer token (the CLI), with no CSRF token; the token is refused afterwards', async (t) => {
+    const { request, tokenLogin } = await setup(t);
+    const token = await tokenLogin();
+    const other = await tokenLogin();
+    const bearer = (value: string) => ({ authorization: `Bearer ${value}` });
+    assert.equal((await request('/api/v1/whoami', { headers: bearer(token) })).status, 200);
+    const r = await request('/api/v1/auth/logout', { method: 'POST', headers: bearer(token) });
+    assert.equal(r.status, 200);
+    assert.deepEqual(await r.json(), { logged_out: true });
+    const after = await request('/api/v1/whoami', { headers: bearer(token) });
+    assert.equal(after.status, 401);
+    const body = (await after.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'session_revoked');
+    assert.match(body.error.message, /log in again/);
+    assert.equal((await request('/api/v1/whoami', { headers: bearer(other) })).status, 200, "the user's other session is not this one");
+  });
+
+  it('is harmless for a token already ended, expired or garbled: the same answer each time', async (t) => {
+    const { request, tokenLogin, clock, store } = await setup(t);
+    const token = await tokenLogin();
+    const logout = (authorization: string) => request('/api/v1/auth/logout', { method: 'POST', headers: { authorization } });
+    const answers = [];
+    answers.push(await logout(`Bearer ${token}`));
+    answers.push(await logout(`Bearer ${token}`));
+    answers.push(await logout('Bearer not-a-token'));
+    answers.push(await logout('Basic abc'));
+    const expiring = await tokenLogin();
+    clock.advance(SESSION_TTL_MS + 1000);
+    answers.push(await logout(`Bearer ${expiring}`));
+    for (const r of answers) {
+      assert.equal(r.status, 200);
+      assert.deepEqual(await r.json(), { logged_out: true });
+    }
+    assert.equal((await store.audit.list()).filter((e) => e.action === 'session.revoked').length, 1, 'one session was ended, once');
+  });
+
+  it('a logout refused for want of the CSRF token leaves the session working', async (t) => {
+    const { request, cookieLogin } = await setup(t);
+    const { header } = await cookieLogin();
+    assert.equal((await request('/api/v1/auth/logout', { method: 'POST', headers: { cookie: header } })).status, 403);
+    assert.equal((await request('/api/v1/whoami', { headers: { cookie: header } })).status, 200);
   });
 
   it('refuses to end a live cookie session without its CSRF token, or from another site', async (t) => {
@@ -294,6 +353,18 @@ describe('web login through a browser (OIDC/SAML) provider', () => {
     assert.ok(session.attributes.has('httponly'));
     const me = await ctx.request('/api/v1/whoami', { headers: { cookie: `lease_session=${session.value}` } });
     assert.deepEqual(await me.json(), { id: 'u-carol' });
+  });
+
+  it('ends a session from an SSO login on logout, like a password one', async (t) => {
+    const ctx = await setup(t);
+    const { loginHeader, finish } = await startWebLogin(ctx);
+    const r = await ctx.request(`${finish.pathname}${finish.search}`, { headers: { cookie: loginHeader } });
+    const cookie = `lease_session=${cookieOf(r, 'lease_session').value}`;
+    const { csrf_token } = (await (await ctx.request('/api/v1/auth/csrf', { headers: { cookie } })).json()) as { csrf_token: string };
+    assert.equal((await ctx.request('/api/v1/auth/logout', { method: 'POST', headers: { cookie, 'x-csrf-token': csrf_token } })).status, 200);
+    const after = await ctx.request('/api/v1/whoami', { headers: { cookie } });
+    assert.equal(after.status, 401);
+    assert.equal(await errorCode(after), 'session_revoked');
   });
 
   it('refuses a return_to that leaves the server (open redirect), before going to the IdP', async (t) => {

@@ -5,7 +5,7 @@
 // (csrf.ts). A bearer header needs neither: a page on another site cannot attach one.
 import type { Context } from 'hono';
 import { LeaseError, Unauthenticated, type Clock, type Identity } from '../../core/index.js';
-import type { AuthService } from '../services/auth.js';
+import { bearerToken, type AuthService } from '../services/auth.js';
 import { LOGIN_ATTEMPT_TTL_MS } from '../services/browser-login.js';
 import { WebCookies } from './cookies.js';
 import { CSRF_HEADER, checkCsrfToken, csrfTokenFor } from './csrf.js';
@@ -86,21 +86,28 @@ export class WebSessions {
   }
 
   /**
-   * Clears the session cookie. A live cookie session must prove the request is its own (same
-   * origin, CSRF token), so another site cannot log the user out; a dead one is just cleared.
+   * Logout: ends the session on the server (every copy of its token stops working) and clears
+   * the cookie. With a bearer header (the CLI), that token's session. With the cookie, a live
+   * session must prove the request is its own (same origin, CSRF token), so another site cannot
+   * log the user out; a dead one is just cleared. A token already expired, ended or garbled
+   * gets the same answer: nothing to end, nothing learnt.
    */
   async logout(c: Context): Promise<void> {
+    const header = c.req.header('authorization');
+    if (header !== undefined) {
+      const token = bearerToken(header);
+      const session = token === undefined ? undefined : await this.deps.auth.liveSession(token);
+      if (session !== undefined) await this.deps.auth.endSession(session);
+      return;
+    }
     const token = this.cookies.readSession(c);
     if (token !== undefined) {
       this.checkSameOrigin(c);
-      const live = await this.deps.auth.authenticateToken(token).then(
-        () => true,
-        (err: unknown) => {
-          if (err instanceof Unauthenticated) return false;
-          throw err;
-        },
-      );
-      if (live) checkCsrfToken(c.req.header(CSRF_HEADER), token);
+      const session = await this.deps.auth.liveSession(token);
+      if (session !== undefined) {
+        checkCsrfToken(c.req.header(CSRF_HEADER), token);
+        await this.deps.auth.endSession(session);
+      }
     }
     this.cookies.clearSession(c);
   }
