@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { authenticatedClient } from '../context.js';
-import { printJson } from '../output.js';
+import { printJson, printLine } from '../output.js';
 import { printRequestTable, type RequestView } from '../requests-view.js';
 
 export function registerList(program: Command): void {
@@ -18,6 +18,7 @@ export function registerList(program: Command): void {
       if (opts.all) query.set('all', 'true');
       const { requests } = await client.get<{ requests: RequestView[] }>(`/api/v1/requests${query.size ? `?${query}` : ''}`);
       if (opts.json) printJson(requests);
-      else printRequestTable(requests);
+      else if (requests.length === 0) printLine(`no requests${opts.status ? ` with status ${opts.status}` : ''}${opts.all ? '' : ' of yours (lease request asks for one)'}`);
+      else printRequestTable(requests, { withRequester: opts.all ?? false });
     });
 }
