@@ -32,7 +32,7 @@ if (files.length === 0) {
 }
 
 // Built once, here, before any test runs: no test may rebuild dist/ while others import from it
-// (tests spawn bin/lease.js directly, never through npx or npm, which could run `prepare`).
+// (tests spawn bin/lease.js directly, never through npx or an npm command that runs `prepare`).
 if (files.some((f) => f.startsWith('test/'))) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
