@@ -124,12 +124,11 @@ workflows:
     for (const id of [revoked.id, expired.id, approved.id, rejected.id]) expect('request created', id, id === revoked.id || id === expired.id ? 'debug' : 'deploy');
     expect('lease granting', revoked.id, 'debug');
     expect('lease granted', revoked.id, 'debug');
-    const revokeRequested = find('revoke requested', revoked.id);
-    assert.deepEqual({ level: revokeRequested?.level, by: revokeRequested?.by, reason: revokeRequested?.reason }, { level: INFO, by: 'alice', reason: 'done' });
+    expect('revoke requested', revoked.id, 'debug', { by: 'alice' });
     expect('lease revoking', revoked.id, 'debug');
-    expect('lease revoked', revoked.id, 'debug', { reason: 'done' });
+    expect('lease revoked', revoked.id, 'debug');
     expect('lease granted', expired.id, 'debug');
-    expect('lease expired', expired.id, 'debug', { reason: 'expired' });
+    expect('lease expired', expired.id, 'debug');
     expect('request approved', approved.id, 'deploy', { approver: 'bob' });
     expect('lease granted', approved.id, 'deploy');
     expect('request rejected', rejected.id, 'deploy', { approver: 'bob' });
@@ -139,5 +138,7 @@ workflows:
     for (const msg of ['lease server ready', 'lease server stopping', 'lease server stopped']) assert.equal(find(msg)?.level, INFO, msg);
 
     for (const secret of [...Object.values(PASSWORDS), ...Object.values(tokens)]) assert.ok(!server.output.includes(secret), 'no password or token in the log');
+    // Reasons are people's words, kept in the audit and shown escaped by the CLI: the lifecycle lines carry ids.
+    assert.deepEqual(lines.filter((l) => 'reason' in l && /^(request|lease|revoke) /.test(l.msg)), []);
   });
 });

@@ -293,7 +293,7 @@ export class RequestService implements StepObserver {
       const reason = state.lease?.revoked_reason ?? 'revoked';
       await tx.requests.update(instanceId, { status: 'revoking', updated_at: toIso(now) });
       await tx.audit.append({ actor: 'lease', action: 'lease.revoking', subject: instanceId, data: { provider: request.provider, reason } });
-      this.deps.logger.info({ request: instanceId, user: identityKey(request.identity), role: request.role, provider: request.provider, reason }, 'lease revoking');
+      this.deps.logger.info({ request: instanceId, user: identityKey(request.identity), role: request.role, provider: request.provider }, 'lease revoking');
     }
     if (ended) await this.finish(instanceId, state, request, tx);
   }

@@ -128,7 +128,8 @@ async function revoke(deps: BuiltinCallDeps, request: RequestRecord, reason: str
     });
     await tx.audit.append({ actor: 'lease', action: 'lease.revoked', subject: request.id, data: { provider: request.provider, reason } });
   });
-  deps.logger.info({ request: request.id, user: identityKey(request.identity), role: request.role, provider: request.provider, reason }, reason === 'expired' ? 'lease expired' : 'lease revoked');
+  // Reasons are people's words (the audit has them): logs carry ids only.
+  deps.logger.info({ request: request.id, user: identityKey(request.identity), role: request.role, provider: request.provider }, reason === 'expired' ? 'lease expired' : 'lease revoked');
   return { revoked: true, provider: request.provider };
 }
 
