@@ -2,6 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsonText, terminalSafe } from './output.js';
 
+/** The characters of `text` a terminal would act on. */
+function actingOnTerminal(text: string): string[] {
+  return [...text].filter((ch) => {
+    const code = ch.codePointAt(0) as number;
+    return code < 0x20 || (code >= 0x7f && code <= 0x9f) || /[\p{Bidi_Control}\u2028\u2029]/u.test(ch);
+  });
+}
+
 describe('terminalSafe', () => {
   it('shows C0 controls as escapes: ESC sequences, CR, LF, BEL, NUL, TAB', () => {
     assert.equal(terminalSafe('a\x1b[2J\x1b]0;owned\x07b'), 'a\\x1b[2J\\x1b]0;owned\\x07b');
@@ -28,14 +36,6 @@ describe('terminalSafe', () => {
     assert.equal(terminalSafe(once), once);
   });
 });
-
-/** The characters of `text` a terminal would act on. */
-function actingOnTerminal(text: string): string[] {
-  return [...text].filter((ch) => {
-    const code = ch.codePointAt(0) as number;
-    return code < 0x20 || (code >= 0x7f && code <= 0x9f) || /[\p{Bidi_Control}\u2028\u2029]/u.test(ch);
-  });
-}
 
 describe('jsonText', () => {
   it('escapes DEL, C1 and bidi controls too, and parses back to exactly the same value', () => {

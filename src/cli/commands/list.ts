@@ -18,7 +18,10 @@ export function registerList(program: Command): void {
       if (opts.all) query.set('all', 'true');
       const { requests } = await client.get<{ requests: RequestView[] }>(`/api/v1/requests${query.size ? `?${query}` : ''}`);
       if (opts.json) printJson(requests);
-      else if (requests.length === 0) printLine(`no requests${opts.status ? ` with status ${opts.status}` : ''}${opts.all ? '' : ' of yours (lease request asks for one)'}`);
+      else if (requests.length === 0) {
+        const hint = opts.all || opts.status ? '' : ' (lease request asks for one)';
+        printLine(`no requests${opts.all ? '' : ' of yours'}${opts.status ? ` with status ${opts.status}` : ''}${hint}`);
+      }
       else printRequestTable(requests, { withRequester: opts.all ?? false });
     });
 }
