@@ -79,6 +79,9 @@ describe('lease CLI', () => {
     const pkg = JSON.parse(readFileSync(new URL('package.json', `file://${ROOT}`), 'utf8')) as { name: string; version: string; bin: Record<string, string>; engines: { node: string } };
     assert.notEqual(pkg.name, 'lease');
     assert.deepEqual(pkg.bin, { lease: 'bin/lease.js' });
+    // ESLint sets the floor of the toolchain: the package says so rather than a looser ">=20".
+    const eslint = JSON.parse(readFileSync(new URL('node_modules/eslint/package.json', `file://${ROOT}`), 'utf8')) as { engines: { node: string } };
+    assert.equal(pkg.engines.node, eslint.engines.node);
     const r = await runLease(['--version']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), pkg.version);
