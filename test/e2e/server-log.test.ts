@@ -1,6 +1,7 @@
 // The server's log at `info` tells an operator what happened to every request — created,
 // refused, approved or rejected, granted, revoked, expired — and when the server stopped, each
-// line with the request, user, role and provider; and never a password or token.
+// line with the request, user (<identity provider>:<user>), role and provider; and never a
+// password or token.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -117,24 +118,24 @@ workflows:
       const line = find(msg, request);
       assert.ok(line, `"${msg}" for ${request} is logged; got:\n${lines.map((l) => `${l.msg} ${l.request ?? ''}`).join('\n')}`);
       assert.equal(line.level, INFO, msg);
-      assert.deepEqual({ user: line.user, role: line.role, provider: line.provider }, { user: 'alice', role, provider: 'box' }, msg);
+      assert.deepEqual({ user: line.user, role: line.role, provider: line.provider }, { user: 'local:alice', role, provider: 'box' }, msg);
       for (const [key, value] of Object.entries(extra)) assert.equal(line[key], value, `${msg}: ${key}`);
     };
 
     for (const id of [revoked.id, expired.id, approved.id, rejected.id]) expect('request created', id, id === revoked.id || id === expired.id ? 'debug' : 'deploy');
     expect('lease granting', revoked.id, 'debug');
     expect('lease granted', revoked.id, 'debug');
-    expect('revoke requested', revoked.id, 'debug', { by: 'alice' });
+    expect('revoke requested', revoked.id, 'debug', { by: 'local:alice' });
     expect('lease revoking', revoked.id, 'debug');
     expect('lease revoked', revoked.id, 'debug');
     expect('lease granted', expired.id, 'debug');
     expect('lease expired', expired.id, 'debug');
-    expect('request approved', approved.id, 'deploy', { approver: 'bob' });
+    expect('request approved', approved.id, 'deploy', { approver: 'local:bob' });
     expect('lease granted', approved.id, 'deploy');
-    expect('request rejected', rejected.id, 'deploy', { approver: 'bob' });
+    expect('request rejected', rejected.id, 'deploy', { approver: 'local:bob' });
     expect('request denied', rejected.id, 'deploy');
     const policy = find('request denied by policy');
-    assert.deepEqual({ level: policy?.level, user: policy?.user, role: policy?.role, code: policy?.code }, { level: INFO, user: 'carol', role: 'debug', code: 'not_in_scope' });
+    assert.deepEqual({ level: policy?.level, user: policy?.user, role: policy?.role, code: policy?.code }, { level: INFO, user: 'local:carol', role: 'debug', code: 'not_in_scope' });
     for (const msg of ['lease server ready', 'lease server stopping', 'lease server stopped']) assert.equal(find(msg)?.level, INFO, msg);
 
     for (const secret of [...Object.values(PASSWORDS), ...Object.values(tokens)]) assert.ok(!server.output.includes(secret), 'no password or token in the log');
