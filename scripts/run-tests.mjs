@@ -5,6 +5,7 @@
 // afterwards scripts/scan-secrets.mjs checks all of it for secrets, and any finding fails the run.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { reportSecretScan } from './scan-secrets.mjs';
 
@@ -30,8 +31,11 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// Built once, here, before any test runs: no test may rebuild dist/ while others import from it
+// (tests spawn bin/lease.js directly, never through npx or an npm command that runs `prepare`).
 if (files.some((f) => f.startsWith('test/'))) {
-  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 

@@ -20,12 +20,22 @@ import { registerDecide } from './commands/decide.js';
 import { registerWorker } from './commands/worker.js';
 import { registerWorkflow } from './commands/workflow.js';
 import { CliError } from './errors.js';
+import { printError, terminalSafe } from './output.js';
+import { checkServerUrl } from './server-url.js';
 
 const program = new Command('lease')
   .description('Just-in-time privileged access: ask for a role for a while and a reason; it is revoked on time.')
   .version(VERSION)
   .exitOverride()
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Commander echoes arguments in its errors: escaped like everything else the CLI prints.
+  .configureOutput({ writeErr: (text) => process.stderr.write(text.split('\n').map(terminalSafe).join('\n')) });
+
+// Every command's --server is checked before it runs: a bad value is a usage error naming it.
+program.hook('preAction', (_program, command) => {
+  const server: unknown = command.opts().server;
+  if (typeof server === 'string') checkServerUrl(server, '--server');
+});
 
 for (const register of [registerServer, registerHashPassword, registerLogin, registerLogout, registerWhoami, registerSessions, registerAgent, registerRequest, registerStatus, registerList, registerRevoke, registerDecide, registerCatalog, registerAudit, registerConfig, registerWorkflow, registerWorker]) {
   register(program);
@@ -38,14 +48,14 @@ try {
     process.exit(err.exitCode === 0 ? 0 : 2);
   }
   if (err instanceof CliError) {
-    process.stderr.write(`lease: ${err.message}\n`);
+    printError(`lease: ${err.message}`);
     process.exit(err.exitCode);
   }
   if (err instanceof LeaseError) {
     // Config errors list every problem, one per line, with file and path.
-    process.stderr.write(`lease: ${err.message}\n`);
+    for (const [i, line] of err.message.split('\n').entries()) printError(i === 0 ? `lease: ${line}` : line);
     process.exit(2);
   }
-  process.stderr.write(`lease: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+  printError(`lease: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 }

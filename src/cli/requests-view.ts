@@ -4,18 +4,25 @@ import { printLine, printTable } from './output.js';
 
 export type { RequestView };
 
+/** Who asked, as `<identity provider>:<user>`: the same user id at two identity providers is two people. */
+export function requesterOf(r: RequestView): string {
+  return `${r.requester.provider}:${r.requester.id}`;
+}
+
 export function printRequest(r: RequestView): void {
   printLine(`${r.id}  ${r.status}`);
   printLine(`  role      ${r.role} on ${r.provider}`);
   printLine(`  duration  ${r.duration}${r.expires_at ? `  (expires ${r.expires_at})` : ''}`);
   printLine(`  reason    ${r.reason}`);
-  printLine(`  requester ${r.requester.email ?? r.requester.id}`);
+  printLine(`  requester ${requesterOf(r)}${r.requester.email ? ` <${r.requester.email}>` : ''}`);
   if (r.outcome) printLine(`  outcome   ${r.outcome.code}: ${r.outcome.message}`);
 }
 
-export function printRequestTable(requests: RequestView[]): void {
+/** A table of requests; `withRequester` adds who asked (lists of everyone's requests). */
+export function printRequestTable(requests: RequestView[], options: { withRequester?: boolean } = {}): void {
+  const requester = options.withRequester ?? false;
   printTable(
-    ['ID', 'STATUS', 'ROLE', 'PROVIDER', 'EXPIRES'],
-    requests.map((r) => [r.id, r.status, r.role, r.provider, r.expires_at ?? '-']),
+    ['ID', 'STATUS', 'ROLE', 'PROVIDER', ...(requester ? ['REQUESTER'] : []), 'EXPIRES'],
+    requests.map((r) => [r.id, r.status, r.role, r.provider, ...(requester ? [requesterOf(r)] : []), r.expires_at ?? '-']),
   );
 }

@@ -171,6 +171,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     runtime,
     stop: () =>
       (stopping ??= (async () => {
+        logger.info({ url }, 'lease server stopping');
         ready = false;
         clearInterval(reconcileTimer);
         core.hosts.close(); // ends the host agents' long polls and the calls waiting on hosts
@@ -178,6 +179,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
         await engine.stop();
         await core.temporalHosts?.close();
         await store.close();
+        logger.info({ url }, 'lease server stopped');
       })()),
   };
 }

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { leaseJson, ROOT, runLease, startServer, tempDir, type ServerProcess } from '../support/lease-process.js';
+import { LEASE_BIN, leaseJson, ROOT, runLease, startServer, tempDir, type ServerProcess } from '../support/lease-process.js';
 
 describe('the demo configuration (npm start)', () => {
   let dir: { path: string; cleanup: () => Promise<void> };
@@ -21,10 +21,13 @@ describe('the demo configuration (npm start)', () => {
     await dir?.cleanup();
   });
 
-  it('prints the URL and how to log in', () => {
+  it('prints the URL and how to log in with this very bin (never npx: that name is another package)', () => {
     assert.match(server.output, /listening on http:\/\/127\.0\.0\.1:\d+/);
     assert.match(server.output, /alice \/ alice-demo-password/);
-    assert.match(server.output, new RegExp(`lease login --server ${server.url.replace(/[.]/g, '\\.')}`));
+    // Run from outside the checkout and not on the PATH, so the bin's absolute path.
+    assert.ok(server.output.includes(`| node ${LEASE_BIN} login --server ${server.url} `), server.output);
+    assert.ok(server.output.includes(`node ${LEASE_BIN} request --role debug --duration 10m`), server.output);
+    assert.doesNotMatch(server.output, /npx/);
   });
 
   it('keeps idle connections open longer than clients and load balancers do (no close/reuse race)', async () => {
@@ -37,7 +40,7 @@ describe('the demo configuration (npm start)', () => {
     const env = { LEASE_HOME: join(dir.path, 'home') };
     const login = await runLease(['login', '--server', server.url, '--provider', 'local', '--username', 'alice', '--password-stdin'], { env, input: 'alice-demo-password\n' });
     assert.equal(login.code, 0, login.stderr);
-    const request = await leaseJson<{ id: string; status: string }>(['request', '--role', 'debug', '--provider', 'local-sudo', '--duration', '5m', '--reason', 'demo', '--wait', '--json'], env);
+    const request = await leaseJson<{ id: string; status: string }>(['request', '--role', 'debug', '--duration', '5m', '--reason', 'demo', '--wait', '--json'], env);
     assert.equal(request.status, 'active', JSON.stringify(request));
     const file = join(dir.path, '.lease', 'sudoers.d', `lease-${request.id}`);
     assert.ok(existsSync(file));

@@ -8,7 +8,7 @@ import { createHostCredential, HOST_CREDENTIAL_FILE, HostCredentialRefused, read
 import { readPrivateFile } from '../../crypto/index.js';
 import { DEFAULT_SUDOERS_DIR, HOST_ID_PATTERN } from '../../providers/index.js';
 import { CliError } from '../errors.js';
-import { printLine } from '../output.js';
+import { printError, printLine } from '../output.js';
 import { leaseHome } from '../session-store.js';
 
 export interface HostAgentFlags {
@@ -37,10 +37,12 @@ export async function runHostAgent(opts: HostAgentFlags & TemporalHostFlags): Pr
   if (opts.newCredential) {
     const sha256 = await createHostCredential(credentialFile);
     printLine(`host credential written to ${credentialFile} (keep it there: only its hash goes to the server)`);
-    printLine(`server config, on each sudo provider of this host:\n  agent: ${opts.host}\n  agent_credential_sha256: ${sha256}`);
+    printLine('server config, on each sudo provider of this host:');
+    printLine(`  agent: ${opts.host}`);
+    printLine(`  agent_credential_sha256: ${sha256}`);
     return;
   }
-  const log = (line: string) => process.stderr.write(`lease agent: ${line}\n`);
+  const log = (line: string) => printError(`lease agent: ${line}`);
   const local = {
     sudoersDir: opts.sudoersDir ?? DEFAULT_SUDOERS_DIR,
     ...(opts.visudo !== undefined ? { visudo: opts.visudo === 'false' ? (false as const) : opts.visudo } : {}),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
-import { printJson, printLine } from '../output.js';
+import { printError, printJson, printLine } from '../output.js';
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('work with configuration files');
@@ -20,8 +20,8 @@ export function registerConfig(program: Command): void {
       });
       if (opts.json) printJson(result);
       else {
-        for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
-        for (const i of result.issues) process.stderr.write(`${i.file}: ${i.path}: ${i.message}\n`);
+        for (const w of result.warnings) printError(`warning: ${w}`);
+        for (const i of result.issues) printError(`${i.file}: ${i.path}: ${i.message}`);
         if (result.ok) printLine(`${path}: configuration is valid`);
       }
       if (!result.ok) throw new CliError(`${result.issues.length} problem(s) in ${path}`, 2);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { authenticatedClient } from '../context.js';
-import { printJson } from '../output.js';
+import { printJson, printLine } from '../output.js';
 import { printRequestTable, type RequestView } from '../requests-view.js';
 
 export function registerList(program: Command): void {
@@ -18,6 +18,10 @@ export function registerList(program: Command): void {
       if (opts.all) query.set('all', 'true');
       const { requests } = await client.get<{ requests: RequestView[] }>(`/api/v1/requests${query.size ? `?${query}` : ''}`);
       if (opts.json) printJson(requests);
-      else printRequestTable(requests);
+      else if (requests.length === 0) {
+        const hint = opts.all || opts.status ? '' : ' (lease request asks for one)';
+        printLine(`no requests${opts.all ? '' : ' of yours'}${opts.status ? ` with status ${opts.status}` : ''}${hint}`);
+      }
+      else printRequestTable(requests, { withRequester: opts.all ?? false });
     });
 }

@@ -3,7 +3,7 @@ import { findAgent } from '../../agent/index.js';
 import { ApiClient } from '../client.js';
 import { sessionStore } from '../context.js';
 import { CliError } from '../errors.js';
-import { printJson, printLine } from '../output.js';
+import { printError, printJson, printLine } from '../output.js';
 import { leaseHome, normaliseServer, type StoredSession } from '../session-store.js';
 import { readStdin } from '../stdin.js';
 import { agentLogin } from './login-agent.js';
@@ -28,21 +28,16 @@ export function registerLogin(program: Command): void {
     .option('--device', 'log in from a host without a browser: print a URL and a code to confirm in any browser')
     .option('--json', 'print the session facts (never the token) as JSON')
     .action(async (opts: { server: string; provider: string; username?: string; passwordStdin?: boolean; browser: boolean; device?: boolean; json?: boolean }) => {
-      let server: string;
-      try {
-        server = normaliseServer(opts.server);
-      } catch {
-        throw new CliError(`--server must be a URL, got "${opts.server}"`, 2);
-      }
+      const server = normaliseServer(opts.server); // a URL: main.ts checked --server
       const done = (facts: Pick<StoredSession, 'identity' | 'expires_at'>) => {
         if (opts.json) printJson({ server, provider: opts.provider, identity: facts.identity, expires_at: facts.expires_at });
         else printLine(`Logged in to ${server} as ${facts.identity.email ?? facts.identity.id} (until ${facts.expires_at})`);
       };
       // URLs and codes on lines of their own, for a person to open or a script to read; under
       // --json stdout is reserved for the one JSON document.
-      const say = (line: string) => (opts.json ? process.stderr.write(`${line}\n`) : printLine(line));
+      const say = (line: string) => (opts.json ? printError(line) : printLine(line));
       const showLoginUrl = (url: string) => {
-        process.stderr.write('Open this URL in a browser to log in (waiting up to 5 minutes):\n');
+        printError('Open this URL in a browser to log in (waiting up to 5 minutes):');
         say(url);
       };
       // The session is stored only after the server accepted the login: a failure changes nothing.
@@ -54,10 +49,10 @@ export function registerLogin(program: Command): void {
           provider: opts.provider,
           show: (authorization) => {
             const minutes = Math.round(authorization.expires_in / 60);
-            process.stderr.write(`On any device, open this URL in a browser, check that it shows the code below, and log in (waiting up to ${minutes} minutes):\n`);
+            printError(`On any device, open this URL in a browser, check that it shows the code below, and log in (waiting up to ${minutes} minutes):`);
             say(authorization.verification_uri_complete);
             say(`Code: ${authorization.user_code}`);
-            process.stderr.write(`(or open ${authorization.verification_uri} and enter the code)\n`);
+            printError(`(or open ${authorization.verification_uri} and enter the code)`);
           },
         });
       } else if (opts.username === undefined && !opts.passwordStdin) {

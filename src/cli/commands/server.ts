@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { delimiter, isAbsolute, join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { printLine } from '../output.js';
@@ -30,11 +32,37 @@ export function registerServer(program: Command): void {
       });
       printLine(`Lease server listening on ${running.url}`);
       const motd = running.config.server?.motd;
-      if (motd) printLine(motd.trim().replaceAll('{url}', running.url));
+      if (motd) for (const line of motd.trim().split('\n')) printLine(line.replaceAll('{url}', running.url).replaceAll('{lease}', leaseCommand()));
       const shutdown = () => {
         void running.stop().then(() => process.exit(0));
       };
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
     });
+}
+
+/**
+ * How to run this same `lease` from the current directory, for the motd's `{lease}`: `lease` when
+ * that is what the PATH finds first, else `node <this bin>`. Never `npx lease`: outside this
+ * checkout that name is someone else's package.
+ */
+export function leaseCommand(bin = process.argv[1], path = process.env.PATH ?? '', cwd = process.cwd()): string {
+  if (!bin) return 'lease';
+  const first = path
+    .split(delimiter)
+    .filter((dir) => dir !== '')
+    .map((dir) => realpath(join(dir, 'lease')))
+    .find((found) => found !== undefined);
+  if (first !== undefined && first === (realpath(bin) ?? bin)) return 'lease';
+  const rel = relative(cwd, bin);
+  const shown = rel === '' || rel.startsWith('..') || isAbsolute(rel) ? bin : rel;
+  return `node ${/^[\w./@+-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", "'\\''")}'`}`;
+}
+
+function realpath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
 }

@@ -2,7 +2,7 @@
 // one JSON document on stdout; logs go to stderr. Access calls hit a dry-run provider.
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
-import { printJson } from '../output.js';
+import { printError, printJson } from '../output.js';
 
 const ERROR_BASE = 'https://serverlessworkflow.io/spec/1.0.0/errors/';
 
@@ -46,7 +46,7 @@ export function registerWorkflow(program: Command): void {
       const expressions = await createJqEngine();
       const problems = validateWorkflowDocument(document, expressions);
       if (problems.length > 0) {
-        for (const p of problems) process.stderr.write(`${file}: ${name}: ${p.path}: ${p.message}\n`);
+        for (const p of problems) printError(`${file}: ${name}: ${p.path}: ${p.message}`);
         throw new CliError(`${problems.length} problem(s) in workflow "${name}"`, 2);
       }
       const result = await runStandalone({
@@ -63,7 +63,7 @@ export function registerWorkflow(program: Command): void {
       }
       const error = result.error ?? { type: `${ERROR_BASE}runtime`, status: 500, title: result.status };
       if (opts.json) printJson({ error: { type: error.type, status: error.status, title: error.title ?? null, detail: error.detail ?? null, instance: error.instance ?? null } });
-      process.stderr.write(`lease: workflow "${name}" ${result.status}: ${error.title ?? error.type}${error.detail ? `: ${error.detail}` : ''}${error.instance ? ` (at ${error.instance})` : ''}\n`);
+      printError(`lease: workflow "${name}" ${result.status}: ${error.title ?? error.type}${error.detail ? `: ${error.detail}` : ''}${error.instance ? ` (at ${error.instance})` : ''}`);
       process.exitCode = 1;
     });
 }

@@ -30,24 +30,37 @@ export const sessionViewSchema = z
   .object({ token: z.string(), expires_at: z.string(), identity: identityViewSchema })
   .meta({ id: 'Session' });
 
+/**
+ * A reason is shown to other people (approvers, administrators, the audit trail): no control
+ * characters but TAB, so it cannot act on a terminal or split a log line. Bidirectional marks
+ * stay allowed (right-to-left languages need them); the CLI shows them escaped.
+ */
+export function reasonSchema() {
+  return z
+    .string()
+    .max(2000)
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    .regex(/^[^\u0000-\u0008\u000a-\u001f\u007f-\u009f]*$/, 'must not contain control characters (TAB is allowed)');
+}
+
 export const createRequestBodySchema = z
   .object({
     role: z.string().min(1).max(200),
-    provider: z.string().min(1).max(200),
+    provider: z.string().min(1).max(200).optional().describe('may be left out when the role lists exactly one provider'),
     duration: z.string().min(1).max(64).describe('90s, 10m, 1h or ISO-8601 (PT1H)'),
-    reason: z.string().max(2000),
+    reason: reasonSchema(),
     workflow: z.string().max(200).optional(),
   })
   .strict()
   .meta({ id: 'CreateRequest' });
 
 export const revokeBodySchema = z
-  .object({ reason: z.string().max(2000).optional() })
+  .object({ reason: reasonSchema().optional() })
   .strict()
   .meta({ id: 'RevokeRequest' });
 
 export const decisionBodySchema = z
-  .object({ reason: z.string().max(2000).optional() })
+  .object({ reason: reasonSchema().optional() })
   .strict()
   .meta({ id: 'Decision' });
 

@@ -1,6 +1,6 @@
 // Resolves, at call time, what the built-in calls need from the configuration: the policy
 // re-check, the provider that grants, and the role as the provider sees it.
-import { evaluatePolicy, type Identity } from '../../core/index.js';
+import { LeaseError, evaluatePolicy, type Identity } from '../../core/index.js';
 import type { ProviderInstance, GrantRole } from '../../providers/index.js';
 import type { RequestRecord, Store } from '../../store/index.js';
 import type { AccessDirectory } from '../../workflow/calls/index.js';
@@ -21,6 +21,20 @@ export function checkPolicy(
     // A provider that cannot grant access (identity or notification only) is not a target.
     provider: provider ? { id: provider.id, enabled: provider.enabled && !!provider.access } : undefined,
   });
+}
+
+/**
+ * The provider a request is for: the one it names, else the role's only provider. A role with
+ * several needs the request to choose (400 provider_required, naming them). Without a role
+ * there is nothing to infer: the policy then refuses role_not_found before it looks at providers.
+ */
+export function requestedProvider(config: LoadedConfig, roleId: string, asked: string | undefined): string {
+  const role = config.roles.get(roleId);
+  if (asked !== undefined || !role) return asked ?? '';
+  const [only, ...others] = role.providers;
+  if (only !== undefined && others.length === 0) return only;
+  const message = only === undefined ? `role "${roleId}" lists no provider to grant it on` : `role "${roleId}" can be granted on several providers: name one of ${role.providers.join(', ')}`;
+  throw new LeaseError('provider_required', message, { status: 400, field: 'provider' });
 }
 
 export function createAccessDirectory(

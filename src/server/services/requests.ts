@@ -27,7 +27,7 @@ import type { StepEvent, StepObserver, WorkflowRuntime } from '../../workflow/ru
 import { LEASE_ERROR_BASE } from '../../workflow/runtime/index.js';
 import type { CreateRequestBody, RequestView } from '../api/schemas.js';
 import type { AccessControl } from './access-control.js';
-import { checkPolicy } from './access-directory.js';
+import { checkPolicy, requestedProvider } from './access-directory.js';
 import { isApprover } from './approvers.js';
 import { toRequestView } from './views.js';
 
@@ -56,8 +56,9 @@ export class RequestService implements StepObserver {
     this.runtime = runtime;
   }
 
-  async create(identity: Identity, body: CreateRequestBody): Promise<RequestView> {
+  async create(identity: Identity, asked: CreateRequestBody): Promise<RequestView> {
     const { store, config, providers, clock, logger } = this.deps;
+    const body = { ...asked, provider: requestedProvider(config, asked.role, asked.provider) };
     const durationMs = parseDuration(body.duration, 'duration');
     const role = config.roles.get(body.role);
     try {
@@ -70,7 +71,7 @@ export class RequestService implements StepObserver {
           subject: null,
           data: { role: body.role, provider: body.provider, duration: formatIsoDuration(durationMs), reason: body.reason, code: err.code },
         });
-        logger.info({ user: identity.id, role: body.role, provider: body.provider, code: err.code }, 'request denied by policy');
+        logger.info({ user: identityKey(identity), role: body.role, provider: body.provider, code: err.code }, 'request denied by policy');
       }
       throw err;
     }
@@ -118,7 +119,7 @@ export class RequestService implements StepObserver {
         });
       },
     });
-    logger.info({ request: record.id, user: identity.id, role: record.role, provider: record.provider }, 'request created');
+    logger.info({ request: record.id, user: identityKey(identity), role: record.role, provider: record.provider }, 'request created');
     return this.get(identity, record.id);
   }
 
@@ -194,6 +195,7 @@ export class RequestService implements StepObserver {
     const by = identityKey(identity);
     const why = reason?.trim() || (sameIdentity(record.identity, identity) ? 'revoked by requester' : `revoked by ${by}`);
     await this.deps.store.audit.append({ actor: by, action: 'request.revoke_requested', subject: id, data: { reason: why } });
+    this.deps.logger.info({ request: id, by, user: identityKey(record.identity), role: record.role, provider: record.provider }, 'revoke requested');
     await this.requireRuntime().signal(id, { type: REVOKE_EVENT, source: 'lease/api', data: { reason: why, by } });
     return toRequestView((await this.deps.store.requests.get(id))!);
   }
@@ -224,6 +226,7 @@ export class RequestService implements StepObserver {
       const earlier = (await store.decisions.list(id)).find((d) => d.approver === approver);
       if (earlier?.approved !== approved) throw new Conflict('already_decided', `you already ${earlier?.approved ? 'approved' : 'denied'} request ${id}`);
     }
+    this.deps.logger.info({ request: id, approver, user: identityKey(record.identity), role: record.role, provider: record.provider }, approved ? 'request approved' : 'request rejected');
     await this.requireRuntime().signal(id, {
       type: APPROVAL_EVENT,
       source: 'lease/api',
@@ -284,11 +287,13 @@ export class RequestService implements StepObserver {
       const expiresAt = toIso(now + request.duration_ms);
       await tx.requests.update(instanceId, { status: 'granting', expires_at: expiresAt, updated_at: toIso(now) });
       await tx.audit.append({ actor: 'lease', action: 'lease.granting', subject: instanceId, data: { provider: request.provider, role: request.role, expires_at: expiresAt } });
+      this.deps.logger.info({ request: instanceId, user: identityKey(request.identity), role: request.role, provider: request.provider, expires_at: expiresAt }, 'lease granting');
     }
     if (calls.includes('lease.revoke') && (request.status === 'active' || request.status === 'granting')) {
       const reason = state.lease?.revoked_reason ?? 'revoked';
       await tx.requests.update(instanceId, { status: 'revoking', updated_at: toIso(now) });
       await tx.audit.append({ actor: 'lease', action: 'lease.revoking', subject: instanceId, data: { provider: request.provider, reason } });
+      this.deps.logger.info({ request: instanceId, user: identityKey(request.identity), role: request.role, provider: request.provider }, 'lease revoking');
     }
     if (ended) await this.finish(instanceId, state, request, tx);
   }
@@ -313,6 +318,7 @@ export class RequestService implements StepObserver {
     if (request.status === 'revoking') return; // the revoke call settles it
     await tx.requests.update(instanceId, { status, outcome, ended_at: now, updated_at: now });
     await tx.audit.append({ actor: 'lease', action: `request.${status}`, subject: instanceId, data: { code: outcome.code, message: outcome.message } });
+    this.deps.logger.info({ request: instanceId, user: identityKey(request.identity), role: request.role, provider: request.provider, code: outcome.code }, `request ${status}`);
   }
 
   /**

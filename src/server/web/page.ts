@@ -1,6 +1,7 @@
 // The smallest web UI that proves the cookie session works: who is logged in, their requests
 // with a Revoke button (a fetch with the X-CSRF-Token header), log in (local password or SSO)
-// and log out. No inline script (the CSP allows only /ui/app.js), all text set as textContent.
+// and log out. No inline script (the CSP allows only /ui/app.js), all text set as textContent
+// (never parsed as HTML), text from users isolated in <bdi>.
 // Paths are relative, so the page works under a path prefix behind a proxy too.
 
 export const PAGE_HEADERS = {
@@ -89,7 +90,10 @@ async function listRequests() {
     const item = document.createElement('li');
     item.dataset.id = r.id;
     item.dataset.status = r.status;
-    item.textContent = r.role + ' on ' + r.provider + ': ' + r.status + ' (' + r.reason + ')';
+    // The reason in a <bdi>: a right-to-left override in it cannot reorder the text around it.
+    const reason = document.createElement('bdi');
+    reason.textContent = r.reason;
+    item.append(r.role + ' on ' + r.provider + ': ' + r.status + ' (', reason, ')');
     if (!ENDED.includes(r.status)) {
       const revoke = document.createElement('button');
       revoke.type = 'button';

@@ -99,6 +99,7 @@ async function authorize(deps: BuiltinCallDeps, request: RequestRecord): Promise
       await tx.audit.append({ actor: 'lease', action: 'lease.granted', subject: request.id, data: { provider: request.provider, role: request.role, identity: identityKey(request.identity), expires_at: expiresAt } });
     }
   });
+  deps.logger.info({ request: request.id, user: identityKey(request.identity), role: request.role, provider: request.provider, expires_at: expiresAt }, 'lease granted');
   return { granted: true, provider: request.provider, expires_at: expiresAt };
 }
 
@@ -127,6 +128,8 @@ async function revoke(deps: BuiltinCallDeps, request: RequestRecord, reason: str
     });
     await tx.audit.append({ actor: 'lease', action: 'lease.revoked', subject: request.id, data: { provider: request.provider, reason } });
   });
+  // Reasons are people's words (the audit has them): logs carry ids only.
+  deps.logger.info({ request: request.id, user: identityKey(request.identity), role: request.role, provider: request.provider }, reason === 'expired' ? 'lease expired' : 'lease revoked');
   return { revoked: true, provider: request.provider };
 }
 
