@@ -62,9 +62,9 @@ describe('Thand compatibility fixtures', () => {
 describe('a config directory split by kind, as Thand ships it', () => {
   it('loads config.yaml (no version, empty sections) with roles/, providers/ and workflows/', async () => {
     const config = await loadConfig(THAND_TREE, SERVER_OPTIONS);
-    assert.deepEqual([...config.roles.keys()].sort(), ['cloud-admin', 'cloud-reader']);
-    assert.deepEqual([...config.providers.keys()].sort(), ['analytics', 'cloud-prod', 'cloud-sandbox', 'code', 'people']);
-    assert.deepEqual([...config.workflows.keys()], ['two_approvals']);
+    assert.deepEqual([...config.roles.keys()].sort(), ['cloud-admin', 'cloud-reader', 'host-debug']);
+    assert.deepEqual([...config.providers.keys()].sort(), ['analytics', 'cloud-prod', 'cloud-sandbox', 'code', 'host', 'people']);
+    assert.deepEqual([...config.workflows.keys()].sort(), ['announce_then_grant', 'two_approvals']);
     assert.deepEqual(config.roles.get('cloud-admin')?.nativeRoles, ['aws:PowerUserAccess']);
     assert.equal(config.server.port, 5225);
     assert.equal(config.logging.output, 'stdout');

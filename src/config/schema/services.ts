@@ -34,7 +34,13 @@ const tlsSchema = z.union([
 /** Thand's Vault-held client key: Lease does not read keys from a vault. */
 const VAULT_KEYS = ['mtls_vault', 'mtls_vault_name', 'mtls_vault_type', 'mtls_vault_password'] as const;
 
-export const temporalServiceSchema = z
+/** Thand reads an empty string as "not set" (`api_key: ""`); so does Lease, in this section. */
+function withoutEmptyStrings(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== ''));
+}
+
+const temporalFieldsSchema = z
   .strictObject({
     address: text.optional(),
     host: text.optional(),
@@ -54,9 +60,9 @@ export const temporalServiceSchema = z
     mtls_key_file: text.optional(),
     /** Thand: a client key held in a cloud vault; not supported (an error when given). */
     mtls_vault: z.record(z.string(), z.unknown()).optional(),
-    mtls_vault_name: z.string().optional(),
-    mtls_vault_type: z.string().optional(),
-    mtls_vault_password: z.string().optional(),
+    mtls_vault_name: text.optional(),
+    mtls_vault_type: text.optional(),
+    mtls_vault_password: text.optional(),
     /** Thand: turns off worker versioning, which Lease does not use (ignored, with a warning). */
     disable_versioning: z.boolean().optional(),
   })
@@ -76,9 +82,11 @@ export const temporalServiceSchema = z
     if (s.tls === false && sources.length > 0) problem('tls', 'a client certificate (mTLS) needs TLS: remove tls: false');
     for (const key of VAULT_KEYS) {
       const value = s[key];
-      const given = typeof value === 'string' ? value !== '' : value !== undefined && Object.keys(value).length > 0;
+      const given = typeof value === 'string' || (value !== undefined && Object.keys(value).length > 0);
       if (given) problem(key, 'Lease does not load the Temporal client key from a vault: give mtls_cert_file and mtls_key_file (or mtls_cert and mtls_key)');
     }
   });
+
+export const temporalServiceSchema = z.preprocess(withoutEmptyStrings, temporalFieldsSchema);
 
 export type TemporalServiceConfig = z.infer<typeof temporalServiceSchema>;
