@@ -569,6 +569,11 @@ environment:
     }
   });
 
+  it("keeps unknown keys in a role's approvals an error: a misspelt approvers would drop them", async () => {
+    const dir = await configDir({ 'roles.yaml': `roles:\n  admin:\n${ROLE('    approvals:\n      aprovers: {groups: [ops]}\n')}` });
+    assert.equal(findIssue(await loadIssues(dir), 'roles.admin.approvals.aprovers').message, 'unknown key');
+  });
+
   it('keeps unknown keys in server.admins an error: a misspelling there changes who is administrator', async () => {
     const dir = await configDir({ 'config.yaml': 'server:\n  admins:\n    user: [bob]\n' });
     assert.equal(findIssue(await loadIssues(dir), 'server.admins.user').message, 'unknown key');
