@@ -579,6 +579,16 @@ environment:
     assert.equal(findIssue(await loadIssues(dir), 'server.admins.user').message, 'unknown key');
   });
 
+  it('refuses an unknown server key that is a near miss of admins or session_ttl (a default there weakens access)', async () => {
+    const dir = await configDir({ 'config.yaml': 'server:\n  admin: {users: [bob]}\n  session_tll: 10m\n  Admins: {}\n  limit: {}\n' });
+    const result = await validateConfigLocation(dir, { env: {} });
+    assert.deepEqual(
+      result.issues.map((i) => `${i.path}: ${i.message}`),
+      ['server.admin: unknown key (did you mean admins?)', 'server.session_tll: unknown key (did you mean session_ttl?)', 'server.Admins: unknown key (did you mean admins?)'],
+    );
+    assert.ok(result.warnings.some((w) => w.includes('server.limit: unknown key: ignored')));
+  });
+
   it('still refuses a wrong value in a lenient section, reporting the unknown keys beside it as warnings', async () => {
     const dir = await configDir({ 'config.yaml': 'server:\n  port: lots\n  limit: {}\n' });
     const result = await validateConfigLocation(dir, { env: {} });

@@ -15,6 +15,15 @@ const STRICT_PATHS: Record<string, PathSegment[][]> = {
   server: [['admins']],
 };
 
+/**
+ * Keys whose misspelling would quietly weaken access (no administrators is safe; a default
+ * session lifetime longer than the one meant is not): an unknown key this close to one is an
+ * error, not a warning.
+ */
+const GUARDED_KEYS: Record<string, string[]> = {
+  server: ['admins', 'session_ttl'],
+};
+
 /** Thand's top-level settings that Lease has no use for. */
 export const THAND_TOP_LEVEL_SETTINGS = ['login', 'api', 'secret'] as const;
 
@@ -35,10 +44,20 @@ export function checkSettings<S extends z.ZodType>(value: unknown, section: stri
   const strict = STRICT_PATHS[section] ?? [];
   const ignorable = first.error.issues.filter((issue) => issue.code === 'unrecognized_keys' && !strict.some((prefix) => startsWith(zodPath(issue), prefix)));
   const rest = first.error.issues.filter((issue) => !ignorable.includes(issue));
+  let misspelt = false;
   for (const issue of ignorable) {
     if (issue.code !== 'unrecognized_keys') continue;
-    for (const key of issue.keys) log.warn(file, [section, ...zodPath(issue), key], 'unknown key: ignored (check the spelling)');
+    for (const key of issue.keys) {
+      const meant = zodPath(issue).length === 0 ? (GUARDED_KEYS[section] ?? []).find((guarded) => closeTo(key, guarded)) : undefined;
+      if (meant === undefined) {
+        log.warn(file, [section, ...zodPath(issue), key], 'unknown key: ignored (check the spelling)');
+      } else {
+        log.error(file, [section, key], `unknown key (did you mean ${meant}?)`);
+        misspelt = true;
+      }
+    }
   }
+  if (misspelt) return undefined;
   if (rest.length > 0) {
     reportZodIssues(rest, file, [section], log);
     return undefined;
@@ -47,6 +66,28 @@ export function checkSettings<S extends z.ZodType>(value: unknown, section: stri
   if (second.success) return second.data;
   reportZodIssues(second.error.issues, file, [section], log);
   return undefined;
+}
+
+/** At most two edits (insert, delete, replace, swap of neighbours) apart, ignoring case. */
+function closeTo(written: string, known: string): boolean {
+  const a = written.toLowerCase();
+  const b = known.toLowerCase();
+  if (Math.abs(a.length - b.length) > 2) return false;
+  // Optimal string alignment distance, row by row.
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, before[j - 2]! + 1);
+      current.push(best);
+    }
+    before = previous;
+    previous = current;
+  }
+  return previous[b.length]! <= 2;
 }
 
 /** A map entry whose value is null (a key with only comments under it) is dropped, at any depth. */
