@@ -21,6 +21,8 @@ export interface ReadContext {
   sources: Map<string, YamlSource>;
   /** Absolute paths of the files read so far: a file is part of the config once. */
   loaded: Set<string>;
+  /** Absolute paths of the files of the location itself (read whole, every section). */
+  location: Set<string>;
   /** Every file read, in order. */
   files: string[];
 }
@@ -41,11 +43,12 @@ export async function readConfigDocument(file: string, ctx: ReadContext): Promis
   if (source === undefined) return undefined;
   ctx.sources.set(file, source);
   if (source.data === null || source.data === undefined) {
-    ctx.log.error(file, [], 'the file is empty: a config file starts with version: "1.0"');
+    // Only comments, or nothing: Thand reads it as an empty config, and so does Lease.
+    ctx.log.warn(file, [], 'the file is empty: nothing is loaded from it');
     return undefined;
   }
   if (!isPlainObject(source.data)) {
-    ctx.log.error(file, [], 'expected a mapping with version: "1.0" and sections such as roles, providers, workflows');
+    ctx.log.error(file, [], 'expected a mapping of sections such as roles, providers, workflows');
     return undefined;
   }
   const normalised = normaliseSections(source.data, source, ctx.log);

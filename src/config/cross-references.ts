@@ -5,6 +5,7 @@
 import { asksForApproval } from './approval-steps.js';
 import type { IssueLog, PathSegment } from './issues.js';
 import type { MergedConfig } from './merge.js';
+import { isPlainObject } from './plain-object.js';
 import { roleReferences } from './role-references.js';
 
 /** An `inherits` entry with a colon (`iam:admin`) names a role that exists on the target. */
@@ -55,5 +56,32 @@ export function checkCrossReferences(config: MergedConfig, log: IssueLog): void 
     if (authentication !== undefined && authentication !== 'default' && !config.providers.has(authentication)) {
       log.warn(file, ['workflows', id, 'authentication'], `identity provider "${authentication}" is not defined`);
     }
+    if (workflow === undefined) continue;
+    // Thand's own examples name a `slack` provider they never declare: a warning, as for roles.
+    for (const use of providersNamedByCalls(workflow.workflow, ['workflows', id, 'workflow'])) {
+      if (!config.providers.has(use.provider)) {
+        log.warn(file, use.path, `${use.call} names provider "${use.provider}", which is not defined: the call cannot reach it`);
+      }
+    }
   }
+}
+
+/** Every `provider: <id>` written literally in the `with` of a call task, at any depth of the document. */
+function providersNamedByCalls(node: unknown, path: PathSegment[]): Array<{ call: string; provider: string; path: PathSegment[] }> {
+  if (Array.isArray(node)) return node.flatMap((item, i) => providersNamedByCalls(item, [...path, i]));
+  if (!isPlainObject(node)) return [];
+  const call = typeof node.call === 'string' ? node.call : typeof node.thand === 'string' ? `thand.${node.thand}` : typeof node.lease === 'string' ? `lease.${node.lease}` : undefined;
+  const named = call === undefined ? [] : literalProviders(node.with, [...path, 'with']).map((use) => ({ call, ...use }));
+  const nested = Object.entries(node)
+    .filter(([key]) => call === undefined || key !== 'with')
+    .flatMap(([key, value]) => providersNamedByCalls(value, [...path, key]));
+  return [...named, ...nested];
+}
+
+function literalProviders(node: unknown, path: PathSegment[]): Array<{ provider: string; path: PathSegment[] }> {
+  if (Array.isArray(node)) return node.flatMap((item, i) => literalProviders(item, [...path, i]));
+  if (!isPlainObject(node)) return [];
+  return Object.entries(node).flatMap(([key, value]) =>
+    key === 'provider' && typeof value === 'string' && !value.includes('${') ? [{ provider: value, path: [...path, key] }] : literalProviders(value, [...path, key]),
+  );
 }

@@ -9,6 +9,7 @@ import { configJsonSchema, loadConfig, validateConfigLocation, type LoadOptions 
 
 const EXAMPLES = fileURLToPath(new URL('../../examples', import.meta.url));
 const THAND = fileURLToPath(new URL('./fixtures/thand', import.meta.url));
+const THAND_TREE = fileURLToPath(new URL('./fixtures/thand-tree', import.meta.url));
 const SERVER_OPTIONS: LoadOptions = {
   env: {},
   providerFactories: defaultRegistry().factories(),
@@ -58,13 +59,46 @@ describe('Thand compatibility fixtures', () => {
   });
 });
 
+describe('a config directory split by kind, as Thand ships it', () => {
+  it('loads config.yaml (no version, empty sections) with roles/, providers/ and workflows/', async () => {
+    const config = await loadConfig(THAND_TREE, SERVER_OPTIONS);
+    assert.deepEqual([...config.roles.keys()].sort(), ['cloud-admin', 'cloud-reader', 'host-debug']);
+    assert.deepEqual([...config.providers.keys()].sort(), ['analytics', 'cloud-prod', 'cloud-sandbox', 'code', 'host', 'people']);
+    assert.deepEqual([...config.workflows.keys()].sort(), ['announce_then_grant', 'two_approvals']);
+    assert.deepEqual(config.roles.get('cloud-admin')?.nativeRoles, ['aws:PowerUserAccess']);
+    assert.equal(config.server.port, 5225);
+    assert.equal(config.logging.output, 'stdout');
+  });
+
+  it('warns, naming file and path, about each setting Lease ignores and each provider it cannot reach', async () => {
+    const { warnings, issues } = await validateConfigLocation(THAND_TREE, SERVER_OPTIONS);
+    assert.deepEqual(issues, []);
+    // `FILE: PATH` of each warning, the file relative to the tree.
+    const where = warnings.map((w) => w.slice(THAND_TREE.length + 1).split(': ').slice(0, 2).join(': '));
+    for (const expected of [
+      'config.yaml: environment.config',
+      'config.yaml: services.temporal',
+      'config.yaml: server.limit',
+      'config.yaml: server.limits',
+      'config.yaml: server.capabilities',
+      'config.yaml: server.security.cors',
+      'config.yaml: server.security.metrics',
+      'config.yaml: server.health',
+      'providers/cloud.yaml: providers.cloud-prod.provider',
+      'workflows/two-approvals.yml: workflows.two_approvals.workflow.do[5].refused.with.provider',
+    ]) {
+      assert.ok(where.includes(expected), `${expected} in:\n${where.join('\n')}`);
+    }
+  });
+});
+
 describe('configJsonSchema', () => {
   it('describes a config file for editors', () => {
-    const schema = configJsonSchema() as { type: string; properties: Record<string, unknown>; required: string[]; additionalProperties: boolean };
+    const schema = configJsonSchema() as { type: string; properties: Record<string, unknown>; required?: string[]; additionalProperties: boolean };
     assert.equal(schema.type, 'object');
-    assert.deepEqual(schema.required, ['version']);
+    assert.equal(schema.required, undefined, 'version is optional, as in Thand');
     assert.equal(schema.additionalProperties, false);
-    for (const key of ['roles', 'providers', 'workflows', 'policies', 'server', 'logging', 'services', 'environment']) {
+    for (const key of ['version', 'roles', 'providers', 'workflows', 'policies', 'server', 'logging', 'services', 'environment', 'login', 'api', 'secret']) {
       assert.ok(key in schema.properties, key);
     }
     assert.doesNotThrow(() => JSON.stringify(schema));

@@ -27,6 +27,8 @@ export {
   serverSchema,
   servicesSchema,
   workflowSchema,
+  temporalServiceSchema,
+  type TemporalServiceConfig,
   type EnvironmentConfig,
   type LoggingConfig,
   type ProviderConfig,

@@ -63,7 +63,6 @@ describe('loadConfig: files and merging', () => {
       'b-roles.yml': `version: "1.0"\nroles:\n  admin:\n${ROLE()}`,
       'a-providers.yaml': `version: "1.0"\nproviders:\n  box:\n    name: Box\n    provider: sudo\n`,
       'notes.txt': 'not config',
-      'sub/ignored.yaml': 'not: [valid',
     });
     const config = await loadConfig(dir, { env: {} });
     assert.deepEqual(config.files, [join(dir, 'a-providers.yaml'), join(dir, 'b-roles.yml')]);
@@ -72,6 +71,33 @@ describe('loadConfig: files and merging', () => {
     assert.deepEqual(config.providers.get('box')?.config, {}, 'config defaults to {}');
     assert.equal(config.sourceOf('role', 'admin'), join(dir, 'b-roles.yml'));
     assert.equal(config.sourceOf('provider', 'box'), join(dir, 'a-providers.yaml'));
+  });
+
+  it('reads subdirectories (Thand splits its files by kind), after the directory\'s own files; skips hidden ones', async () => {
+    const dir = await configDir({
+      'server.yaml': 'server:\n  session_ttl: 1h\n',
+      'roles/b.yaml': `roles:\n  ops:\n${ROLE()}`,
+      'roles/a.yml': `roles:\n  admin:\n${ROLE()}`,
+      'providers/nested/box.yaml': 'providers:\n  box: {name: Box, provider: sudo}\n',
+      '.lease/ignored.yaml': 'not: [valid',
+    });
+    const config = await loadConfig(dir, { env: {} });
+    assert.deepEqual(
+      config.files.map((f) => f.slice(dir.length + 1)),
+      ['server.yaml', join('providers', 'nested', 'box.yaml'), join('roles', 'a.yml'), join('roles', 'b.yaml')],
+    );
+    assert.deepEqual([...config.roles.keys()].sort(), ['admin', 'ops']);
+    assert.ok(config.providers.has('box'));
+  });
+
+  it('reads a file once when a {path} reference names a subdirectory of the location', async () => {
+    const dir = await configDir({
+      'config.yaml': 'roles:\n  path: ./roles\n',
+      'roles/a.yaml': `roles:\n  admin:\n${ROLE()}`,
+    });
+    const config = await loadConfig(dir, { env: {} });
+    assert.deepEqual([...config.roles.keys()], ['admin']);
+    assert.deepEqual(config.files, [join(dir, 'config.yaml'), join(dir, 'roles', 'a.yaml')]);
   });
 
   it('refuses the same role in two files, naming both', async () => {
@@ -97,21 +123,69 @@ describe('loadConfig: files and merging', () => {
     await loadConfig(dir, { env: {} });
   });
 
-  it('refuses a missing version and a wrong one', async () => {
-    const dir = await configDir({ 'a.yaml': 'roles: {}\n', 'b.yaml': 'version: "2.0"\n' });
+  it('accepts a file without version (Thand does not require it) and refuses a wrong one', async () => {
+    const dir = await configDir({ 'a.yaml': `roles:\n  admin:\n${ROLE()}`, 'b.yaml': 'version: "2.0"\n' });
     const issues = await loadIssues(dir);
     assert.deepEqual(
-      issues.map((i) => [i.file, i.path]),
-      [[join(dir, 'a.yaml'), 'version'], [join(dir, 'b.yaml'), 'version']],
+      issues.map((i) => [i.file, i.path, i.message]),
+      [[join(dir, 'b.yaml'), 'version', 'must be "1.0"']],
     );
+    const config = await loadConfig(join(dir, 'a.yaml'), { env: {} });
+    assert.ok(config.roles.has('admin'));
   });
 
-  it('refuses a file whose top level is not a mapping, and an empty file', async () => {
-    const dir = await configDir({ 'a.yaml': '- just\n- a list\n', 'b.yaml': '' });
+  it('refuses a file whose top level is not a mapping; an empty file is a warning', async () => {
+    const dir = await configDir({ 'a.yaml': '- just\n- a list\n', 'b.yaml': '# only a comment\n' });
     const issues = await loadIssues(dir);
-    assert.equal(issues.length, 2);
+    assert.equal(issues.length, 1);
     assert.match(issues[0]?.message ?? '', /expected a mapping/);
-    assert.match(issues[1]?.message ?? '', /empty/);
+    const result = await validateConfigLocation(join(dir, 'b.yaml'), { env: {} });
+    assert.equal(result.ok, true);
+    assert.deepEqual(result.warnings, [`${join(dir, 'b.yaml')}: the file is empty: nothing is loaded from it`]);
+  });
+
+  it('reads a section with only comments under it (YAML null) as empty, at any level of the server settings', async () => {
+    const dir = await configDir({
+      'lease.yaml': `roles:
+  # none yet
+providers:
+workflows:
+server:
+  cors:
+    # allowed_origins: [...]
+  admins:
+logging:
+environment:
+services:
+  temporal:
+`,
+    });
+    const result = await validateConfigLocation(dir, { env: {} });
+    assert.deepEqual(result.issues, []);
+    const config = await loadConfig(dir, { env: {} });
+    assert.equal(config.roles.size, 0);
+    assert.deepEqual(config.server, {});
+    assert.deepEqual(config.environment, { platform: 'local' });
+  });
+
+  it('refuses a YAML alias that contains itself, naming file, path and line', async () => {
+    const dir = await configDir({ 'a.yaml': 'version: "1.0"\nroles: &a {x: *a}\n', 'b.yaml': `roles:\n  ops: &ops\n${ROLE()}    inherits: [*ops]\n` });
+    const issues = await loadIssues(dir);
+    assert.deepEqual(
+      issues.map((i) => [i.file.slice(dir.length + 1), i.path, i.line]),
+      [['a.yaml', 'roles.x', 2], ['b.yaml', 'roles.ops.inherits[0]', 5]],
+    );
+    assert.match(issues[0]?.message ?? '', /alias \*a refers to a node that contains it/);
+  });
+
+  it('still expands aliases that are not cycles, and merge keys', async () => {
+    const dir = await configDir({
+      'a.yaml': `roles:\n  base: &base\n${ROLE()}    max_duration: 2h\n  ops:\n    <<: *base\n    name: Ops\n  dev: *base\n`,
+    });
+    const config = await loadConfig(dir, { env: {} });
+    assert.equal(config.roles.get('ops')?.maxDuration, '2h');
+    assert.equal(config.roles.get('ops')?.name, 'Ops');
+    assert.equal(config.roles.get('dev')?.name, 'Admin');
   });
 
   it('refuses a location that does not exist, and a directory without YAML files', async () => {
@@ -461,5 +535,188 @@ describe('validateConfigLocation', () => {
     assert.deepEqual(result.issues, []);
     assert.equal(result.ok, true);
     assert.match(result.warnings[0] ?? '', /provider "nowhere" is not defined/);
+  });
+});
+
+describe('loadConfig: server settings in Thand\'s shape', () => {
+  /** Warnings as `PATH: MESSAGE` without the file (all in one file here). */
+  async function warningsOf(files: Record<string, string>): Promise<{ dir: string; warnings: string[] }> {
+    const dir = await configDir(files);
+    const result = await validateConfigLocation(dir, { env: {} });
+    assert.deepEqual(result.issues, [], 'no errors');
+    return { dir, warnings: result.warnings };
+  }
+
+  it('warns, with file, path and line, about keys Thand would ignore in server, logging and environment', async () => {
+    const { dir, warnings } = await warningsOf({
+      'config.yaml': `server:
+  host: 127.0.0.1
+  limit:
+    burst: 10
+  capabilities: {llm: {enabled: true}}
+  security:
+    metrics: {enabled: true}
+logging:
+  level: info
+  colour: true
+environment:
+  name: development
+`,
+    });
+    const file = join(dir, 'config.yaml');
+    for (const [path, line] of [['server.limit', 3], ['server.capabilities', 5], ['server.security.metrics', 7], ['logging.colour', 10], ['environment.name', 12]] as const) {
+      assert.ok(warnings.includes(`${file}: ${path}: unknown key: ignored (check the spelling) (line ${line})`), `${path} in:\n${warnings.join('\n')}`);
+    }
+  });
+
+  it("keeps unknown keys in a role's approvals an error: a misspelt approvers would drop them", async () => {
+    const dir = await configDir({ 'roles.yaml': `roles:\n  admin:\n${ROLE('    approvals:\n      aprovers: {groups: [ops]}\n')}` });
+    assert.equal(findIssue(await loadIssues(dir), 'roles.admin.approvals.aprovers').message, 'unknown key');
+  });
+
+  it('keeps unknown keys in server.admins an error: a misspelling there changes who is administrator', async () => {
+    const dir = await configDir({ 'config.yaml': 'server:\n  admins:\n    user: [bob]\n' });
+    assert.equal(findIssue(await loadIssues(dir), 'server.admins.user').message, 'unknown key');
+  });
+
+  it('refuses an unknown server key that is a near miss of admins or session_ttl (a default there weakens access)', async () => {
+    const dir = await configDir({ 'config.yaml': 'server:\n  admin: {users: [bob]}\n  session_tll: 10m\n  Admins: {}\n  limit: {}\n' });
+    const result = await validateConfigLocation(dir, { env: {} });
+    assert.deepEqual(
+      result.issues.map((i) => `${i.path}: ${i.message}`),
+      ['server.admin: unknown key (did you mean admins?)', 'server.session_tll: unknown key (did you mean session_ttl?)', 'server.Admins: unknown key (did you mean admins?)'],
+    );
+    assert.ok(result.warnings.some((w) => w.includes('server.limit: unknown key: ignored')));
+  });
+
+  it('still refuses a wrong value in a lenient section, reporting the unknown keys beside it as warnings', async () => {
+    const dir = await configDir({ 'config.yaml': 'server:\n  port: lots\n  limit: {}\n' });
+    const result = await validateConfigLocation(dir, { env: {} });
+    assert.deepEqual(result.issues.map((i) => i.path), ['server.port']);
+    assert.ok(result.warnings.some((w) => w.includes('server.limit: unknown key')));
+  });
+
+  it('warns that limits, CORS, metrics, health, platform settings and non-JSON log formats are ignored', async () => {
+    const { warnings } = await warningsOf({
+      'config.yaml': `server:
+  limits: {requests_per_minute: 100, read_timeout: 30s}
+  cors: {allowed_origins: [https://app.example.com], max_age: 86400}
+  security:
+    cors: {allowed_methods: [GET], max_age: 1h}
+  metrics: {enabled: true, path: /metrics}
+  health: {path: /healthz}
+logging: {format: text, output: stdout}
+environment:
+  platform: aws
+  config: {salt: changeme}
+`,
+    });
+    const expected = [
+      /server\.limits: request limits are not configurable yet .*: ignored/,
+      /server\.cors: CORS is not implemented .*: ignored/,
+      /server\.security\.cors: CORS is not implemented .*: ignored/,
+      /server\.metrics: metrics are not implemented: ignored/,
+      /server\.health: the health check is always GET \/health: ignored/,
+      /logging\.format: "text" is not supported: ignored/,
+      /environment\.platform: Lease does not choose services by platform \("aws"\): ignored/,
+      /environment\.config: platform settings are not used by Lease: ignored/,
+    ];
+    for (const pattern of expected) assert.ok(warnings.some((w) => pattern.test(w)), `${pattern} in:\n${warnings.join('\n')}`);
+    assert.equal(warnings.length, expected.length, warnings.join('\n'));
+  });
+
+  it('reads cors.max_age as seconds (Thand) or a duration, and refuses a negative one', async () => {
+    await warningsOf({ 'config.yaml': 'server:\n  cors: {max_age: 86400}\n  security: {cors: {max_age: 10m}}\n' });
+    const dir = await configDir({ 'config.yaml': 'server:\n  cors: {max_age: -1}\n' });
+    findIssue(await loadIssues(dir), 'server.cors.max_age');
+  });
+
+  it("warns that Thand's top-level login, api and secret settings are ignored; other unknown top-level keys stay errors", async () => {
+    const { warnings } = await warningsOf({ 'config.yaml': 'login: {endpoint: "http://localhost:9090"}\napi: {version: v1}\nsecret: changeme\n' });
+    assert.deepEqual(warnings.map((w) => w.replace(/^.*config\.yaml: /, '').replace(/ \(line \d+\)$/, '')), [
+      'login: Thand\'s "login" setting is not used by Lease: ignored',
+      'api: Thand\'s "api" setting is not used by Lease: ignored',
+      'secret: Thand\'s "secret" setting is not used by Lease: ignored',
+    ]);
+    assert.ok(!warnings.join('\n').includes('changeme'), 'the value of secret is never shown');
+  });
+
+  it("warns that Thand's scheduler, vault and llm services, and unknown services, are ignored", async () => {
+    const { warnings } = await warningsOf({
+      'config.yaml': 'services:\n  scheduler: {provider: local}\n  vault: {provider: aws}\n  llm: {provider: gemini}\n  cache: {}\n',
+    });
+    assert.deepEqual(warnings.map((w) => w.replace(/^.*config\.yaml: /, '').replace(/ \(line \d+\)$/, '')), [
+      "services.scheduler: Thand's scheduler service is not implemented by Lease: ignored",
+      "services.vault: Thand's vault service is not implemented by Lease: ignored",
+      "services.llm: Thand's llm service is not implemented by Lease: ignored",
+      'services.cache: unknown service: ignored (check the spelling)',
+    ]);
+  });
+});
+
+describe('loadConfig: services.temporal', () => {
+  const PEM = (kind: string) => `"-----BEGIN ${kind}-----\\nMIIB\\n-----END ${kind}-----"`;
+
+  it("accepts Thand's keys (host, port, namespace, mtls_cert + mtls_key, mtls_cert_path + mtls_key_file) with the Temporal engine", async () => {
+    const dir = await configDir({
+      'inline.yaml': `server: {engine: temporal}\nservices:\n  temporal:\n    host: localhost\n    port: 7233\n    namespace: default\n    mtls_cert: ${PEM('CERTIFICATE')}\n    mtls_key: ${PEM('PRIVATE KEY')}\n`,
+    });
+    const result = await validateConfigLocation(dir, { env: {} });
+    assert.deepEqual(result.issues, []);
+    assert.deepEqual(result.warnings, []);
+    // Thand's zero values: an empty string is "not set".
+    const files = await configDir({ 'a.yaml': 'server: {engine: temporal}\nservices:\n  temporal: {host: t.internal, mtls_cert_path: client.pem, mtls_key_file: client.key, api_key: "", mtls_vault_name: ""}\n' });
+    assert.deepEqual((await validateConfigLocation(files, { env: {} })).issues, []);
+  });
+
+  it('refuses a half client certificate and a vault-held key with the Temporal engine, naming the path', async () => {
+    const dir = await configDir({
+      'a.yaml': `server: {engine: temporal}\nservices:\n  temporal:\n    host: localhost\n    mtls_cert: ${PEM('CERTIFICATE')}\n    mtls_vault_name: arn:aws:kms:eu-west-1:1:key/x\n`,
+    });
+    const issues = await loadIssues(dir, { env: {} });
+    assert.match(findIssue(issues, 'services.temporal.mtls_key').message, /mtls_cert and mtls_key go together/);
+    assert.match(findIssue(issues, 'services.temporal.mtls_vault_name').message, /does not load the Temporal client key from a vault/);
+  });
+
+  it('with the embedded engine: says the section is not used, and its problems are warnings', async () => {
+    const dir = await configDir({ 'a.yaml': 'services:\n  temporal:\n    host: localhost\n    mtls_cert_file: client.pem\n    disable_versioning: true\n' });
+    const result = await validateConfigLocation(dir, { env: {} });
+    assert.deepEqual(result.issues, []);
+    const warnings = result.warnings.map((w) => w.replace(/^.*a\.yaml: /, '').replace(/ \(line \d+\)$/, ''));
+    assert.deepEqual(warnings, [
+      'services.temporal.mtls_key_file: mtls_cert_file and mtls_key_file go together (the client certificate and its private key)',
+      'services.temporal: not used: server.engine is embedded (set server.engine: temporal to run workflows on Temporal)',
+      'services.temporal.disable_versioning: Lease does not use worker versioning: ignored',
+    ]);
+  });
+});
+
+describe('loadConfig: calls that name a provider', () => {
+  it('warns when a call names a provider that is not defined (Thand\'s example names `slack`)', async () => {
+    const dir = await configDir({
+      'w.yaml': `workflows:
+  w:
+    workflow:
+      document: {dsl: "1.0.0-alpha5", namespace: thand, name: w, version: "1.0.0"}
+      do:
+        - tell:
+            call: slack.postMessage
+            with: {provider: slack, to: C0123, message: {text: hi}}
+        - later:
+            thand: approvals
+            with:
+              notifiers:
+                mail: {provider: email, to: ops@example.com}
+        - dynamic:
+            call: thand.notify
+            with: {provider: '\${ .provider }'}
+`,
+    });
+    const result = await validateConfigLocation(dir, { env: {} });
+    assert.deepEqual(result.issues, []);
+    assert.deepEqual(result.warnings.map((w) => w.replace(/^.*w\.yaml: /, '')), [
+      'workflows.w.workflow.do[0].tell.with.provider: slack.postMessage names provider "slack", which is not defined: the call cannot reach it (line 8)',
+      'workflows.w.workflow.do[1].later.with.notifiers.mail.provider: thand.approvals names provider "email", which is not defined: the call cannot reach it (line 13)',
+    ]);
   });
 });

@@ -1,8 +1,8 @@
 // Loads a config location (a file or a directory of YAML files) into a LoadedConfig. Every
 // step records its problems in one IssueLog; they are reported together at the end, so a
 // person sees the whole list at once. The steps, in order:
-//   read files → expand {path} references → check shapes → merge by key → provider configs →
-//   workflow documents → cross-references → inheritance cycles → resolve roles.
+//   read files → expand {path} references → check shapes → merge by key → server settings →
+//   provider configs → workflow documents → cross-references → inheritance cycles → resolve roles.
 import { dirname, resolve } from 'node:path';
 import { listConfigFiles } from './config-files.js';
 import { readConfigDocument, type ConfigDocument, type ReadContext } from './config-document.js';
@@ -12,6 +12,7 @@ import { ConfigError, formatIssue, IssueLog } from './issues.js';
 import { mergeDocuments, type MergedConfig, type Sourced } from './merge.js';
 import { PrincipalResolver } from './principals.js';
 import { checkProviderConfigs } from './provider-config.js';
+import { checkServerSettings } from './settings.js';
 import { expandSectionReferences } from './section-reference.js';
 import type { EntryKind, LoadedConfig, LoadedProvider, LoadedWorkflow, LoadOptions } from './types.js';
 import { validateDocument } from './validate-document.js';
@@ -29,10 +30,11 @@ export async function loadConfig(location: string, options: LoadOptions = {}): P
 export async function collectConfig(location: string, options: LoadOptions = {}): Promise<{ config: LoadedConfig; log: IssueLog }> {
   const sources = new Map<string, YamlSource>();
   const log = new IssueLog((file, path) => sources.get(file)?.lineOf(path));
-  const ctx: ReadContext = { log, env: options.env ?? process.env, sources, loaded: new Set(), files: [] };
+  const ctx: ReadContext = { log, env: options.env ?? process.env, sources, loaded: new Set(), location: new Set(), files: [] };
 
   const docs = await readLocation(location, ctx);
   const merged = mergeDocuments(docs.map((doc) => validateDocument(doc, log)), log);
+  checkServerSettings(merged, log);
   checkProviderConfigs(merged.providers, options.providerFactories, log, merged.server?.value?.engine ?? 'embedded');
   checkWorkflowDocuments(merged.workflows, options.validateWorkflow, log);
   checkCrossReferences(merged, log);
@@ -47,6 +49,7 @@ async function readLocation(location: string, ctx: ReadContext): Promise<ConfigD
     ctx.log.error(location, [], listed.problem);
     return [];
   }
+  for (const file of listed.files) ctx.location.add(resolve(file));
   const docs: ConfigDocument[] = [];
   for (const file of listed.files) {
     const doc = await readConfigDocument(file, ctx);

@@ -52,6 +52,9 @@ async function loadReferencedSection(
   }
   const docs: ConfigDocument[] = [];
   for (const file of listed.files) {
+    // A directory location includes its subdirectories: `roles: {path: ./roles}` beside them
+    // names files already read whole, which is what the reference asks for.
+    if (ctx.location.has(resolve(file))) continue;
     if (ctx.loaded.has(resolve(file))) {
       ctx.log.error(declaringFile, [section, 'path'], `${file} is already part of the config; a file is loaded once`);
       continue;

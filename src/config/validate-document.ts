@@ -22,6 +22,7 @@ import {
   type ServerConfig,
   type WorkflowConfig,
 } from './schema/index.js';
+import { checkSettings, dropNulls, THAND_TOP_LEVEL_SETTINGS } from './settings.js';
 import { PARSE_OPTIONS, reportZodError } from './zod-issues.js';
 
 /** An entry's checked value, or undefined when it was invalid (the issue is in the log). */
@@ -49,19 +50,21 @@ export function validateDocument(doc: ConfigDocument, log: IssueLog): ValidatedD
   const { file, data } = doc;
   const top = topLevelSchema.safeParse(data, PARSE_OPTIONS);
   if (!top.success) reportZodError(top.error, file, [], log);
+  for (const key of THAND_TOP_LEVEL_SETTINGS) {
+    if (data[key] !== undefined && data[key] !== null) log.warn(file, [key], `Thand's "${key}" setting is not used by Lease: ignored`);
+  }
 
   const out: ValidatedDocument = {
     file,
     roles: checkEntries(data.roles, 'roles', roleSchema, file, log),
     providers: checkEntries(data.providers, 'providers', providerSchema, file, log),
     workflows: checkEntries(data.workflows, 'workflows', workflowSchema, file, log),
-    services: checkEntries(data.services, 'services', serviceSchema, file, log, false),
+    services: checkEntries(dropNulls(data.services), 'services', serviceSchema, file, log, false),
   };
-  if (data.server !== undefined) out.server = { value: checkSection(data.server, 'server', serverSchema, file, log) };
-  if (data.logging !== undefined) out.logging = { value: checkSection(data.logging, 'logging', loggingSchema, file, log) };
-  if (data.environment !== undefined) {
-    out.environment = { value: checkSection(data.environment, 'environment', environmentSchema, file, log) };
-  }
+  // A section with nothing under it (YAML null: only comments) is not given.
+  if (data.server != null) out.server = { value: checkSettings(data.server, 'server', serverSchema, file, log) };
+  if (data.logging != null) out.logging = { value: checkSettings(data.logging, 'logging', loggingSchema, file, log) };
+  if (data.environment != null) out.environment = { value: checkSettings(data.environment, 'environment', environmentSchema, file, log) };
   return out;
 }
 
@@ -90,10 +93,4 @@ function checkEntries<S extends z.ZodType>(
     entries.set(id, { value: parsed.success ? parsed.data : undefined, raw: value });
   }
   return entries;
-}
-
-function checkSection<S extends z.ZodType>(value: unknown, name: string, schema: S, file: string, log: IssueLog): Checked<z.output<S>> {
-  const parsed = schema.safeParse(value, PARSE_OPTIONS);
-  if (!parsed.success) reportZodError(parsed.error, file, [name], log);
-  return parsed.success ? parsed.data : undefined;
 }

@@ -1,4 +1,5 @@
-// The one logger: pino, JSON lines on stderr (stdout stays for a command's own output).
+// The one logger: pino, JSON lines on stderr (stdout stays for a command's own output), or
+// where the server's `logging.output` says.
 // Redaction is defence in depth: callers never pass secrets, and these paths are masked anyway.
 import { pino, type Logger } from 'pino';
 
@@ -10,7 +11,9 @@ const REDACT = [
   'secret', '*.secret', 'client_secret', '*.client_secret', 'key', '*.key',
 ];
 
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+/** `destination`: `stderr` (default), `stdout`, or a file path (appended to; its directory is created). */
+export function createLogger(options: { level?: string; name?: string; destination?: string } = {}): Logger {
+  const destination = options.destination ?? 'stderr';
   return pino(
     {
       name: options.name ?? 'lease',
@@ -18,7 +21,9 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
       redact: { paths: REDACT, censor: '[redacted]' },
       base: undefined,
     },
-    pino.destination({ fd: 2, sync: true }),
+    destination === 'stderr' || destination === 'stdout'
+      ? pino.destination({ fd: destination === 'stdout' ? 1 : 2, sync: true })
+      : pino.destination({ dest: destination, mkdir: true, sync: true }),
   );
 }
 

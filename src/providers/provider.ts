@@ -57,6 +57,8 @@ export interface ProviderInstance {
   readonly type: string;
   readonly name: string;
   readonly enabled: boolean;
+  /** False for a type Lease does not implement yet: loaded (with a warning), never granted on. */
+  readonly implemented?: boolean;
   readonly capabilities: Capability[];
   readonly access?: AccessProvider;
   /** How this provider logs people in (identity/types.ts: password or redirect). */

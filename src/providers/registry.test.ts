@@ -61,9 +61,9 @@ describe('provider registry', () => {
     if (local.identity.kind === 'password') assert.equal((await local.identity.authenticate('alice', 'pw')).provider, 'break-glass');
   });
 
-  test('an unknown type yields an instance with no capabilities, so the server still starts', () => {
+  test('an unknown type yields an instance marked not implemented, with no capabilities, so the server still starts', () => {
     const instance = defaultRegistry().create([entry({ id: 'aws', provider: 'aws', config: { region: 'eu-west-1' } })], { dataDir: '.lease' }).get('aws');
-    assert.deepEqual(instance, { id: 'aws', type: 'aws', name: 'Provider one', enabled: true, capabilities: [] });
+    assert.deepEqual(instance, { id: 'aws', type: 'aws', name: 'Provider one', enabled: true, implemented: false, capabilities: [] });
   });
 
   test('an invalid config names the provider and the path inside its config', () => {

@@ -66,7 +66,7 @@ export class ProviderRegistry {
   private createOne(entry: ProviderConfigEntry, deps: ProviderDeps & HostTransports): ProviderInstance {
     const factory = this.byType.get(entry.provider);
     if (factory === undefined) {
-      return { id: entry.id, type: entry.provider, name: entry.name, enabled: entry.enabled, capabilities: [] };
+      return { id: entry.id, type: entry.provider, name: entry.name, enabled: entry.enabled, implemented: false, capabilities: [] };
     }
     const parsed = factory.configSchema.safeParse(entry.config ?? {});
     if (!parsed.success) {

@@ -1,5 +1,6 @@
 // Chooses and builds the workflow engine: the embedded runtime (default), or Temporal with a
 // worker inside this process unless `server.worker: false` (then `lease worker` runs them).
+import { dirname, resolve } from 'node:path';
 import type { Clock, Logger } from '../core/index.js';
 import type { LoadedConfig } from '../config/index.js';
 import { keySetSealing, type EncryptionService } from '../crypto/index.js';
@@ -40,7 +41,7 @@ export async function createWorkflowEngine(deps: EngineDeps): Promise<WorkflowEn
   }
   // Loaded only when chosen: the Temporal SDK is heavy to import.
   const temporal = await import('../workflow/runtime/temporal/index.js');
-  const settings = await temporal.temporalSettings(deps.config.services?.temporal);
+  const settings = await temporal.temporalSettings(deps.config.services?.temporal, temporalPathBases(deps.config, deps.dataDir));
   const keys = await temporal.PayloadKeys.load(settings.payloadKeyFile ?? temporal.payloadKeyFile(deps.dataDir), { sealing: keySetSealing(deps.encryption, 'payload-keys', deps.logger) });
   const runtime = await temporal.TemporalRuntime.connect({ store: deps.store, logger: deps.logger, settings, keys, clock: deps.clock });
   const worker = deps.config.server?.worker === false ? undefined : await startTemporalWorker(deps);
@@ -56,11 +57,17 @@ export async function createWorkflowEngine(deps: EngineDeps): Promise<WorkflowEn
 /** A Temporal worker running Lease's workflow and activities (for the server, or `lease worker`). */
 export async function startTemporalWorker(deps: Omit<EngineDeps, 'clock'>): Promise<{ stop(): Promise<void> }> {
   const temporal = await import('../workflow/runtime/temporal/index.js');
-  const settings = await temporal.temporalSettings(deps.config.services?.temporal);
+  const settings = await temporal.temporalSettings(deps.config.services?.temporal, temporalPathBases(deps.config, deps.dataDir));
   const keys = await temporal.PayloadKeys.load(settings.payloadKeyFile ?? temporal.payloadKeyFile(deps.dataDir), { sealing: keySetSealing(deps.encryption, 'payload-keys', deps.logger) });
   return temporal.runWorker({
     settings,
     keys,
     deps: { store: deps.store, calls: deps.calls, expressions: deps.expressions, logger: deps.logger, observer: deps.observer, secrets: environmentSecret },
   });
+}
+
+/** Relative paths in services.temporal: files it reads from its config file's directory, files Lease writes under the data directory. */
+export function temporalPathBases(config: LoadedConfig, dataDir: string): { configDir: string; dataDir: string } {
+  const file = config.sourceOf('service', 'temporal');
+  return { configDir: file === undefined ? process.cwd() : dirname(resolve(file)), dataDir };
 }

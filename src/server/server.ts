@@ -2,7 +2,7 @@
 // services → HTTP. Start-up resumes every open workflow (expired leases are revoked at once)
 // and reconciles providers before /health reports ready.
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { InvalidInput, createLogger, parseDuration, systemClock, type Clock, type Logger } from '../core/index.js';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
@@ -15,7 +15,7 @@ import { validateWorkflowDocument } from '../workflow/dsl/index.js';
 import { createJqEngine } from '../workflow/expressions/index.js';
 import type { ExpressionEngine } from '../workflow/interpreter/types.js';
 import type { WorkflowRuntime } from '../workflow/runtime/index.js';
-import { createWorkflowEngine } from './engine.js';
+import { createWorkflowEngine, temporalPathBases } from './engine.js';
 import type { RouteSpec } from './api/route.js';
 import { clientAddressOf, trustedProxyList } from './client-address.js';
 import { createHttpApp } from './http.js';
@@ -42,8 +42,10 @@ import { WebSessions } from './web/web-sessions.js';
 export interface ServerOptions {
   configPath: string;
   dataDir: string;
-  port: number;
-  host: string;
+  /** Default `server.port` from the config, else 8080; 0 picks a free port. */
+  port?: number;
+  /** Default `server.host` from the config, else 127.0.0.1. */
+  host?: string;
   /**
    * The server's external base URL (login callbacks, links); default `server.url` from the
    * config, else `http://127.0.0.1:<port>`.
@@ -65,6 +67,8 @@ export interface RunningServer {
 }
 
 const DEFAULT_SESSION_TTL_MS = 60 * 60 * 1000;
+const DEFAULT_PORT = 8080;
+const DEFAULT_HOST = '127.0.0.1';
 const RECONCILE_INTERVAL_MS = 5 * 60 * 1000;
 
 /** Loads and validates the configuration with every provider's schema and the DSL checks (jq compiled). */
@@ -81,7 +85,7 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   const clock = options.clock ?? systemClock;
   const expressions = await createJqEngine();
   const config = await loadServerConfig(options.configPath, expressions, options.env);
-  const logger = options.logger ?? createLogger({ ...(config.logging?.level ? { level: config.logging.level } : {}) });
+  const logger = options.logger ?? createLogger({ ...(config.logging?.level ? { level: config.logging.level } : {}), ...logDestination(config.logging?.output, options.dataDir) });
   for (const warning of config.warnings) logger.warn(`config: ${warning}`);
   // services.encryption: the KMS that seals the key files; unset, they stay plain 0600 files.
   const encryption = await openEncryptionService(config.services?.encryption, { file: config.sourceOf('service', 'encryption'), env: options.env ?? process.env });
@@ -104,11 +108,17 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, calls, encryption, dataDir: options.dataDir };
 }
 
+/** `logging.output`: stdout, stderr, or a file Lease writes (relative to the data directory). */
+function logDestination(output: string | undefined, dataDir: string): { destination?: string } {
+  if (output === undefined) return {};
+  return { destination: output === 'stdout' || output === 'stderr' ? output : resolve(dataDir, output) };
+}
+
 /** The Temporal transport of host tasks (providers/remote/temporal/), loaded only with the Temporal engine. */
 async function openTemporalHostTasks(config: LoadedConfig, dataDir: string, logger: Logger) {
   const { temporalSettings } = await import('../workflow/runtime/temporal/index.js');
   const { TemporalHostTasks } = await import('../providers/remote/temporal/index.js');
-  return new TemporalHostTasks({ settings: await temporalSettings(config.services?.temporal), dataDir, logger });
+  return new TemporalHostTasks({ settings: await temporalSettings(config.services?.temporal, temporalPathBases(config, dataDir)), dataDir, logger });
 }
 
 export async function startLeaseServer(options: ServerOptions): Promise<RunningServer> {
@@ -153,10 +163,11 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   }, RECONCILE_INTERVAL_MS);
   reconcileTimer.unref();
 
-  const server = await listen(app.fetch, options.port, options.host);
+  const host = options.host ?? config.server?.host ?? DEFAULT_HOST;
+  const server = await listen(app.fetch, options.port ?? config.server?.port ?? DEFAULT_PORT, host);
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? DEFAULT_PORT);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   publicUrl = externalUrl(options.url ?? config.server?.url, port);
   await store.audit.append({ actor: 'lease', action: 'server.started', subject: null, data: { version: VERSION, url } });
   ready = true;

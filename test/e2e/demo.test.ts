@@ -3,6 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LEASE_BIN, leaseJson, ROOT, runLease, startServer, tempDir, type ServerProcess } from '../support/lease-process.js';
 
@@ -12,8 +13,9 @@ describe('the demo configuration (npm start)', () => {
 
   before(async () => {
     dir = await tempDir();
-    // The demo's sudoers_dir is relative (./.lease/sudoers.d), so the server runs in a temp cwd.
-    server = await startServer({ config: join(ROOT, 'examples'), data: join(dir.path, '.lease'), cwd: dir.path });
+    // The working directory and the data directory are apart, to see where the demo writes.
+    await mkdir(join(dir.path, 'work'));
+    server = await startServer({ config: join(ROOT, 'examples'), data: join(dir.path, 'data'), cwd: join(dir.path, 'work') });
   });
 
   after(async () => {
@@ -42,10 +44,18 @@ describe('the demo configuration (npm start)', () => {
     assert.equal(login.code, 0, login.stderr);
     const request = await leaseJson<{ id: string; status: string }>(['request', '--role', 'debug', '--duration', '5m', '--reason', 'demo', '--wait', '--json'], env);
     assert.equal(request.status, 'active', JSON.stringify(request));
-    const file = join(dir.path, '.lease', 'sudoers.d', `lease-${request.id}`);
+    // The demo's relative sudoers_dir is under --data, wherever the server was started from.
+    const file = join(dir.path, 'data', 'sudoers.d', `lease-${request.id}`);
     assert.ok(existsSync(file));
     const revoked = await leaseJson<{ status: string }>(['revoke', request.id, '--json'], env);
     assert.equal(revoked.status, 'revoked');
     assert.equal(existsSync(file), false);
+  });
+
+  it('writes only under --data: nothing in the working directory or beside the config', async () => {
+    assert.deepEqual(await readdir(join(dir.path, 'work')), []);
+    assert.deepEqual((await readdir(dir.path)).sort(), ['data', 'home', 'work']);
+    const beside = await readdir(join(ROOT, 'examples'), { withFileTypes: true });
+    assert.deepEqual(beside.filter((entry) => entry.isDirectory()).map((entry) => entry.name), []);
   });
 });

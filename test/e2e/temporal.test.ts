@@ -15,7 +15,10 @@ interface RequestJson {
   status: string;
 }
 
-async function useTemporal(deployment: Deployment, address: string, worker: boolean): Promise<void> {
+/** `thand`: services.temporal as Thand writes it (host and port, its empty-string defaults, disable_versioning). */
+async function useTemporal(deployment: Deployment, address: string, worker: boolean, shape: 'lease' | 'thand' = 'lease'): Promise<void> {
+  const [host, port] = address.split(':');
+  const where = shape === 'lease' ? `address: ${address}` : `host: ${host}\n    port: ${port}\n    api_key: ""\n    disable_versioning: false`;
   await writeFile(
     join(deployment.config, 'server.yaml'),
     `version: "1.0"
@@ -26,7 +29,7 @@ server:
     groups: [ops]
 services:
   temporal:
-    address: ${address}
+    ${where}
     namespace: default
     task_queue: lease-e2e-${worker ? 'embedded' : 'separate'}
 `,
@@ -39,14 +42,15 @@ describe('server on the Temporal engine', () => {
     for (const c of cleanups.reverse()) await c();
   });
 
-  it('grants, revokes early and revokes at expiry with a worker inside the server', async (t) => {
+  it("grants, revokes early and revokes at expiry with a worker inside the server (services.temporal in Thand's shape)", async (t) => {
     const temporal = await startTemporalDevServer(t);
     if (!temporal) return;
     const deployment = await createDeployment({ visudo: false });
     cleanups.push(deployment.cleanup);
-    await useTemporal(deployment, temporal.address, true);
+    await useTemporal(deployment, temporal.address, true, 'thand');
     const server: ServerProcess = await startServer({ config: deployment.config, data: deployment.data });
     cleanups.push(() => server.stop());
+    assert.match(server.output, /services\.temporal\.disable_versioning: Lease does not use worker versioning: ignored/);
     await loginAs(deployment, server.url, 'alice');
     const env = { LEASE_HOME: deployment.home('alice') };
 

@@ -74,6 +74,14 @@ workflows:
       do:
         - one: { set: { x: 1 } }
 `,
+      'slack.yaml': `document: { dsl: "1.0.0-alpha5", namespace: thand, name: slack, version: "1.0.0" }
+do:
+  - check:
+      call: thand.validate
+  - tell:
+      call: slack.postMessage
+      with: { provider: slack, to: C0123, message: { text: '\${ "asked: \\(.reason)" }' } }
+`,
       'raise.yaml': `document: { dsl: "1.0.0", namespace: test, name: raise, version: "1.0.0" }
 do:
   - raiseError:
@@ -146,6 +154,18 @@ do:
     ]);
     assert.equal(r.code, 1);
     assert.equal(JSON.parse(r.stdout).error.title, 'approval_denied');
+  });
+
+  it("records Thand's slack.postMessage in the dry run, as it does the access calls", async () => {
+    const r = await runLease(['workflow', 'run', join(dir.path, 'slack.yaml'), '--input', '{"reason":"deploy"}'], { env: { LEASE_LOG_LEVEL: 'info' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { sent: true, dry_run: true });
+    const recorded = r.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg: string; call?: string; task?: string })
+      .filter((entry) => entry.msg === 'dry run');
+    assert.deepEqual(recorded.map((entry) => [entry.call, entry.task]), [['lease.validate', '/do/0/check'], ['slack.postMessage', '/do/1/tell']]);
   });
 
   it('asks for --name when a workflows file holds several', async () => {

@@ -10,15 +10,17 @@ export function registerServer(program: Command): void {
     .description('run the Lease server (API, workflows, revocation on time)')
     .option('--config <path>', 'config file or directory of *.yaml files (env LEASE_CONFIG)')
     .option('--data <dir>', 'data directory: SQLite store, keys (env LEASE_DATA)', undefined)
-    .option('--port <n>', 'port to listen on; 0 picks a free one (env LEASE_PORT)')
-    .option('--host <host>', 'address to listen on (env LEASE_HOST)')
+    .option('--port <n>', 'port to listen on; 0 picks a free one (env LEASE_PORT; default server.port, else 8080)')
+    .option('--host <host>', 'address to listen on (env LEASE_HOST; default server.host, else 127.0.0.1)')
     .option('--url <url>', 'external base URL, for login callbacks (env LEASE_URL; default server.url, else http://127.0.0.1:<port>)')
     .action(async (opts: { config?: string; data?: string; port?: string; host?: string; url?: string }) => {
       const configPath = opts.config ?? process.env.LEASE_CONFIG;
       if (!configPath) throw new CliError('no configuration: pass --config PATH or set LEASE_CONFIG', 2);
-      const portText = opts.port ?? process.env.LEASE_PORT ?? '8080';
-      const port = Number(portText);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, got "${portText}"`, 2);
+      // Unset, the config's server.port and server.host apply (then 8080 on 127.0.0.1).
+      const portText = opts.port ?? process.env.LEASE_PORT;
+      const port = portText === undefined ? undefined : Number(portText);
+      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new CliError(`--port must be a port number, got "${portText}"`, 2);
+      const host = opts.host ?? process.env.LEASE_HOST;
       const url = opts.url ?? process.env.LEASE_URL;
       if (url !== undefined && url !== '' && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(url)) throw new CliError(`--url must be an http(s) base URL, got "${url}"`, 2);
       // Loaded on demand: the server's dependencies would slow every other command's start.
@@ -26,8 +28,8 @@ export function registerServer(program: Command): void {
       const running = await startLeaseServer({
         configPath,
         dataDir: opts.data ?? process.env.LEASE_DATA ?? '.lease',
-        port,
-        host: opts.host ?? process.env.LEASE_HOST ?? '127.0.0.1',
+        ...(port !== undefined ? { port } : {}),
+        ...(host !== undefined ? { host } : {}),
         ...(url ? { url } : {}),
       });
       printLine(`Lease server listening on ${running.url}`);

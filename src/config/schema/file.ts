@@ -1,4 +1,4 @@
-// One config file: `version: "1.0"` plus optional top-level sections. Roles, providers and
+// One config file: optional `version: "1.0"` (Thand does not require it) plus top-level sections. Roles, providers and
 // workflows may be given inline, or as a reference `{path}` / `{url}` to load them from
 // elsewhere. `configFileSchema` describes the file as written (for editors, via JSON Schema);
 // the loader checks the same pieces one entry at a time so it can report every problem.
@@ -17,11 +17,11 @@ export type EntrySection = (typeof ENTRY_SECTIONS)[number];
 export const SINGLE_SECTIONS = ['server', 'logging', 'environment'] as const;
 export type SingleSection = (typeof SINGLE_SECTIONS)[number];
 
-// YAML reads `version: 1.0` (unquoted) as the number 1; both mean "1.0".
-export const versionSchema = z.union([z.literal('1.0'), z.literal(1)], {
-  error: (issue) =>
-    issue.input === undefined ? 'missing: every config file starts with version: "1.0"' : 'must be "1.0"',
-});
+// YAML reads `version: 1.0` (unquoted) as the number 1; both mean "1.0". Optional, as in Thand.
+export const versionSchema = z.union([z.literal('1.0'), z.literal(1)], { error: 'must be "1.0"' }).optional();
+
+/** Thand's top-level settings that Lease does not use (the loader warns that they are ignored). */
+const thandSettingSchema = z.unknown().optional().meta({ description: "Thand's; not used by Lease" });
 
 /** Load a section from files elsewhere instead of giving it inline. */
 export const sectionReferenceSchema = z.union([
@@ -45,6 +45,9 @@ export const configFileSchema = z
     logging: loggingSchema.optional(),
     services: servicesSchema.optional(),
     environment: environmentSchema.optional(),
+    login: thandSettingSchema,
+    api: thandSettingSchema,
+    secret: thandSettingSchema,
   })
   .meta({ title: 'Lease configuration file', description: 'Roles, providers, workflows and server settings' });
 
@@ -58,4 +61,7 @@ export const topLevelSchema = z.strictObject({
   logging: z.unknown().optional(),
   services: z.unknown().optional(),
   environment: z.unknown().optional(),
+  login: z.unknown().optional(),
+  api: z.unknown().optional(),
+  secret: z.unknown().optional(),
 });

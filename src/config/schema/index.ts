@@ -5,3 +5,4 @@ export * from './provider.js';
 export * from './workflow.js';
 export * from './server.js';
 export * from './file.js';
+export * from './services.js';

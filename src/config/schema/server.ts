@@ -1,5 +1,7 @@
 // Server-level sections: `server`, `logging`, `services`, `environment`. They usually live in
-// one server file; each may be given once across the whole config.
+// one server file; each may be given once across the whole config. Thand's keys are listed
+// (limits, security.cors, metrics, health...) even where Lease does not act on them: the loader
+// warns that they are ignored (settings.ts), so nothing is silently accepted.
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
@@ -10,6 +12,7 @@ const portSchema = z.preprocess(
   z.number().int().min(0).max(65535),
 );
 
+/** Not implemented yet: the loader warns that these are ignored. */
 export const limitsSchema = z.strictObject({
   /** Largest request body accepted, in bytes. */
   max_body_bytes: z.number().int().positive().optional(),
@@ -17,15 +20,24 @@ export const limitsSchema = z.strictObject({
   requests_per_minute: z.number().int().positive().optional(),
   burst: z.number().int().positive().optional(),
   request_timeout: durationSchema.optional(),
+  /** Thand's HTTP server timeouts. */
+  read_timeout: durationSchema.optional(),
+  write_timeout: durationSchema.optional(),
+  idle_timeout: durationSchema.optional(),
 });
 
+/** Not implemented yet (the API answers no cross-origin request): the loader warns that it is ignored. */
 export const corsSchema = z.strictObject({
   allowed_origins: z.array(z.string().min(1)).optional(),
   allowed_methods: z.array(z.string().min(1)).optional(),
   allowed_headers: z.array(z.string().min(1)).optional(),
   allow_credentials: z.boolean().optional(),
-  max_age: durationSchema.optional(),
+  /** How long a browser may cache a preflight answer: seconds (Thand's form, e.g. 86400) or a duration. */
+  max_age: z.union([z.number().int().nonnegative(), durationSchema]).optional(),
 });
+
+/** A section of Thand's that Lease does not implement; its content is not checked. */
+const ignoredSectionSchema = z.record(z.string(), z.unknown());
 
 /** Administrators: may see and revoke everyone's requests and read the audit log. */
 export const adminsSchema = z.strictObject({
@@ -47,6 +59,12 @@ export const serverSchema = z.strictObject({
   url: z.url().optional(),
   limits: limitsSchema.optional(),
   cors: corsSchema.optional(),
+  /** Thand's place for CORS settings (`security.cors`). */
+  security: z.strictObject({ cors: corsSchema.optional() }).optional(),
+  /** Thand's Prometheus endpoint settings (not implemented). */
+  metrics: ignoredSectionSchema.optional(),
+  /** Thand's health check settings; Lease's health check is always `GET /health`. */
+  health: ignoredSectionSchema.optional(),
   /** Lifetime of a login session. */
   session_ttl: durationSchema.optional(),
   admins: adminsSchema.optional(),
@@ -67,7 +85,7 @@ export type ServerConfig = z.infer<typeof serverSchema>;
 export const loggingSchema = z.strictObject({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
   format: z.enum(['json', 'text', 'pretty']).optional(),
-  /** `stdout`, `stderr` or a file path. */
+  /** `stderr` (default), `stdout` or a file path (Lease writes it: relative to the data directory). */
   output: z.string().min(1).optional(),
 });
 export type LoggingConfig = z.infer<typeof loggingSchema>;
@@ -75,12 +93,16 @@ export type LoggingConfig = z.infer<typeof loggingSchema>;
 /** One external service's settings, free-form: the component using it checks them. */
 export const serviceSchema = z.record(z.string(), z.unknown());
 
-/** External services by name, e.g. `temporal: {host, port, namespace, mtls_pem, api_key}`. */
+/** External services by name: `temporal` (services.ts), `encryption` (checked by crypto/ at start). */
 export const servicesSchema = z.record(z.string().min(1), serviceSchema);
 export type ServicesConfig = z.infer<typeof servicesSchema>;
 
+/**
+ * Where the server runs. Thand picks its services (vault, scheduler, encryption) by platform;
+ * Lease runs the same everywhere, so only `local` is meaningful and the rest is warned about.
+ */
 export const environmentSchema = z.strictObject({
-  platform: z.enum(['local', 'aws', 'gcp', 'azure']),
+  platform: z.enum(['local', 'aws', 'gcp', 'azure', 'kubernetes']).default('local'),
   config: z.record(z.string(), z.unknown()).optional(),
 });
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;

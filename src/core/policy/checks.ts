@@ -45,9 +45,13 @@ export const providerAllowed: PolicyCheck = ({ role, providerId, roleId }) => {
   }
 };
 
-// The provider must be configured and enabled.
+// The provider must be configured, of a type Lease implements, and enabled.
 export const providerAvailable: PolicyCheck = ({ provider, providerId }) => {
   if (!provider) throw new PolicyDenied('provider_not_found', `provider "${providerId}" is not configured`, 'provider');
+  if (provider.implemented === false) {
+    const type = provider.type === undefined ? '' : ` (type "${provider.type}")`;
+    throw new PolicyDenied('provider_not_implemented', `provider "${providerId}"${type} is of a type Lease does not implement yet`, 'provider');
+  }
   if (!provider.enabled) throw new PolicyDenied('provider_disabled', `provider "${providerId}" is disabled`, 'provider');
 };
 

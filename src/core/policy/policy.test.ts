@@ -47,6 +47,7 @@ describe('policy', () => {
     assert.equal(deniedWith({ ...allowed, providerId: 'other' }), 'provider_not_allowed');
     assert.equal(deniedWith({ ...allowed, provider: undefined }), 'provider_not_found');
     assert.equal(deniedWith({ ...allowed, provider: { id: 'box', enabled: false } }), 'provider_disabled');
+    assert.equal(deniedWith({ ...allowed, provider: { id: 'box', enabled: true, type: 'aws', implemented: false } }), 'provider_not_implemented');
     assert.equal(deniedWith({ ...allowed, durationMs: 3_600_001 }), 'duration_exceeds_max');
     assert.equal(deniedWith({ ...allowed, reason: '  ' }), 'reason_required');
   });

@@ -16,6 +16,10 @@ export interface PolicyRole {
 export interface PolicyProvider {
   id: string;
   enabled: boolean;
+  /** The provider type, for messages. */
+  type?: string;
+  /** False when Lease has no implementation of the provider's type (default true). */
+  implemented?: boolean;
 }
 
 /** The facts one decision is made on. */

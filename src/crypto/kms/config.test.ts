@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseEncryptionConfig } from './config.js';
 import { EncryptionConfigInvalid } from './errors.js';
@@ -46,6 +49,14 @@ describe('services.encryption', () => {
 
   test('opens the local backend from an environment variable', async () => {
     const service = await openEncryptionService({ provider: 'local', key_env: 'LEASE_MASTER_KEY' }, { env: { LEASE_MASTER_KEY: Buffer.alloc(32, 1).toString('base64url') } });
+    assert.equal(service?.provider, 'local');
+  });
+
+  test('reads a relative key_file from the directory of the config file that names it', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'lease-kms-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'master.key'), Buffer.alloc(32, 2).toString('base64url'), { mode: 0o600 });
+    const service = await openEncryptionService({ provider: 'local', key_file: 'master.key' }, { file: join(dir, 'server.yaml') });
     assert.equal(service?.provider, 'local');
   });
 });

@@ -19,7 +19,7 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }
 export const localEncryptionSchema = z
   .strictObject({
     provider: z.literal('local'),
-    /** A file (mode 0600) holding the base64url of 32 random bytes. */
+    /** A file (mode 0600) holding the base64url of 32 random bytes; relative to the directory of the config file that names it. */
     key_file: z.string().min(1).optional(),
     /** An environment variable holding the base64url of 32 random bytes. */
     key_env: envName.optional(),

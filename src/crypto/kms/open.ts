@@ -1,12 +1,13 @@
 // From `services.encryption` to a running backend. Backends load on demand: the AWS SDK is heavy
 // and most commands never need it.
+import { dirname, resolve } from 'node:path';
 import type { Logger } from '../../core/index.js';
 import { parseEncryptionConfig } from './config.js';
 import type { KeySetSealing } from './envelope.js';
 import type { EncryptionService } from './service.js';
 
 export interface OpenEncryptionOptions {
-  /** The config file that declared the section, for error messages. */
+  /** The config file that declared the section: for error messages, and a relative key_file is read from its directory. */
   file?: string;
   /** Where `key_env` and token variables are read; default process.env. */
   env?: Record<string, string | undefined>;
@@ -18,8 +19,10 @@ export async function openEncryptionService(section: unknown, options: OpenEncry
   const config = parseEncryptionConfig(section, options.file);
   const env = options.env ?? process.env;
   switch (config.provider) {
-    case 'local':
-      return (await import('./local.js')).LocalEncryptionService.open(config, env);
+    case 'local': {
+      const keyFile = config.key_file === undefined ? undefined : resolve(options.file === undefined ? '.' : dirname(options.file), config.key_file);
+      return (await import('./local.js')).LocalEncryptionService.open({ ...config, ...(keyFile !== undefined ? { key_file: keyFile } : {}) }, env);
+    }
     case 'aws':
       return new (await import('./aws.js')).AwsEncryptionService(config);
     case 'gcp':

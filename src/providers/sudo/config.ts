@@ -7,13 +7,13 @@ import { ACCOUNT_PATTERN, RUN_AS_PATTERN } from './rule.js';
 export const DEFAULT_SUDOERS_DIR = '/etc/sudoers.d';
 
 const fields = z.strictObject({
-  /** Drop-in directory that /etc/sudoers includes (`@includedir`). Relative paths resolve against the working directory. */
+  /** Drop-in directory that /etc/sudoers includes (`@includedir`). Lease writes there: a relative path is under the data directory. */
   sudoers_dir: z.string().min(1).optional(),
   /** Identity id or email → local account. Without an entry the account is the identity id. */
   accounts: z
     .record(z.string().min(1), z.string().regex(ACCOUNT_PATTERN, 'expected a local account name like `alice` (at most 32 chars)'))
     .default({}),
-  /** Path to visudo; absent = looked up on PATH (then /usr/sbin, /sbin); `false` = skip the syntax check. */
+  /** Path to visudo (relative: to the config file's directory); absent = looked up on PATH (then /usr/sbin, /sbin); `false` = skip the syntax check. */
   visudo: z.union([z.string().min(1), z.literal(false)]).optional(),
   /** Who the commands may run as: `ALL`, a user, or `user:group`. */
   run_as: z.string().regex(RUN_AS_PATTERN, 'expected `ALL`, a user name, or `user:group`').default('ALL'),
@@ -28,7 +28,7 @@ const fields = z.strictObject({
    * `temporal` (the agent is a worker on task queue `lease-host-<agent>`; needs server.engine: temporal).
    */
   agent_transport: z.enum(['server', 'temporal']).optional(),
-  /** With agent_transport temporal: the host's own payload key set file (default <data dir>/keys/host-<agent>.jwk). */
+  /** With agent_transport temporal: the host's own payload key set file, written by the server (relative: under the data directory; default keys/host-<agent>.jwk). */
   agent_payload_key_file: z.string().min(1).optional(),
 });
 

@@ -198,4 +198,14 @@ describe('sudo config', () => {
     assert.deepEqual(instance.capabilities, ['access']);
     assert.ok(instance.access instanceof SudoAccessProvider);
   });
+
+  test('a relative sudoers_dir is under the data directory, not the working directory', async () => {
+    const base = await mkdtemp(join(root, 'rel-'));
+    const config = sudoConfigSchema.parse({ sudoers_dir: 'sudoers.d', visudo: false });
+    const instance = sudoProviderFactory.create({ id: 'h', name: 'Host', enabled: true, config, deps: { dataDir: join(base, 'data'), configDir: join(base, 'config') } });
+    const requestId = newId('req');
+    const record = await instance.access!.grant({ requestId, identity: alice, role: role(['/usr/bin/id']), expiresAt: EXPIRES });
+    assert.equal(record.data.file, join(base, 'data', 'sudoers.d', `lease-${requestId}`));
+    assert.deepEqual(await readdir(base), ['data']);
+  });
 });

@@ -27,12 +27,18 @@ export class SudoAccessProvider implements AccessProvider {
   private readonly dir: SudoersDir;
   private readonly visudo: string | null;
 
+  /**
+   * Relative paths follow the config rule: `sudoers_dir` (written) is under the data directory,
+   * a `visudo` path (read) is relative to the config file that names it.
+   */
   constructor(
     readonly id: string,
     private readonly config: SudoConfig,
+    dirs: { dataDir: string; configDir: string } = { dataDir: process.cwd(), configDir: process.cwd() },
   ) {
-    this.dir = new SudoersDir(resolve(process.cwd(), config.sudoers_dir));
-    this.visudo = findVisudo(config.visudo);
+    this.dir = new SudoersDir(resolve(dirs.dataDir, config.sudoers_dir));
+    const visudo = typeof config.visudo === 'string' && config.visudo.includes('/') ? resolve(dirs.configDir, config.visudo) : config.visudo;
+    this.visudo = findVisudo(visudo);
   }
 
   /** Writes (or rewrites, for the same request id) the drop-in `lease-<requestId>`. */
@@ -89,7 +95,7 @@ export const sudoProviderFactory: ProviderFactory<SudoConfig> = {
   configSchema: sudoConfigSchema,
   agentBinding: sudoAgentBinding,
   engineIssue: sudoEngineIssue,
-  create({ id, name, enabled, config }): ProviderInstance {
-    return { id, type: 'sudo', name, enabled, capabilities: ['access'], access: new SudoAccessProvider(id, config) };
+  create({ id, name, enabled, config, deps }): ProviderInstance {
+    return { id, type: 'sudo', name, enabled, capabilities: ['access'], access: new SudoAccessProvider(id, config, deps) };
   },
 };

@@ -19,7 +19,7 @@ export function checkPolicy(
     ...ask,
     role: config.roles.get(ask.roleId),
     // A provider that cannot grant access (identity or notification only) is not a target.
-    provider: provider ? { id: provider.id, enabled: provider.enabled && !!provider.access } : undefined,
+    provider: provider ? { id: provider.id, type: provider.type, implemented: provider.implemented !== false, enabled: provider.enabled && !!provider.access } : undefined,
   });
 }
 

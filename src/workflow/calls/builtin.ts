@@ -34,6 +34,7 @@ export function createBuiltinCalls(deps: BuiltinCallDeps): ActivityHandler {
     'lease.authorize': (_args, request) => authorize(deps, request),
     'lease.revoke': (args, request) => revoke(deps, request, typeof args.reason === 'string' ? args.reason : 'revoked'),
     'lease.notify': (args, request) => notify(deps, request, args),
+    'slack.postMessage': (args) => slackCall('slack.postMessage', args),
   };
   return async (name, args, ctx) => {
     const call = calls[canonicalCallName(name)];
@@ -131,6 +132,22 @@ async function revoke(deps: BuiltinCallDeps, request: RequestRecord, reason: str
   // Reasons are people's words (the audit has them): logs carry ids only.
   deps.logger.info({ request: request.id, user: identityKey(request.identity), role: request.role, provider: request.provider }, reason === 'expired' ? 'lease expired' : 'lease revoked');
   return { revoked: true, provider: request.provider };
+}
+
+/**
+ * Thand's Slack operations act through a Slack provider, which Lease does not implement yet:
+ * the call fails with a message naming what is missing, and the workflow's error handling
+ * (`try`/`catch`) decides what follows.
+ */
+async function slackCall(name: string, args: Record<string, unknown>): Promise<never> {
+  const providerId = typeof args.provider === 'string' ? args.provider : undefined;
+  const named = providerId === undefined ? 'with.provider names no provider' : `provider "${providerId}" cannot post to Slack`;
+  throw new ActivityFailure({
+    type: `${LEASE_ERROR_BASE}not_implemented`,
+    status: 501,
+    title: 'provider_not_implemented',
+    detail: `${name}: ${named}; Slack providers are not implemented yet (lease.notify through a webhook provider works today)`,
+  });
 }
 
 /**

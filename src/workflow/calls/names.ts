@@ -13,6 +13,18 @@ export function isBuiltinCall(name: string): name is BuiltinCallName {
   return canonical.startsWith('lease.') && (BUILTIN_CALLS as readonly string[]).includes(canonical.slice(6));
 }
 
+/**
+ * Provider operations Thand registers as workflow functions. Each acts through the provider
+ * its `with.provider` names; until a provider of that kind is implemented the call loads, a
+ * dry run records it, and a real run fails it with an error saying what is missing.
+ */
+export const PROVIDER_CALLS = ['slack.postMessage'] as const;
+export type ProviderCallName = (typeof PROVIDER_CALLS)[number];
+
+export function isProviderCall(name: string): name is ProviderCallName {
+  return (PROVIDER_CALLS as readonly string[]).includes(name);
+}
+
 /** Event types: `com.thand.*` is accepted as an alias of `com.lease.*`. */
 export function canonicalEventType(type: string): string {
   return type.startsWith('com.thand.') ? `com.lease.${type.slice('com.thand.'.length)}` : type;

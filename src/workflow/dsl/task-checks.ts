@@ -1,6 +1,6 @@
 // One load-time check per task kind, and the checks of `use`. Paths name the field at fault,
 // e.g. `do/2/wait/listen/to/any/0/with/type`.
-import { isBuiltinCall } from '../calls/names.js';
+import { isBuiltinCall, isProviderCall, PROVIDER_CALLS } from '../calls/names.js';
 import {
   checkCondition,
   checkDuration,
@@ -36,7 +36,7 @@ export const TASK_CHECKS: Record<SupportedTaskKind, TaskCheck> = {
   do: (c, task, path, _siblings, checkList) => checkList(c, task.do, `${path}/do`),
 };
 
-const KNOWN_CALLS = 'lease.validate, lease.approvals, lease.authorize, lease.revoke, lease.notify, lease.monitor (thand.* aliases), http, or a function in use.functions';
+const KNOWN_CALLS = `lease.validate, lease.approvals, lease.authorize, lease.revoke, lease.notify, lease.monitor (thand.* aliases), ${PROVIDER_CALLS.join(', ')}, http, or a function in use.functions`;
 
 /** A call names a built-in access call, `http`, or a function declared in `use.functions`; `with` may hold expressions. */
 function checkCall(c: Checker, task: Obj, path: string, siblings: string[]): void {
@@ -73,7 +73,7 @@ function checkCall(c: Checker, task: Obj, path: string, siblings: string[]): voi
 }
 
 function isKnownCall(c: Checker, name: string): boolean {
-  return isBuiltinCall(name) || (DSL_CALLS as readonly string[]).includes(name) || Object.hasOwn(useSection(c, 'functions'), name);
+  return isBuiltinCall(name) || isProviderCall(name) || (DSL_CALLS as readonly string[]).includes(name) || Object.hasOwn(useSection(c, 'functions'), name);
 }
 
 /** Cases are `- <name>: {when?, then}`; a case without `when` is the default. */
@@ -252,7 +252,7 @@ export function checkUse(c: Checker): void {
   for (const [name, fn] of Object.entries(useSection(c, 'functions'))) {
     const target = isObject(fn) ? fn.call : undefined;
     if (typeof target !== 'string') report(c, `use/functions/${name}`, 'must be a call task {call, with?}');
-    else if (target === name || !(isBuiltinCall(target) || (DSL_CALLS as readonly string[]).includes(target) || Object.hasOwn(useSection(c, 'functions'), target))) {
+    else if (target === name || !(isBuiltinCall(target) || isProviderCall(target) || (DSL_CALLS as readonly string[]).includes(target) || Object.hasOwn(useSection(c, 'functions'), target))) {
       report(c, `use/functions/${name}/call`, `unknown call "${target}" (known: ${KNOWN_CALLS})`);
     }
     if (isObject(fn)) checkExpressions(c, fn.with, `use/functions/${name}/with`);

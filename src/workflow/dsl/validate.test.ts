@@ -52,6 +52,15 @@ test('unknown call names are errors; thand.* and lease.* built-ins are not', () 
   assert.match(issues[0]?.message ?? '', /unknown call "grpc"/);
 });
 
+test("Thand's provider operation slack.postMessage is a known call (in a task and in use.functions); other slack.* names are not", () => {
+  const post = { call: 'slack.postMessage', with: { provider: 'slack', to: 'C0123', message: { text: 'hi' } } };
+  const functions = { use: { functions: { tell: { call: 'slack.postMessage' } } } };
+  assert.deepEqual(paths(doc([{ a: post }, { b: { call: 'tell' } }], functions)), []);
+  const issues = validateWorkflowDocument(doc([{ a: { call: 'slack.sendTelegram' } }]), jq);
+  assert.deepEqual(issues.map((i) => i.path), ['do/0/a/call']);
+  assert.match(issues[0]?.message ?? '', /slack\.postMessage/, 'the message lists it among the known calls');
+});
+
 test('then must be a flow directive or a sibling task, also in switch cases and nested lists', () => {
   const issues = validateWorkflowDocument(
     doc([

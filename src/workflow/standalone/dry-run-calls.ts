@@ -24,6 +24,7 @@ export function createDryRunCalls(clock: Clock, record: (entry: DryRunRecord) =>
       case 'lease.revoke':
         return { revoked: true, dry_run: true };
       case 'lease.notify':
+      case 'slack.postMessage':
         return { sent: true, dry_run: true };
       case 'http':
         return httpCall(args);

@@ -40,7 +40,8 @@ export class TemporalHostTasks implements HostTaskTransport {
   bind(providerId: string, binding: TemporalBinding): void {
     const { dataDir, settings } = this.options;
     const field = `providers.${providerId}.config.agent_payload_key_file`;
-    const file = resolve(binding.payloadKeyFile ?? hostPayloadKeyFile(dataDir, binding.host));
+    // Lease writes this file: a relative path is under the data directory.
+    const file = binding.payloadKeyFile !== undefined ? resolve(dataDir, binding.payloadKeyFile) : resolve(hostPayloadKeyFile(dataDir, binding.host));
     // The host gets this file: it must never be the namespace's key, which decrypts every request.
     if (file === resolve(settings.payloadKeyFile ?? payloadKeyFile(dataDir))) {
       throw new ProviderConfigInvalid(`provider ${JSON.stringify(providerId)}: the host's payload key file must not be the namespace's payload key file`, field);

@@ -1,45 +1,14 @@
-// `services.temporal` in the server configuration. The config loader keeps services free-form;
-// the Temporal runtime checks its own section here.
-//
-//   services:
-//     temporal:
-//       address: temporal.internal:7233     # or host + port (Thand's shape)
-//       namespace: lease-prod               # one namespace per environment
-//       task_queue: lease                   # optional
-//       tls: true                           # or {server_name, ca_file, cert_file, key_file} (mTLS)
-//       api_key: ${TEMPORAL_API_KEY}        # optional (Temporal Cloud)
-//       payload_key_file: /etc/lease/payload.jwk   # optional; default <data dir>/keys/payload.jwk
+// `services.temporal` resolved for the SDK. The config loader checks the section with
+// temporalServiceSchema (config/schema/services.ts), so `lease config validate` and start-up
+// agree; here it becomes connection settings. Relative paths follow the config rule: files
+// Lease reads (certificates, keys) are relative to the directory of the config file that names
+// them; the payload key file, which Lease writes when missing, is relative to the data directory.
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { ConnectionOptions } from '@temporalio/client';
-import { z } from 'zod';
 import { InvalidInput } from '../../../core/index.js';
+import { temporalServiceSchema, type TemporalServiceConfig } from '../../../config/index.js';
 import { DEFAULT_TASK_QUEUE } from './contract.js';
-
-const tlsSchema = z.union([
-  z.boolean(),
-  z.strictObject({
-    server_name: z.string().min(1).optional(),
-    ca_file: z.string().min(1).optional(),
-    cert_file: z.string().min(1).optional(),
-    key_file: z.string().min(1).optional(),
-  }).refine((t) => !t.cert_file === !t.key_file, 'cert_file and key_file go together (mTLS)'),
-]);
-
-export const temporalServiceSchema = z
-  .strictObject({
-    address: z.string().min(1).optional(),
-    host: z.string().min(1).optional(),
-    port: z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v), z.number().int().min(1).max(65535)).optional(),
-    namespace: z.string().min(1).default('default'),
-    task_queue: z.string().min(1).default(DEFAULT_TASK_QUEUE),
-    tls: tlsSchema.optional(),
-    api_key: z.string().min(1).optional(),
-    payload_key_file: z.string().min(1).optional(),
-  })
-  .refine((s) => s.address !== undefined || s.host !== undefined, 'set address (host:port) or host')
-  .refine((s) => !(s.address !== undefined && s.host !== undefined), 'set address or host, not both');
-
-export type TemporalServiceInput = z.input<typeof temporalServiceSchema>;
 
 /** The checked settings, resolved for the SDK. */
 export interface TemporalSettings {
@@ -48,11 +17,20 @@ export interface TemporalSettings {
   taskQueue: string;
   tls?: ConnectionOptions['tls'];
   apiKey?: string;
+  /** Absolute. */
   payloadKeyFile?: string;
 }
 
-/** Checks `services.temporal` (free-form in the config schema); throws InvalidInput naming the field. */
-export async function temporalSettings(section: unknown): Promise<TemporalSettings> {
+/** Where relative paths in the section resolve. */
+export interface TemporalPathBases {
+  /** Directory of the config file that declares `services.temporal`. */
+  configDir: string;
+  /** The server's data directory. */
+  dataDir: string;
+}
+
+/** Checks and resolves `services.temporal`; throws InvalidInput naming the field. */
+export async function temporalSettings(section: unknown, bases: TemporalPathBases): Promise<TemporalSettings> {
   const parsed = temporalServiceSchema.safeParse(section ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -61,21 +39,40 @@ export async function temporalSettings(section: unknown): Promise<TemporalSettin
   }
   const s = parsed.data;
   const settings: TemporalSettings = {
-    address: s.address ?? `${s.host}:${s.port ?? 7233}`,
+    address: s.address ?? `${s.host ?? 'localhost'}:${s.port ?? 7233}`,
     namespace: s.namespace,
-    taskQueue: s.task_queue,
+    taskQueue: s.task_queue ?? DEFAULT_TASK_QUEUE,
   };
-  if (s.tls !== undefined) settings.tls = await resolveTls(s.tls);
+  const tls = await resolveTls(s, bases.configDir);
+  if (tls !== undefined) settings.tls = tls;
   if (s.api_key !== undefined) settings.apiKey = s.api_key;
-  if (s.payload_key_file !== undefined) settings.payloadKeyFile = s.payload_key_file;
+  if (s.payload_key_file !== undefined) settings.payloadKeyFile = resolve(bases.dataDir, s.payload_key_file);
   return settings;
 }
 
-async function resolveTls(tls: z.infer<typeof tlsSchema>): Promise<ConnectionOptions['tls']> {
-  if (typeof tls === 'boolean') return tls;
+async function resolveTls(s: TemporalServiceConfig, configDir: string): Promise<ConnectionOptions['tls']> {
+  const read = (field: string, file: string) =>
+    readFile(resolve(configDir, file)).catch((err: unknown) => {
+      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err);
+      throw new InvalidInput(`services.temporal.${field}: cannot read ${resolve(configDir, file)}: ${reason}`, `services.temporal.${field}`);
+    });
+  // Thand's client certificate keys: mTLS, which implies TLS.
+  const certFile = s.mtls_cert_file ?? s.mtls_cert_path;
+  const thandPair =
+    s.mtls_cert !== undefined && s.mtls_key !== undefined
+      ? { crt: Buffer.from(s.mtls_cert), key: Buffer.from(s.mtls_key) }
+      : certFile !== undefined && s.mtls_key_file !== undefined
+        ? { crt: await read(s.mtls_cert_file !== undefined ? 'mtls_cert_file' : 'mtls_cert_path', certFile), key: await read('mtls_key_file', s.mtls_key_file) }
+        : undefined;
+  const tls = s.tls;
+  if (tls === undefined || typeof tls === 'boolean') {
+    if (thandPair !== undefined) return { clientCertPair: thandPair };
+    return tls;
+  }
   return {
     ...(tls.server_name ? { serverNameOverride: tls.server_name } : {}),
-    ...(tls.ca_file ? { serverRootCACertificate: await readFile(tls.ca_file) } : {}),
-    ...(tls.cert_file && tls.key_file ? { clientCertPair: { crt: await readFile(tls.cert_file), key: await readFile(tls.key_file) } } : {}),
+    ...(tls.ca_file ? { serverRootCACertificate: await read('tls.ca_file', tls.ca_file) } : {}),
+    ...(tls.cert_file && tls.key_file ? { clientCertPair: { crt: await read('tls.cert_file', tls.cert_file), key: await read('tls.key_file', tls.key_file) } } : {}),
+    ...(thandPair !== undefined ? { clientCertPair: thandPair } : {}),
   };
 }

@@ -2,7 +2,7 @@
 export { TemporalRuntime, type TemporalRuntimeOptions } from './client.js';
 export { runWorker, leaseWorkflowBundle, writeLeaseWorkflowBundle, type LeaseWorkerOptions, type RunningWorker } from './worker.js';
 export { createLeaseActivities, type LeaseActivityDeps } from './activities.js';
-export { temporalSettings, temporalServiceSchema, type TemporalSettings } from './config.js';
+export { temporalSettings, type TemporalSettings, type TemporalPathBases } from './config.js';
 export { EncryptionCodec, encryptedDataConverter, PayloadDecryptionFailed, ENCRYPTED_ENCODING, KEY_ID_METADATA } from './codec.js';
 export { PayloadKeys, PayloadKeyFileInvalid, payloadKeyFile, type PayloadKey } from './payload-keys.js';
 export { isTemporalCheckpoint, type TemporalCheckpoint } from './checkpoint.js';
