@@ -64,7 +64,10 @@ describe('a config directory split by kind, as Thand ships it', () => {
     const config = await loadConfig(THAND_TREE, SERVER_OPTIONS);
     assert.deepEqual([...config.roles.keys()].sort(), ['cloud-admin', 'cloud-reader', 'host-debug']);
     assert.deepEqual([...config.providers.keys()].sort(), ['analytics', 'cloud-prod', 'cloud-sandbox', 'code', 'host', 'people']);
-    assert.deepEqual([...config.workflows.keys()].sort(), ['announce_then_grant', 'two_approvals']);
+    assert.deepEqual([...config.workflows.keys()].sort(), ['announce_then_grant', 'broken_notice', 'two_approvals']);
+    // A workflow that only names things that do not exist loads, disabled.
+    assert.equal(config.workflows.get('broken_notice')?.enabled, false);
+    assert.equal(config.workflows.get('two_approvals')?.enabled, true);
     assert.deepEqual(config.roles.get('cloud-admin')?.nativeRoles, ['aws:PowerUserAccess']);
     assert.equal(config.server.port, 5225);
     assert.equal(config.logging.output, 'stdout');
@@ -86,6 +89,8 @@ describe('a config directory split by kind, as Thand ships it', () => {
       'config.yaml: server.health',
       'providers/cloud.yaml: providers.cloud-prod.provider',
       'workflows/two-approvals.yml: workflows.two_approvals.workflow.do[5].refused.with.provider',
+      'workflows/broken-notice.yml: workflows.broken_notice.workflow.do[0].check.then',
+      'workflows/broken-notice.yml: workflows.broken_notice.workflow.do[2].tell.call',
     ]) {
       assert.ok(where.includes(expected), `${expected} in:\n${where.join('\n')}`);
     }

@@ -519,6 +519,20 @@ describe('loadConfig: workflow documents', () => {
     assert.equal(findIssue(issues, 'workflows.w.workflow.do[0].a.call').line, 7);
     findIssue(issues, 'workflows.w.workflow');
   });
+
+  it('disables, with a warning, a workflow whose only problems are names that refer to nothing; any other problem is an error', async () => {
+    const dir = await configDir({
+      'w.yaml': 'version: "1.0"\nworkflows:\n  w:\n    workflow:\n      document: {dsl: "1.0.0"}\n      do:\n        - a: {call: nope}\n',
+    });
+    const unresolved = { path: 'do/0/a/call', message: 'unknown call "nope"', unresolved: true as const };
+    const result = await validateConfigLocation(dir, { env: {}, validateWorkflow: () => [unresolved] });
+    assert.equal(result.ok, true);
+    assert.match(result.warnings.join('\n'), /workflows\.w\.workflow\.do\[0\]\.a\.call: unknown call "nope"; workflow "w" is disabled until this is fixed/);
+    assert.equal((await loadConfig(dir, { env: {}, validateWorkflow: () => [unresolved] })).workflows.get('w')?.enabled, false);
+    const mixed = await validateConfigLocation(dir, { env: {}, validateWorkflow: () => [unresolved, { path: 'do/0/a/with', message: 'must be an object' }] });
+    assert.equal(mixed.ok, false);
+    assert.deepEqual(mixed.issues.map((i) => i.path).sort(), ['workflows.w.workflow.do[0].a.call', 'workflows.w.workflow.do[0].a.with']);
+  });
 });
 
 describe('validateConfigLocation', () => {

@@ -4,19 +4,31 @@ import type { IssueLog, PathSegment } from './issues.js';
 import type { Sourced } from './merge.js';
 import type { WorkflowConfig } from './schema/index.js';
 
-export type WorkflowDocumentValidator = (doc: unknown) => Array<{ path: string; message: string }>;
+export type WorkflowDocumentValidator = (doc: unknown) => Array<{ path: string; message: string; unresolved?: true }>;
 
+/**
+ * Problems in a document are errors, except when every one of them is a name that refers to
+ * nothing (a `then` target, a call): Thand loads such a file and fails only when it reaches the
+ * name, and its own examples ship one. That workflow is then disabled, loudly: the rest of the
+ * configuration loads, and requests that need it are refused (`workflow_disabled`).
+ */
 export function checkWorkflowDocuments(
   workflows: Map<string, Sourced<WorkflowConfig>>,
   validate: WorkflowDocumentValidator | undefined,
   log: IssueLog,
 ): void {
   if (validate === undefined) return;
-  for (const [id, { file, value }] of workflows) {
+  for (const [id, entry] of workflows) {
+    const { file, value } = entry;
     if (value === undefined) continue;
-    for (const problem of validate(value.workflow)) {
-      log.error(file, ['workflows', id, 'workflow', ...parseIssuePath(problem.path)], problem.message);
+    const problems = validate(value.workflow);
+    const disable = problems.length > 0 && problems.every((p) => p.unresolved === true);
+    for (const problem of problems) {
+      const path = ['workflows', id, 'workflow', ...parseIssuePath(problem.path)];
+      if (disable) log.warn(file, path, `${problem.message}; workflow "${id}" is disabled until this is fixed`);
+      else log.error(file, path, problem.message);
     }
+    if (disable) workflows.set(id, { ...entry, value: { ...value, enabled: false } });
   }
 }
 

@@ -9,6 +9,12 @@ import { isFlowDirective } from './task-kind.js';
 export interface ValidationIssue {
   path: string;
   message: string;
+  /**
+   * The document names something that does not exist (a `then` target, a call). Such a
+   * workflow cannot run as written, but the rest of the configuration is sound; Thand loads
+   * such files and fails when it reaches the name.
+   */
+  unresolved?: true;
 }
 
 export type Obj = Record<string, unknown>;
@@ -42,6 +48,11 @@ export function report(c: Checker, path: string, message: string): void {
   c.issues.push({ path, message });
 }
 
+/** A name that refers to nothing (ValidationIssue.unresolved). */
+export function reportUnresolved(c: Checker, path: string, message: string): void {
+  c.issues.push({ path, message, unresolved: true });
+}
+
 export function isObject(value: unknown): value is Obj {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -57,7 +68,7 @@ export function checkThen(c: Checker, then: unknown, path: string, siblings: str
   if (typeof then !== 'string') report(c, path, 'must be continue, exit, end or a task name');
   else if (!isFlowDirective(then) && !siblings.includes(then)) {
     const names = siblings.length > 0 ? ` or one of: ${siblings.join(', ')}` : '';
-    report(c, path, `no task named "${then}" in this list (expected continue, exit, end${names})`);
+    reportUnresolved(c, path, `no task named "${then}" in this list (expected continue, exit, end${names})`);
   }
 }
 

@@ -9,6 +9,7 @@ import {
   checkThen,
   isObject,
   report,
+  reportUnresolved,
   useSection,
   withScope,
   type Checker,
@@ -45,7 +46,7 @@ function checkCall(c: Checker, task: Obj, path: string, siblings: string[]): voi
   if (name === undefined) {
     report(c, `${path}/${key}`, 'must be a call name');
   } else if (!isKnownCall(c, name)) {
-    report(c, `${path}/${key}`, `unknown call "${String(task[key])}" (known: ${KNOWN_CALLS})`);
+    reportUnresolved(c, `${path}/${key}`, `unknown call "${String(task[key])}" (known: ${KNOWN_CALLS})`);
   }
   if (task.with !== undefined && !isObject(task.with)) report(c, `${path}/with`, 'must be an object');
   checkExpressions(c, task.with, `${path}/with`);
@@ -253,7 +254,7 @@ export function checkUse(c: Checker): void {
     const target = isObject(fn) ? fn.call : undefined;
     if (typeof target !== 'string') report(c, `use/functions/${name}`, 'must be a call task {call, with?}');
     else if (target === name || !(isBuiltinCall(target) || isProviderCall(target) || (DSL_CALLS as readonly string[]).includes(target) || Object.hasOwn(useSection(c, 'functions'), target))) {
-      report(c, `use/functions/${name}/call`, `unknown call "${target}" (known: ${KNOWN_CALLS})`);
+      reportUnresolved(c, `use/functions/${name}/call`, `unknown call "${target}" (known: ${KNOWN_CALLS})`);
     }
     if (isObject(fn)) checkExpressions(c, fn.with, `use/functions/${name}/with`);
   }
