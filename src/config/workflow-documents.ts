@@ -4,7 +4,7 @@ import type { IssueLog, PathSegment } from './issues.js';
 import type { Sourced } from './merge.js';
 import type { WorkflowConfig } from './schema/index.js';
 
-export type WorkflowDocumentValidator = (doc: unknown) => Array<{ path: string; message: string; unresolved?: true }>;
+export type WorkflowDocumentValidator = (doc: unknown) => Array<{ path: string; message: string; unresolved?: true; warning?: true }>;
 
 /**
  * Problems in a document are errors, except when every one of them is a name that refers to
@@ -21,7 +21,9 @@ export function checkWorkflowDocuments(
   for (const [id, entry] of workflows) {
     const { file, value } = entry;
     if (value === undefined) continue;
-    const problems = validate(value.workflow);
+    const found = validate(value.workflow);
+    for (const note of found.filter((p) => p.warning === true)) log.warn(file, ['workflows', id, 'workflow', ...parseIssuePath(note.path)], note.message);
+    const problems = found.filter((p) => p.warning !== true);
     const disable = problems.length > 0 && problems.every((p) => p.unresolved === true);
     for (const problem of problems) {
       const path = ['workflows', id, 'workflow', ...parseIssuePath(problem.path)];

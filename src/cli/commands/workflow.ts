@@ -44,7 +44,9 @@ export function registerWorkflow(program: Command): void {
       const { createLogger } = await import('../../core/index.js');
       const { name, document } = await loadWorkflowFile(file, opts.name);
       const expressions = await createJqEngine();
-      const problems = validateWorkflowDocument(document, expressions);
+      const found = validateWorkflowDocument(document, expressions);
+      for (const note of found.filter((p) => p.warning === true)) printError(`warning: ${file}: ${name}: ${note.path}: ${note.message}`);
+      const problems = found.filter((p) => p.warning !== true);
       if (problems.length > 0) {
         for (const p of problems) printError(`${file}: ${name}: ${p.path}: ${p.message}`);
         throw new CliError(`${problems.length} problem(s) in workflow "${name}"`, 2);

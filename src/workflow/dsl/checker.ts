@@ -15,6 +15,8 @@ export interface ValidationIssue {
    * such files and fails when it reaches the name.
    */
   unresolved?: true;
+  /** Not a problem: something the document asks for that Lease does not do, said out loud. */
+  warning?: true;
 }
 
 export type Obj = Record<string, unknown>;
@@ -46,6 +48,11 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function report(c: Checker, path: string, message: string): void {
   c.issues.push({ path, message });
+}
+
+/** Something asked for that Lease ignores (ValidationIssue.warning). */
+export function warn(c: Checker, path: string, message: string): void {
+  c.issues.push({ path, message, warning: true });
 }
 
 /** A name that refers to nothing (ValidationIssue.unresolved). */

@@ -40,3 +40,16 @@ test('http calls need a method and an endpoint; use.functions names are calls', 
 test('lease.approvals: count is a whole number, on_timeout a sibling and needs a timeout', () => {
   assert.deepEqual(paths([{ a: { call: 'lease.approvals', with: { count: 0, on_timeout: 'nowhere' } } }]), ['do/0/a/with/count', 'do/0/a/with/on_timeout', 'do/0/a/with/on_timeout']);
 });
+
+test("thand.approvals in Thand's form: approvals is the count, on names sibling tasks, selfApprove and notifiers are said to be ignored", () => {
+  const issues = (task: Record<string, unknown>) =>
+    validateWorkflowDocument({ document: header, do: [{ a: { thand: 'approvals', ...task } }, { ok: { set: {} } }, { no: { set: {} } }] }, jq).map((i) => [i.path, i.warning === true, i.unresolved === true]);
+  assert.deepEqual(issues({ on: { approved: 'ok', denied: 'no' }, with: { approvals: 2 } }), []);
+  assert.deepEqual(issues({ with: { approvals: 0 } }), [['do/0/a/with/approvals', false, false]]);
+  assert.deepEqual(issues({ with: { approvals: 1, count: 1 } }), [['do/0/a/with/approvals', false, false]]);
+  assert.deepEqual(issues({ on: { approved: 'gone', later: 'ok' } }), [['do/0/a/on/later', false, false], ['do/0/a/on/approved', false, true]]);
+  assert.deepEqual(issues({ with: { selfApprove: true, notifiers: { email: { provider: 'mail', to: 'x' } } } }), [
+    ['do/0/a/with/selfApprove', true, false],
+    ['do/0/a/with/notifiers', true, false],
+  ]);
+});

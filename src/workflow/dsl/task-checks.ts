@@ -10,6 +10,7 @@ import {
   isObject,
   report,
   reportUnresolved,
+  warn,
   useSection,
   withScope,
   type Checker,
@@ -58,13 +59,32 @@ function checkCall(c: Checker, task: Obj, path: string, siblings: string[]): voi
     if (args.timeout !== undefined) checkDuration(c, args.timeout, `${path}/with/timeout`);
   }
   if (name === 'lease.approvals') {
-    if (args.count !== undefined && !(typeof args.count === 'number' && Number.isInteger(args.count) && args.count > 0) && !isExpressionText(args.count)) {
-      report(c, `${path}/with/count`, 'must be a whole number ≥ 1');
+    // `approvals: N` is Thand's spelling of `count`.
+    for (const key of ['count', 'approvals'] as const) {
+      if (args[key] !== undefined && !(typeof args[key] === 'number' && Number.isInteger(args[key]) && args[key] > 0) && !isExpressionText(args[key])) {
+        report(c, `${path}/with/${key}`, 'must be a whole number ≥ 1');
+      }
+    }
+    if (args.count !== undefined && args.approvals !== undefined) report(c, `${path}/with/approvals`, 'is Thand\'s spelling of count: give only one');
+    if (args.selfApprove !== undefined && args.selfApprove !== false) {
+      warn(c, `${path}/with/selfApprove`, 'is ignored: nobody approves their own request in Lease');
+    }
+    // Thand's `on: {approved, denied}`: where the flow goes after the decision.
+    if (task.on !== undefined) {
+      if (!isObject(task.on)) report(c, `${path}/on`, 'must be {approved?, denied?}');
+      else {
+        for (const key of Object.keys(task.on)) if (key !== 'approved' && key !== 'denied') report(c, `${path}/on/${key}`, 'unknown key (expected approved or denied)');
+        checkThen(c, task.on.approved, `${path}/on/approved`, siblings);
+        checkThen(c, task.on.denied, `${path}/on/denied`, siblings);
+      }
     }
     if (args.on_timeout !== undefined) {
       if (args.timeout === undefined) report(c, `${path}/with/on_timeout`, 'needs with.timeout');
       checkThen(c, args.on_timeout, `${path}/with/on_timeout`, siblings);
     }
+  }
+  if (name !== undefined && isBuiltinCall(name) && args.notifiers !== undefined) {
+    warn(c, `${path}/with/notifiers`, `are not sent by ${name} in Lease: notify with a lease.notify task instead`);
   }
   if (name === 'http') {
     if (typeof args.method !== 'string') report(c, `${path}/with/method`, 'is required (get, post, ...)');

@@ -5,6 +5,9 @@
 // the task with `{approved: true, approvals}`. At `timeout`, the task goes to `on_timeout` (a
 // sibling task) with `{approved: false, timed_out: true, approvals}`, or without one faults with
 // a timeout error (408, approval_timeout).
+// Thand's form is read too: `with.approvals` is the count, and the task's `on: {approved,
+// denied}` names where the flow goes after the decision (a denial then goes there with
+// `{approved: false, approvals, denied_by}` instead of faulting).
 import { canonicalEventType } from '../../calls/names.js';
 import { evaluate } from '../data.js';
 import { ERROR_TYPES, WorkflowFault } from '../errors.js';
@@ -16,6 +19,8 @@ import { durationMs } from './wait.js';
 
 interface ApprovalsSpec {
   count?: unknown;
+  /** Thand's spelling of `count`. */
+  approvals?: unknown;
   timeout?: unknown;
   from?: unknown;
   on_timeout?: unknown;
@@ -34,13 +39,20 @@ export const approvalsTask: TaskHandler = {
       issue(t.run, { kind: 'timer', task: t.ref.pointer, at: t.run.now + ms });
     }
     const memo: ApprovalsMemo = { approvals: [] };
-    return drainInbox(t.run, (event) => offerApproval(t, spec, memo, event)) ? approved(memo) : { kind: 'suspended', memo };
+    let decided: Outcome | undefined;
+    drainInbox(t.run, (event) => {
+      const offer = decide(t, spec, memo, event);
+      if (offer === 'ignored' || offer === 'consumed') return offer;
+      decided = offer;
+      return 'done';
+    });
+    return decided ?? { kind: 'suspended', memo };
   },
   event: (t, event) => {
     const memo = cloneJson(t.memo as ApprovalsMemo);
-    const offer = offerApproval(t, specOf(t), memo, event);
+    const offer = decide(t, specOf(t), memo, event);
     if (offer === 'ignored') return undefined;
-    return offer === 'done' ? approved(memo) : { kind: 'suspended', memo };
+    return offer === 'consumed' ? { kind: 'suspended', memo } : offer;
   },
   resume: (t, _command, resume) => {
     if (resume.kind !== 'timer.fired') return { kind: 'suspended', memo: t.memo };
@@ -59,14 +71,17 @@ function specOf(t: TaskContext): ApprovalsSpec {
   return spec !== null && typeof spec === 'object' ? (spec as ApprovalsSpec) : {};
 }
 
-function offerApproval(t: TaskContext, spec: ApprovalsSpec, memo: ApprovalsMemo, event: WorkflowEvent): Offer {
+/** What one event does: nothing, one more approval, or the decision (approved, or denied to `on.denied`). */
+function decide(t: TaskContext, spec: ApprovalsSpec, memo: ApprovalsMemo, event: WorkflowEvent): Exclude<Offer, 'done'> | Outcome {
   if (canonicalEventType(String(event.type)) !== APPROVAL_EVENT) return 'ignored';
   const data = (event.data !== null && typeof event.data === 'object' ? event.data : {}) as Record<string, unknown>;
   const approver = approverOf(data);
   const allowed = allowedApprovers(spec.from);
   if (allowed && (approver === undefined || !allowed.includes(approver))) return 'ignored';
   if (approver !== undefined && memo.approvals.some((a) => approverOf(a) === approver)) return 'ignored';
+  const on = onOf(t);
   if (data.approved !== true) {
+    if (on.denied !== undefined) return { kind: 'done', output: { approved: false, approvals: memo.approvals, denied_by: approver ?? null }, then: on.denied };
     throw new WorkflowFault({
       type: ERROR_TYPES.denied,
       status: 403,
@@ -76,12 +91,18 @@ function offerApproval(t: TaskContext, spec: ApprovalsSpec, memo: ApprovalsMemo,
     });
   }
   memo.approvals.push(cloneJson(data));
-  const count = typeof spec.count === 'number' && spec.count > 0 ? spec.count : 1;
-  return memo.approvals.length >= count ? 'done' : 'consumed';
+  const wanted = spec.count ?? spec.approvals;
+  const count = typeof wanted === 'number' && wanted > 0 ? wanted : 1;
+  if (memo.approvals.length < count) return 'consumed';
+  return { kind: 'done', output: { approved: true, approvals: memo.approvals }, ...(on.approved !== undefined ? { then: on.approved } : {}) };
 }
 
-function approved(memo: ApprovalsMemo): Outcome {
-  return { kind: 'done', output: { approved: true, approvals: memo.approvals } };
+/** Thand's `on: {approved, denied}` of the task (sibling task names; checked at load). */
+function onOf(t: TaskContext): { approved?: string; denied?: string } {
+  const on = (t.ref.task as { on?: unknown }).on;
+  if (on === null || typeof on !== 'object') return {};
+  const { approved, denied } = on as Record<string, unknown>;
+  return { ...(typeof approved === 'string' ? { approved } : {}), ...(typeof denied === 'string' ? { denied } : {}) };
 }
 
 function approverOf(data: Record<string, unknown>): string | undefined {
