@@ -271,6 +271,11 @@ providers:
     assert.equal(config.providers.get('box')?.enabled, false);
   });
 
+  it('names a provider written without a name by its id, as Thand\'s examples do', async () => {
+    const dir = await configDir({ 'providers.yaml': 'version: "1.0"\nproviders:\n  box:\n    provider: sudo\n    description: unnamed\n' });
+    assert.equal((await loadConfig(dir, { env: {} })).providers.get('box')?.name, 'box');
+  });
+
   it('reports problems of a providers list item at the line of that item', async () => {
     const dir = await configDir({
       'providers.yaml': 'version: "1.0"\nproviders:\n  - name: a\n    provider: sudo\n  - name: b\n    provider: sudo\n    colour: red\n  - provider: sudo\n',

@@ -65,7 +65,7 @@ async function readLocation(location: string, ctx: ReadContext): Promise<ConfigD
 function buildLoadedConfig(merged: MergedConfig, files: string[], principals: PrincipalResolver, log: IssueLog): LoadedConfig {
   const providers = new Map<string, LoadedProvider>();
   for (const [id, { file, value }] of merged.providers) {
-    if (value) providers.set(id, { ...value, id, configDir: resolve(dirname(file)) });
+    if (value) providers.set(id, { ...value, name: value.name ?? id, id, configDir: resolve(dirname(file)) });
   }
   const workflows = new Map<string, LoadedWorkflow>();
   for (const [id, { value }] of merged.workflows) if (value) workflows.set(id, { ...value, id });

@@ -68,6 +68,21 @@ describe('principals in config', () => {
     assert.ok(!identityMatches(person('staff', 'erin'), config.admins));
   });
 
+  it('a prefix naming an identity type or a provider that is no configured identity provider matches no one', async () => {
+    const file = await write(`${TWO_LOCALS}roles:
+  r:
+    name: R
+    description: d
+    providers: [box]
+    scopes: { groups: ['oidc:eng', 'box:ops'], users: ['urn:x:erin'] }
+`);
+    const result = await validateConfigLocation(file, OPTIONS);
+    assert.ok(result.warnings.some((w) => w.includes('roles.r.scopes.groups[0]: "oidc:eng" matches no one: no identity provider "oidc"')), result.warnings.join('\n'));
+    assert.ok(result.warnings.some((w) => w.includes('roles.r.scopes.groups[1]: "box:ops" matches no one')));
+    const config = await loadConfig(file, OPTIONS);
+    assert.deepEqual(config.roles.get('r')?.requesters, [{ provider: 'staff', user: 'urn:x:erin' }], 'any other prefix is part of a bare name');
+  });
+
   it('refuses a provider type that names several identity providers', async () => {
     const file = await write(`${TWO_LOCALS}roles:
   r:

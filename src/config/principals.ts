@@ -2,7 +2,8 @@
 // the pair (identity provider, name) that policy compares. The rules, documented in
 // docs/identity.md:
 // - `<provider>:<name>` names `name` at the identity provider with that id (or, if no provider
-//   has that id, at the only identity provider of that type);
+//   has that id, at the only identity provider of that type); a prefix that is an identity type
+//   or a provider id but names no configured identity provider matches no one (a warning);
 // - a bare `<name>` means that name at the identity provider declared first (a warning when
 //   there are several, since the name does not say which);
 // - a user name that is an e-mail address also matches that address when its identity provider
@@ -32,6 +33,8 @@ export interface PrincipalNames {
 export class PrincipalResolver {
   private constructor(
     private readonly identityProviders: readonly DeclaredIdentityProvider[],
+    /** Prefixes that say "an identity provider" without naming a configured one: identity types, other providers' ids. */
+    private readonly providerLike: ReadonlySet<string>,
     private readonly log: IssueLog,
   ) {}
 
@@ -42,7 +45,9 @@ export class PrincipalResolver {
     log: IssueLog,
   ): PrincipalResolver {
     const declared: DeclaredIdentityProvider[] = [];
+    const providerLike = new Set(factories ? [...factories].filter(([, f]) => f.capabilities.includes('identity')).map(([name]) => name) : IDENTITY_TYPES_WITHOUT_REGISTRY);
     for (const [id, { value }] of providers) {
+      providerLike.add(id);
       if (value === undefined) continue;
       const factory = factories?.get(value.provider);
       const isIdentity = factories ? factory?.capabilities.includes('identity') === true : IDENTITY_TYPES_WITHOUT_REGISTRY.has(value.provider);
@@ -50,7 +55,7 @@ export class PrincipalResolver {
       const config = value.config as { trust_email?: unknown } | null | undefined;
       declared.push({ id, type: factory?.type ?? value.provider, trustEmail: config?.trust_email === true });
     }
-    return new PrincipalResolver(declared, log);
+    return new PrincipalResolver(declared, providerLike, log);
   }
 
   /** The references for `names`, found at `path` in `file`; problems go to the log. */
@@ -95,6 +100,11 @@ export class PrincipalResolver {
           return undefined;
         }
         return { provider: named.id, name, bare: false };
+      }
+      // `oidc:eng` with no OIDC provider configured (Thand's examples do this): nobody, not a bare name.
+      if (this.providerLike.has(prefix)) {
+        this.log.warn(file, path, `"${entry}" matches no one: no identity provider "${prefix}" (by id or type) is configured`);
+        return undefined;
       }
     }
     const first = this.identityProviders[0];

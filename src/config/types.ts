@@ -58,7 +58,9 @@ export interface RoleApprovals {
   required: number;
 }
 
-export type LoadedProvider = ProviderConfig & {
+export type LoadedProvider = Omit<ProviderConfig, 'name'> & {
+  /** `name` as written, else the id. */
+  name: string;
   id: string;
   /** Absolute directory of the file that declared the provider (ProviderDeps.configDir). */
   configDir: string;

@@ -4,7 +4,8 @@
 import { z } from 'zod';
 
 export const providerSchema = z.strictObject({
-  name: z.string().min(1),
+  /** Display name; default the provider's id (Thand's own examples leave it out). */
+  name: z.string().min(1).optional(),
   description: z.string().optional(),
   /** The provider type, e.g. `aws`, `oauth2.google`, `sudo`. */
   provider: z.string().min(1),
@@ -18,4 +19,4 @@ export const providerSchema = z.strictObject({
 export type ProviderConfig = z.infer<typeof providerSchema>;
 
 /** Thand's deviant shape: `providers:` as a list, each item keyed by its `name`. */
-export const providerListSchema = z.array(providerSchema);
+export const providerListSchema = z.array(providerSchema.extend({ name: z.string().min(1) }));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { defaultRegistry } from '../../providers/index.js';
 import { identityFromProfile } from './attributes.js';
-import { samlConfigSchema } from './config.js';
+import { samlConfigSchema, samlConfigWarnings } from './config.js';
 import { parseIdpMetadata } from './idp-metadata.js';
 
 const METADATA = `<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example/saml">
@@ -35,6 +35,15 @@ describe('saml config', () => {
     assert.equal(samlConfigSchema.safeParse({ idp_metadata_url: 'http://idp.example/metadata' }).success, false);
     assert.equal(samlConfigSchema.safeParse({ idp_metadata_url: 'http://127.0.0.1:8080/metadata' }).success, true);
     assert.equal(samlConfigSchema.safeParse({ idp_metadata_url: 'https://idp.example/m', sign_requests: true }).success, false);
+  });
+
+  test("takes Thand's inline cert and key as well as the files; a certificate needs its key", () => {
+    const base = { idp_metadata_url: 'https://idp.example/m', sign_requests: true };
+    assert.equal(samlConfigSchema.safeParse({ ...base, cert: 'PEM', key: 'PEM' }).success, true);
+    assert.equal(samlConfigSchema.safeParse({ ...base, cert: 'PEM', key_file: '/k' }).success, true);
+    assert.equal(samlConfigSchema.safeParse({ ...base, cert: 'PEM' }).success, false);
+    const both = samlConfigSchema.parse({ ...base, cert: 'PEM', cert_file: '/c', key: 'PEM' });
+    assert.deepEqual(samlConfigWarnings(both), [{ path: ['cert_file'], message: 'cert and cert_file are both given: the inline cert is used' }]);
   });
 
   test('is registered as type saml with the identity capability', () => {

@@ -35,6 +35,9 @@ export const samlConfigSchema = z
     /** SP certificate (PEM) published in our metadata; with `key_file`, signs AuthnRequests. */
     cert_file: z.string().min(1).optional(),
     key_file: z.string().min(1).optional(),
+    /** Thand's inline forms of the same (PEM text, e.g. `${SAML_KEY}`); used over the files when both are given. */
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
     sign_requests: z.boolean().default(false),
     /** Tolerated clock difference with the IdP, at most 60 s. */
     clock_skew_seconds: z.number().int().min(0).max(MAX_CLOCK_SKEW_SECONDS).default(30),
@@ -52,12 +55,21 @@ export const samlConfigSchema = z
     } else if ((config.idp_cert === undefined) !== (config.idp_sso_url === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'idp_cert and idp_sso_url go together', path: [config.idp_cert === undefined ? 'idp_cert' : 'idp_sso_url'] });
     }
-    if (config.sign_requests && (config.cert_file === undefined || config.key_file === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'sign_requests needs cert_file and key_file', path: ['sign_requests'] });
+    const hasCert = config.cert !== undefined || config.cert_file !== undefined;
+    const hasKey = config.key !== undefined || config.key_file !== undefined;
+    if (config.sign_requests && (!hasCert || !hasKey)) {
+      ctx.addIssue({ code: 'custom', message: 'sign_requests needs a certificate and a key (cert_file and key_file, or cert and key)', path: ['sign_requests'] });
     }
-    if ((config.cert_file === undefined) !== (config.key_file === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'cert_file and key_file go together', path: [config.cert_file === undefined ? 'cert_file' : 'key_file'] });
+    if (hasCert !== hasKey) {
+      ctx.addIssue({ code: 'custom', message: 'a certificate and a key go together (cert_file and key_file, or cert and key)', path: [hasCert ? 'key_file' : 'cert_file'] });
     }
   });
 
 export type SamlConfig = z.infer<typeof samlConfigSchema>;
+
+/** Settings given twice (a file and its inline form): the inline one is used, said at load. */
+export function samlConfigWarnings(config: SamlConfig): Array<{ path: string[]; message: string }> {
+  return (['cert', 'key'] as const)
+    .filter((name) => config[name] !== undefined && config[`${name}_file`] !== undefined)
+    .map((name) => ({ path: [`${name}_file`], message: `${name} and ${name}_file are both given: the inline ${name} is used` }));
+}

@@ -13,7 +13,7 @@ import type { ProviderFactory } from '../../providers/index.js';
 import { IdentityProviderUnavailable, RedirectLoginFailed } from '../oidc/index.js';
 import type { IdentityProviderInstance, RedirectIdentityProvider, RedirectLoginChecks } from '../types.js';
 import { identityFromProfile } from './attributes.js';
-import { samlConfigSchema, type SamlConfig } from './config.js';
+import { samlConfigSchema, samlConfigWarnings, type SamlConfig } from './config.js';
 import { certificateBody, parseIdpMetadata, type IdpMetadata } from './idp-metadata.js';
 import { SeenAssertions } from './replay.js';
 
@@ -75,9 +75,9 @@ export class SamlIdentityProvider implements RedirectIdentityProvider {
   ) {
     this.clock = options.clock ?? systemClock;
     this.seen = options.seen ?? new SeenAssertions(this.clock);
-    if (config.cert_file !== undefined && config.key_file !== undefined) {
-      this.spCredentials = { cert: readConfigFile(id, 'cert_file', config.cert_file, options.configDir), key: readConfigFile(id, 'key_file', config.key_file, options.configDir) };
-    }
+    const cert = config.cert ?? (config.cert_file === undefined ? undefined : readConfigFile(id, 'cert_file', config.cert_file, options.configDir));
+    const key = config.key ?? (config.key_file === undefined ? undefined : readConfigFile(id, 'key_file', config.key_file, options.configDir));
+    if (cert !== undefined && key !== undefined) this.spCredentials = { cert, key };
     // Inline metadata is checked now, so a broken config stops the server rather than a login.
     if (config.idp_metadata !== undefined) this.metadata = Promise.resolve(inlineMetadata(id, config.idp_metadata));
     if (config.idp_cert !== undefined && config.idp_sso_url !== undefined) {
@@ -249,5 +249,6 @@ export const samlIdentityFactory: ProviderFactory<SamlConfig> = {
   type: 'saml',
   capabilities: ['identity'],
   configSchema: samlConfigSchema,
+  configWarnings: samlConfigWarnings,
   create: (args) => createSamlIdentity({ ...args, configDir: args.deps.configDir }),
 };
