@@ -100,7 +100,7 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   const hosts = new HostChannel({ store, clock, logger });
   // With server.engine temporal, `agent_transport: temporal` sends them to per-host task queues instead.
   const temporalHosts = config.server?.engine === 'temporal' ? await openTemporalHostTasks(config, options.dataDir, logger) : undefined;
-  const providers: Map<string, ProviderInstance> = defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir, hosts, ...(temporalHosts ? { temporalHosts } : {}) });
+  const providers: Map<string, ProviderInstance> = defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir, logger, hosts, ...(temporalHosts ? { temporalHosts } : {}) });
   await temporalHosts?.prepare();
   const access = createAccessControl(config.admins);
   const requests = new RequestService({ store, config, providers, clock, logger, access });

@@ -66,9 +66,18 @@ export class ServerProcess {
  * Starts `lease server --port 0` and resolves once it printed its URL and /health answers.
  * Rejects with the server's output if it exits first.
  */
-export function startServer(args: { config: string; data: string; env?: NodeJS.ProcessEnv; port?: number; cwd?: string }): Promise<ServerProcess> {
+export function startServer(args: {
+  config: string;
+  data: string;
+  env?: NodeJS.ProcessEnv;
+  port?: number;
+  cwd?: string;
+  /** A command that runs the server as its arguments (it must exec them), e.g. in another namespace. */
+  wrap?: string[];
+}): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LEASE_BIN, 'server', '--config', args.config, '--data', args.data, '--port', String(args.port ?? 0)], {
+    const command = [...(args.wrap ?? []), process.execPath, LEASE_BIN, 'server', '--config', args.config, '--data', args.data, '--port', String(args.port ?? 0)];
+    const child = spawn(command[0]!, command.slice(1), {
       cwd: args.cwd ?? ROOT,
       env: { ...process.env, LEASE_LOG_LEVEL: 'info', ...args.env },
       stdio: ['ignore', 'pipe', 'pipe'],
