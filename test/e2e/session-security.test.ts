@@ -13,7 +13,7 @@ import { LEASE_BIN, ROOT, runLease, startServer, waitUntil } from '../support/le
 import { apiLogin, createDeployment, loginAs } from './fixtures.js';
 
 /** The session lifetime of the expiry test, in seconds. */
-const SHORT_SESSION_S = 5;
+const SHORT_SESSION_S = 10;
 
 describe('session security', () => {
   it('an expired session: the API answers 401 and the CLI says to log in again', async () => {
