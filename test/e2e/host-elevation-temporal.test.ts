@@ -39,7 +39,7 @@ class TemporalHostAgent {
   }
 
   async connected(): Promise<void> {
-    await waitUntil('the host agent to poll its task queue', async () => (/connected to Temporal/.test(this.output) ? true : this.child.exitCode !== null ? false : undefined), 30_000, 50).catch((err: Error) => {
+    await waitUntil('the host agent to poll its task queue', async () => (/connected to Temporal/.test(this.output) ? true : this.child.exitCode !== null ? false : undefined), 120_000, 50).catch((err: Error) => {
       throw new Error(`${err.message}\n${this.output}`);
     });
     assert.match(this.output, /connected to Temporal/, this.output);

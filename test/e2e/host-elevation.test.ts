@@ -41,7 +41,7 @@ class HostAgentProcess {
   }
 
   async connected(): Promise<void> {
-    await waitUntil('the host agent to connect', async () => (/connected to/.test(this.output) ? true : undefined), 15_000, 50).catch((err: Error) => {
+    await waitUntil('the host agent to connect', async () => (/connected to/.test(this.output) ? true : undefined), 120_000, 50).catch((err: Error) => {
       throw new Error(`${err.message}\n${this.output}`);
     });
   }

@@ -117,7 +117,7 @@ describe('session security', () => {
     let output = '';
     agent.stdout.on('data', (d: Buffer) => (output += d.toString()));
     agent.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const url = await waitUntil('the agent to listen', async () => /listening on (http:\/\/\S+)/.exec(output)?.[1], 15_000);
+    const url = await waitUntil('the agent to listen', async () => /listening on (http:\/\/\S+)/.exec(output)?.[1], 60_000);
 
     const other = createThrowawayUser(t);
     // The other account can reach the port, but not the token file.

@@ -106,8 +106,12 @@ export function startServer(args: {
   });
 }
 
+/** How long a component may take to come up before a test fails: a bound for a broken start, never a wait. */
+const READY_TIMEOUT_MS = 120_000;
+
 async function waitHealthy(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
     try {
       const r = await fetch(`${url}/health`);
       if (r.status === 200) return;
@@ -134,7 +138,7 @@ export async function writeFiles(dir: string, files: Record<string, string>): Pr
   }
 }
 
-export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

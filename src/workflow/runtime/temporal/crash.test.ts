@@ -114,7 +114,7 @@ test('a worker killed in the middle of the grant: another worker retries it with
   // The first worker grants, then hangs before answering: it dies with the call in flight.
   const first = await startWorker(t, { ...config, holdAfterGrantMs: 600_000 });
   const request = await startRequest(runtime, 60_000);
-  await waitFor(async () => existsSync(config.countFile) && (await readFile(config.countFile, 'utf8')).includes('holding'), 'the grant took effect on the first worker', 30_000);
+  await waitFor(async () => existsSync(config.countFile) && (await readFile(config.countFile, 'utf8')).includes('holding'), 'the grant took effect on the first worker', 120_000);
   const sudoersFile = join(config.sudoersDir, `lease-${request.id}`);
   assert.ok(existsSync(sudoersFile));
   first.kill('SIGKILL');
@@ -176,7 +176,7 @@ async function waitForQuiet(runtime: TemporalRuntime, id: string): Promise<void>
   }, 'the workflow waits on its expiry, nothing in flight');
 }
 
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
