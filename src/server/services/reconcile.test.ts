@@ -115,7 +115,7 @@ describe('reconciliation', () => {
     assert.deepEqual(await reconcileEntries(), []);
   });
 
-  it('skips an active lease whose workflow has a grant or revoke call in flight', async (t) => {
+  it('skips an active lease whose workflow (either engine\'s row) has a grant or revoke call in flight', async (t) => {
     const { store, box, deps, request, reconcileEntries } = await setUp(t);
     const id = await request();
     await waitForStatus(store, id, 'active');
@@ -127,6 +127,10 @@ describe('reconciliation', () => {
     const checkpoint = row.state as Checkpoint;
     const authorizing: Checkpoint = { ...checkpoint, state: { ...checkpoint.state, pending: [...checkpoint.state.pending, { kind: 'call', id: 'again', task: '/do/1/authorize', name: 'lease.authorize', args: {} }] } };
     await store.workflows.save(id, { state: authorizing, status: row.status, wake_at: row.wake_at });
+    assert.deepEqual((await reconcileGrants(deps)).missing, []);
+    // The Temporal runtime's row (its last recorded step), as a separate `lease worker` leaves it.
+    const temporalRow = { engine: 'temporal', document: checkpoint.document, input: {}, state: authorizing.state, step: 4 };
+    await store.workflows.save(id, { state: temporalRow, status: row.status, wake_at: null });
     assert.deepEqual((await reconcileGrants(deps)).missing, []);
 
     await store.workflows.save(id, { state: checkpoint, status: row.status, wake_at: row.wake_at });
