@@ -30,6 +30,10 @@ async function setUp(t: TestContext) {
     join(dir, 'lease.yaml'),
     `version: "1.0"
 providers:
+  local:
+    name: Local users
+    provider: local
+    config: { users: {} }
   box:
     name: Box
     provider: sudo
@@ -51,8 +55,9 @@ roles:
   const providers = new Map<string, ProviderInstance>([['box', { id: 'box', type: 'held', name: 'Box', enabled: true, capabilities: ['access'], access: box }]]);
   const clock = systemClock;
   const logger = silentLogger;
-  const requests = new RequestService({ store, config, providers, clock, logger, access: createAccessControl(config.server?.admins) });
-  const activities = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers) });
+  const access = createAccessControl(config.admins);
+  const requests = new RequestService({ store, config, providers, clock, logger, access });
+  const activities = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers, { store, access }) });
   const runtime = new EmbeddedRuntime({ store, clock, expressions, activities, logger, observer: requests });
   requests.attach(runtime);
   t.after(async () => {
