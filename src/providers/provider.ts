@@ -1,7 +1,7 @@
 // The provider interface (DESIGN.md "Providers"): one interface, capability by capability; a
 // provider implements what it can. A provider lives in one folder: src/providers/<type>/.
 import type { z } from 'zod';
-import type { Identity } from '../core/index.js';
+import type { Identity, Logger } from '../core/index.js';
 import type { IdentityProvider } from '../identity/index.js';
 
 export type Capability = 'access' | 'identity' | 'notification';
@@ -85,6 +85,8 @@ export interface ProviderDeps {
   dataDir: string;
   /** Directory of the config file that declared the provider, for resolving relative paths. */
   configDir: string;
+  /** For what a provider must say at start (a safety check it cannot run); absent in tools that only validate. */
+  logger?: Logger;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Assembles a Lease server from its parts: config → store → providers → workflow runtime →
 // services → HTTP. Start-up resumes every open workflow (expired leases are revoked at once)
-// and reconciles providers before /health reports ready.
+// before /health reports ready; providers are reconciled once the resumed grants and
+// revocations have settled, then every 5 minutes.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -33,7 +34,7 @@ import { AuthService } from './services/auth.js';
 import { LoginThrottle } from './services/login-throttle.js';
 import { BrowserLoginService } from './services/browser-login.js';
 import { DeviceLoginService } from './services/device-login.js';
-import { reconcileGrants } from './services/reconcile.js';
+import { Reconciler } from './services/reconcile.js';
 import { RequestService } from './services/requests.js';
 import { VERSION } from './version.js';
 import { WebLogin } from './web/web-login.js';
@@ -100,7 +101,7 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   const hosts = new HostChannel({ store, clock, logger });
   // With server.engine temporal, `agent_transport: temporal` sends them to per-host task queues instead.
   const temporalHosts = config.server?.engine === 'temporal' ? await openTemporalHostTasks(config, options.dataDir, logger) : undefined;
-  const providers: Map<string, ProviderInstance> = defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir, hosts, ...(temporalHosts ? { temporalHosts } : {}) });
+  const providers: Map<string, ProviderInstance> = defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir, logger, hosts, ...(temporalHosts ? { temporalHosts } : {}) });
   await temporalHosts?.prepare();
   const access = createAccessControl(config.admins);
   const requests = new RequestService({ store, config, providers, clock, logger, access });
@@ -152,16 +153,8 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
 
   core.hosts.serveAgents(); // this process answers the host agents, so it knows which are offline
   await runtime.recover();
-  const reconcile = async () => {
-    const drift = await reconcileGrants({ store, providers, logger });
-    if (drift.revoked.length || drift.missing.length) logger.warn({ revoked: drift.revoked.length, missing: drift.missing.length }, 'reconciliation found drift');
-  };
-  await reconcile();
-  // Drift can also appear while running (someone edits a target by hand): check again periodically.
-  const reconcileTimer = setInterval(() => {
-    reconcile().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'reconciliation failed'));
-  }, RECONCILE_INTERVAL_MS);
-  reconcileTimer.unref();
+  // Drift can also appear while running (someone edits a target by hand): checked periodically.
+  const reconciler = new Reconciler({ store, providers, logger, clock, intervalMs: RECONCILE_INTERVAL_MS });
 
   const host = options.host ?? config.server?.host ?? DEFAULT_HOST;
   const server = await listen(app.fetch, options.port ?? config.server?.port ?? DEFAULT_PORT, host);
@@ -170,6 +163,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   publicUrl = externalUrl(options.url ?? config.server?.url, port);
   await store.audit.append({ actor: 'lease', action: 'server.started', subject: null, data: { version: VERSION, url } });
+  reconciler.start();
   ready = true;
   logger.info({ url, public_url: publicUrl }, 'lease server ready');
 
@@ -184,7 +178,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
       (stopping ??= (async () => {
         logger.info({ url }, 'lease server stopping');
         ready = false;
-        clearInterval(reconcileTimer);
+        await reconciler.stop();
         core.hosts.close(); // ends the host agents' long polls and the calls waiting on hosts
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await engine.stop();

@@ -39,7 +39,7 @@ class TemporalHostAgent {
   }
 
   async connected(): Promise<void> {
-    await waitUntil('the host agent to poll its task queue', async () => (/connected to Temporal/.test(this.output) ? true : this.child.exitCode !== null ? false : undefined), 30_000, 50).catch((err: Error) => {
+    await waitUntil('the host agent to poll its task queue', async () => (/connected to Temporal/.test(this.output) ? true : this.child.exitCode !== null ? false : undefined), 120_000, 50).catch((err: Error) => {
       throw new Error(`${err.message}\n${this.output}`);
     });
     assert.match(this.output, /connected to Temporal/, this.output);
@@ -118,14 +118,14 @@ roles:
 
     await loginAs(deployment, server.url, 'alice');
     const env = { LEASE_HOME: deployment.home('alice') };
-    const lease = await leaseJson<RequestJson>(['request', '--role', 'laptop-debug', '--provider', 'laptop', '--duration', '4s', '--reason', 'host agent on temporal e2e', '--wait', '--json'], env);
+    const lease = await leaseJson<RequestJson>(['request', '--role', 'laptop-debug', '--provider', 'laptop', '--duration', '8s', '--reason', 'host agent on temporal e2e', '--wait', '--json'], env);
     cleanups.push(() => run('rm', ['-f', join(SUDOERS, `lease-${lease.id}`)]));
     assert.equal(lease.status, 'active', server.output + agent.output);
     assert.ok(existsSync(join(SUDOERS, `lease-${lease.id}`)), 'the drop-in is on the host');
     assert.match(run('sudo', ['-l', '-U', account]).stdout, /\/usr\/bin\/journalctl/);
 
     const status = async () => (await leaseJson<RequestJson>(['status', lease.id, '--json'], env)).status;
-    await waitUntil('revocation at expiry', async () => ((await status()) === 'revoked' ? true : undefined), 30_000, 250);
+    await waitUntil('revocation at expiry', async () => ((await status()) === 'revoked' ? true : undefined), 60_000, 250);
     assert.equal(existsSync(join(SUDOERS, `lease-${lease.id}`)), false);
     assert.doesNotMatch(run('sudo', ['-l', '-U', account]).stdout, /journalctl/);
     assert.match(agent.output, new RegExp(`grant ${lease.id}: done`));

@@ -42,8 +42,9 @@ describe('request lifecycle through the CLI', () => {
   });
 
   it('grants on request, shows active with the sudoers file, and revokes at expiry', async () => {
+    // Long enough to read the rule before it expires on a busy machine; then wait for the expiry.
     const request = await leaseJson<RequestJson>(
-      ['request', '--role', 'debug', '--provider', 'box', '--duration', '3s', '--reason', 'INC-1 logs', '--wait', '--json'],
+      ['request', '--role', 'debug', '--provider', 'box', '--duration', '6s', '--reason', 'INC-1 logs', '--wait', '--json'],
       env('alice'),
     );
     assert.equal(request.status, 'active');
@@ -58,7 +59,7 @@ describe('request lifecycle through the CLI', () => {
     const ended = await waitUntil('revocation at expiry', async () => {
       const s = await leaseJson<RequestJson>(['status', request.id, '--json'], env('alice'));
       return s.status === 'revoked' ? s : undefined;
-    });
+    }, 60_000, 250);
     assert.equal(ended.status, 'revoked');
     assert.equal(existsSync(file), false, 'the sudoers drop-in is gone');
   });

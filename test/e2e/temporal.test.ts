@@ -61,12 +61,12 @@ describe('server on the Temporal engine', () => {
     assert.equal(revoked.status, 'revoked');
     assert.equal(existsSync(join(deployment.sudoers, `lease-${early.id}`)), false);
 
-    const short = await leaseJson<RequestJson>(['request', '--role', 'debug', '--provider', 'box', '--duration', '2s', '--reason', 'expiry', '--wait', '--json'], env);
+    const short = await leaseJson<RequestJson>(['request', '--role', 'debug', '--provider', 'box', '--duration', '6s', '--reason', 'expiry', '--wait', '--json'], env);
     assert.equal(short.status, 'active');
     await waitUntil('revocation at expiry', async () => {
       const s = await leaseJson<RequestJson>(['status', short.id, '--json'], env);
       return s.status === 'revoked' ? s : undefined;
-    }, 20_000, 250);
+    }, 60_000, 250);
     assert.equal(existsSync(join(deployment.sudoers, `lease-${short.id}`)), false);
   });
 

@@ -116,7 +116,7 @@ for (const engine of ['embedded', 'temporal'] as const) {
       return waitUntil(`request ${id} to become ${statuses.join('|')}`, async () => {
         const s = await leaseJson<RequestJson>(['status', id, '--json'], env('alice'));
         return statuses.includes(s.status) ? s : undefined;
-      }, 30_000, 200);
+      }, 60_000, 200);
     }
 
     it('approves, grants and revokes on an alert; a denial grants nothing', async (t) => {
@@ -148,7 +148,7 @@ services:
     async function approvedThenAlert(server: ServerProcess): Promise<void> {
       const request = await ask('release 2.0');
       assert.equal(request.status, 'pending');
-      const hook = await waitUntil('the approvers\' webhook', async () => hooks.find((h) => h.request.id === request.id), 30_000);
+      const hook = await waitUntil('the approvers\' webhook', async () => hooks.find((h) => h.request.id === request.id), 60_000);
       assert.equal(hook.message, 'Alice asks for Release: release 2.0');
       assert.equal(hook.to, 'ops');
       // Nothing is granted while the workflow listens.
@@ -181,7 +181,7 @@ services:
 
     async function denied(): Promise<void> {
       const request = await ask('risky');
-      await waitUntil('the approvers\' webhook', async () => hooks.find((h) => h.request.id === request.id), 30_000);
+      await waitUntil('the approvers\' webhook', async () => hooks.find((h) => h.request.id === request.id), 60_000);
       await leaseJson(['deny', request.id, '--reason', 'not today', '--json'], env('bob'));
       const final = await waitForStatus(request.id, ['denied', 'failed', 'active', 'revoked']);
       assert.equal(final.status, 'denied');

@@ -66,9 +66,18 @@ export class ServerProcess {
  * Starts `lease server --port 0` and resolves once it printed its URL and /health answers.
  * Rejects with the server's output if it exits first.
  */
-export function startServer(args: { config: string; data: string; env?: NodeJS.ProcessEnv; port?: number; cwd?: string }): Promise<ServerProcess> {
+export function startServer(args: {
+  config: string;
+  data: string;
+  env?: NodeJS.ProcessEnv;
+  port?: number;
+  cwd?: string;
+  /** A command that runs the server as its arguments (it must exec them), e.g. in another namespace. */
+  wrap?: string[];
+}): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LEASE_BIN, 'server', '--config', args.config, '--data', args.data, '--port', String(args.port ?? 0)], {
+    const command = [...(args.wrap ?? []), process.execPath, LEASE_BIN, 'server', '--config', args.config, '--data', args.data, '--port', String(args.port ?? 0)];
+    const child = spawn(command[0]!, command.slice(1), {
       cwd: args.cwd ?? ROOT,
       env: { ...process.env, LEASE_LOG_LEVEL: 'info', ...args.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -97,8 +106,12 @@ export function startServer(args: { config: string; data: string; env?: NodeJS.P
   });
 }
 
+/** How long a component may take to come up before a test fails: a bound for a broken start, never a wait. */
+const READY_TIMEOUT_MS = 120_000;
+
 async function waitHealthy(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
     try {
       const r = await fetch(`${url}/health`);
       if (r.status === 200) return;
@@ -125,7 +138,7 @@ export async function writeFiles(dir: string, files: Record<string, string>): Pr
   }
 }
 
-export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

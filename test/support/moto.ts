@@ -14,7 +14,7 @@ import { hasCommand } from './system.js';
 const root = new URL('../../', import.meta.url).pathname;
 const TARGET = join(root, '.cache/moto');
 const HOW_TO_GET = "run `node scripts/provision.mjs` (installs PyPI moto[server] into .cache/moto), or set LEASE_MOTO_SERVER to a `moto_server` command";
-const READY_TIMEOUT_MS = 30_000;
+const READY_TIMEOUT_MS = 120_000;
 
 export interface MotoServer {
   endpoint: string;

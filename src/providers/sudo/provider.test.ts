@@ -5,6 +5,7 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
 import { requireComponent } from '../../../test/support/require-component.js';
 import type { Identity } from '../../core/index.js';
 import { newId } from '../../core/index.js';
@@ -207,5 +208,32 @@ describe('sudo config', () => {
     const record = await instance.access!.grant({ requestId, identity: alice, role: role(['/usr/bin/id']), expiresAt: EXPIRES });
     assert.equal(record.data.file, join(base, 'data', 'sudoers.d', `lease-${requestId}`));
     assert.deepEqual(await readdir(base), ['data']);
+  });
+
+  test('findVisudo returns null when visudo is on neither PATH nor the sbin directories', async () => {
+    const bin = await mkdtemp(join(root, 'bin-'));
+    assert.equal(findVisudo(undefined, bin, []), null);
+    const visudo = join(bin, 'visudo');
+    await writeFile(visudo, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    assert.equal(findVisudo(undefined, bin, []), visudo);
+    assert.equal(findVisudo(false, bin, []), null, 'visudo: false turns the check off');
+  });
+
+  test('a visudo that was looked for and not found is a warning naming the provider; visudo: false is not', () => {
+    const missing = new SudoAccessProvider('web-1', sudoConfigSchema.parse({}), undefined, () => null);
+    assert.match(missing.missingCheckWarning() ?? '', /^sudo provider "web-1": visudo was not found .* without the `visudo -c` syntax check/);
+    const off = new SudoAccessProvider('web-1', sudoConfigSchema.parse({ visudo: false }), undefined, () => null);
+    assert.equal(off.missingCheckWarning(), undefined);
+    const found = new SudoAccessProvider('web-1', sudoConfigSchema.parse({}), undefined, () => '/usr/sbin/visudo');
+    assert.equal(found.missingCheckWarning(), undefined);
+  });
+
+  test('the factory says nothing when the check runs or is turned off', () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const deps = { dataDir: '.lease', configDir: '.', logger };
+    sudoProviderFactory.create({ id: 'off', name: 'Off', enabled: true, config: sudoConfigSchema.parse({ visudo: false }), deps });
+    sudoProviderFactory.create({ id: 'set', name: 'Set', enabled: true, config: sudoConfigSchema.parse({ visudo: '/usr/sbin/visudo' }), deps });
+    assert.deepEqual(lines, []);
   });
 });

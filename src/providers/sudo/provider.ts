@@ -9,7 +9,7 @@ import { sudoAgentBinding, sudoConfigSchema, sudoEngineIssue } from './config.js
 import { SudoersIoFailed } from './errors.js';
 import { accountFor, accountOfGrantFile, commandList, grantFileName, renderGrantFile, requestIdOfFile, tempFileName } from './rule.js';
 import { SudoersDir } from './sudoers-dir.js';
-import { checkSudoersFile, findVisudo } from './visudo.js';
+import { checkSudoersFile, findVisudo, SBIN_DIRS } from './visudo.js';
 
 /** I/O failures become SudoersIoFailed; typed refusals pass through unchanged. */
 async function asSudoersIo<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -35,10 +35,20 @@ export class SudoAccessProvider implements AccessProvider {
     readonly id: string,
     private readonly config: SudoConfig,
     dirs: { dataDir: string; configDir: string } = { dataDir: process.cwd(), configDir: process.cwd() },
+    locateVisudo: (configured: SudoConfig['visudo']) => string | null = findVisudo,
   ) {
     this.dir = new SudoersDir(resolve(dirs.dataDir, config.sudoers_dir));
     const visudo = typeof config.visudo === 'string' && config.visudo.includes('/') ? resolve(dirs.configDir, config.visudo) : config.visudo;
-    this.visudo = findVisudo(visudo);
+    this.visudo = locateVisudo(visudo);
+  }
+
+  /**
+   * What to say at start when visudo was looked for and not found, so the syntax check is
+   * skipped; nothing when it runs, or when `visudo: false` turned it off on purpose.
+   */
+  missingCheckWarning(): string | undefined {
+    if (this.config.visudo !== undefined || this.visudo !== null) return undefined;
+    return `sudo provider "${this.id}": visudo was not found (PATH, ${SBIN_DIRS.join(', ')}), so its rules are installed without the \`visudo -c\` syntax check; install sudo's visudo, set \`visudo:\` to its path, or \`visudo: false\` to skip the check knowingly`;
   }
 
   /** Writes (or rewrites, for the same request id) the drop-in `lease-<requestId>`. */
@@ -96,6 +106,9 @@ export const sudoProviderFactory: ProviderFactory<SudoConfig> = {
   agentBinding: sudoAgentBinding,
   engineIssue: sudoEngineIssue,
   create({ id, name, enabled, config, deps }): ProviderInstance {
-    return { id, type: 'sudo', name, enabled, capabilities: ['access'], access: new SudoAccessProvider(id, config, deps) };
+    const access = new SudoAccessProvider(id, config, deps);
+    const warning = enabled ? access.missingCheckWarning() : undefined;
+    if (warning !== undefined) deps.logger?.warn({ provider: id }, warning);
+    return { id, type: 'sudo', name, enabled, capabilities: ['access'], access };
   },
 };

@@ -5,7 +5,7 @@ import { delimiter, join } from 'node:path';
 import { SudoersCheckFailed } from './errors.js';
 
 /** Where visudo usually lives even when a service's PATH omits the sbin directories. */
-const SBIN_DIRS = ['/usr/sbin', '/sbin'];
+export const SBIN_DIRS: readonly string[] = ['/usr/sbin', '/sbin'];
 const CHECK_TIMEOUT_MS = 10_000;
 
 function isExecutable(path: string): boolean {
@@ -21,10 +21,10 @@ function isExecutable(path: string): boolean {
  * The visudo to run: the configured path, or the first on PATH (then /usr/sbin, /sbin), or null
  * when the check is disabled (`false`) or no visudo exists (then sudo is not installed either).
  */
-export function findVisudo(configured: string | false | undefined, pathEnv = process.env.PATH ?? ''): string | null {
+export function findVisudo(configured: string | false | undefined, pathEnv = process.env.PATH ?? '', sbinDirs = SBIN_DIRS): string | null {
   if (configured === false) return null;
   if (configured !== undefined) return configured;
-  const dirs = [...pathEnv.split(delimiter).filter((d) => d !== ''), ...SBIN_DIRS];
+  const dirs = [...pathEnv.split(delimiter).filter((d) => d !== ''), ...sbinDirs];
   return dirs.map((d) => join(d, 'visudo')).find(isExecutable) ?? null;
 }
 

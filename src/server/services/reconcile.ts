@@ -1,54 +1,199 @@
-// The reconciler compares what providers report as granted with what the store says is active.
-// A grant with no live request behind it is drift: it is reported, audited and revoked.
-import { isFinalStatus, type Logger } from '../../core/index.js';
-import type { ProviderInstance } from '../../providers/index.js';
-import type { Store } from '../../store/index.js';
+// The reconciler compares what providers report as granted with what the store says. Workflows
+// grant and revoke while a listing runs, so drift is looked for only where none is at work:
+// - a grant on a target whose request has ended (or never existed) is revoked and audited
+//   (`reconcile.revoked`): no workflow will touch it again;
+// - an active lease whose grant is absent is audited (`reconcile.missing`) only when its
+//   workflow is idle — request `active`, no lease.authorize or lease.revoke in flight, not past
+//   its expiry — both before the listing and, unchanged, right before acting.
+// Each finding is confirmed by a second listing taken after the store was read. That settles
+// it, because of the order in which a workflow works: its revoke removes the grant before it
+// marks the request revoked, so a grant still listed after its request was seen ended is real;
+// and a revoke starts by marking the request revoking, so a lease seen active and unchanged
+// around both listings was not being revoked while they ran.
+import { isFinalStatus, type Clock, type Logger } from '../../core/index.js';
+import type { AccessProvider, ActiveGrant, ProviderInstance } from '../../providers/index.js';
+import type { RequestRecord, Store } from '../../store/index.js';
+import { accessCallInFlight } from '../../workflow/runtime/index.js';
+
+export interface ReconcileDeps {
+  store: Store;
+  providers: Map<string, ProviderInstance>;
+  logger: Logger;
+  clock: Clock;
+}
 
 export interface ReconcileReport {
+  /** Grants the providers listed. */
   checked: number;
   revoked: string[];
   missing: string[];
 }
 
-export async function reconcileGrants(deps: { store: Store; providers: Map<string, ProviderInstance>; logger: Logger }): Promise<ReconcileReport> {
-  const { store, providers, logger } = deps;
+export async function reconcileGrants(deps: ReconcileDeps): Promise<ReconcileReport> {
   const report: ReconcileReport = { checked: 0, revoked: [], missing: [] };
-  const presentOn = new Map<string, Set<string>>();
-  for (const provider of providers.values()) {
+  const activeRows = await deps.store.grants.listActive();
+  for (const provider of deps.providers.values()) {
     if (!provider.access || !provider.enabled) continue;
-    let active;
-    try {
-      active = await provider.access.listActive();
-    } catch (err) {
-      logger.error({ provider: provider.id, err: err instanceof Error ? err.message : String(err) }, 'reconcile: cannot list active grants');
-      continue;
-    }
-    presentOn.set(provider.id, new Set(active.map((g) => g.requestId)));
-    for (const grant of active) {
-      report.checked++;
-      const request = await store.requests.get(grant.requestId);
-      // Requests still on their way (pending/granting/active/revoking) are their workflow's business.
-      if (request && !isFinalStatus(request.status)) continue;
-      await provider.access.revoke({ provider: provider.id, requestId: grant.requestId, data: grant.data });
-      await store.audit.append({
-        actor: 'lease',
-        action: 'reconcile.revoked',
-        subject: grant.requestId,
-        data: { provider: provider.id, request_status: request?.status ?? 'unknown' },
-      });
-      logger.warn({ provider: provider.id, request: grant.requestId }, 'reconcile: revoked a grant with no live request');
-      report.revoked.push(grant.requestId);
-    }
-  }
-  for (const row of await store.grants.listActive()) {
-    const request = await store.requests.get(row.request_id);
-    if (request?.status !== 'active') continue;
-    const present = presentOn.get(row.provider);
-    if (present && !present.has(row.request_id)) {
-      report.missing.push(row.request_id);
-      logger.warn({ provider: row.provider, request: row.request_id }, 'reconcile: an active lease is missing on its provider');
-      await store.audit.append({ actor: 'lease', action: 'reconcile.missing', subject: row.request_id, data: { provider: row.provider } });
-    }
+    const leaseIds = activeRows.filter((row) => row.provider === provider.id).map((row) => row.request_id);
+    await reconcileProvider(deps, provider.id, provider.access, leaseIds, report);
   }
   return report;
+}
+
+async function reconcileProvider(deps: ReconcileDeps, providerId: string, access: AccessProvider, leaseIds: string[], report: ReconcileReport): Promise<void> {
+  const { store, logger, clock } = deps;
+  // Before the listing: the leases whose request is active, and as of when.
+  const since = clock.now();
+  const activeBefore = new Map<string, string>();
+  for (const requestId of leaseIds) {
+    const request = await store.requests.get(requestId);
+    if (request?.status === 'active') activeBefore.set(requestId, request.updated_at);
+  }
+  const listed = await listGrants(access, logger);
+  if (!listed) return;
+  report.checked += listed.length;
+  const strays: Array<{ grant: ActiveGrant; request: RequestRecord | undefined }> = [];
+  for (const grant of listed) {
+    const request = await store.requests.get(grant.requestId);
+    // Requests still on their way (pending/granting/active/revoking) are their workflow's business.
+    if (!request || isFinalStatus(request.status)) strays.push({ grant, request });
+  }
+  const listedIds = new Set(listed.map((g) => g.requestId));
+  const absent = [...activeBefore.keys()].filter((id) => !listedIds.has(id));
+  if (strays.length === 0 && absent.length === 0) return;
+
+  const again = await listGrants(access, logger);
+  if (!again) return;
+  const stillListed = new Set(again.map((g) => g.requestId));
+  for (const { grant, request } of strays) {
+    if (!stillListed.has(grant.requestId)) continue; // its workflow's revoke finished meanwhile
+    try {
+      await access.revoke({ provider: providerId, requestId: grant.requestId, data: grant.data });
+    } catch (err) {
+      logger.error({ provider: providerId, request: grant.requestId, err: errorText(err) }, 'reconcile: cannot revoke a grant with no live request');
+      continue;
+    }
+    await store.audit.append({
+      actor: 'lease',
+      action: 'reconcile.revoked',
+      subject: grant.requestId,
+      data: { provider: providerId, request_status: request?.status ?? 'unknown' },
+    });
+    logger.warn({ provider: providerId, request: grant.requestId }, 'reconcile: revoked a grant with no live request');
+    report.revoked.push(grant.requestId);
+  }
+  for (const requestId of absent) {
+    if (stillListed.has(requestId)) continue;
+    if (!(await idleSince(store, requestId, activeBefore.get(requestId)!, since, clock.now()))) continue;
+    report.missing.push(requestId);
+    logger.warn({ provider: providerId, request: requestId }, 'reconcile: an active lease is missing on its provider');
+    await store.audit.append({ actor: 'lease', action: 'reconcile.missing', subject: requestId, data: { provider: providerId } });
+  }
+}
+
+/** The provider's grants, or undefined (logged) when it cannot list them now; the next round tries again. */
+async function listGrants(access: AccessProvider, logger: Logger): Promise<ActiveGrant[] | undefined> {
+  try {
+    return await access.listActive();
+  } catch (err) {
+    logger.error({ provider: access.id, err: errorText(err) }, 'reconcile: cannot list active grants');
+    return undefined;
+  }
+}
+
+/**
+ * True when the lease is still active as it was before the listing (`updatedAt`), not past its
+ * expiry (then its revocation is due and the grant may be gone), and its workflow has neither
+ * stepped since `since` nor a grant or revoke call in flight.
+ */
+async function idleSince(store: Store, requestId: string, updatedAt: string, since: number, now: number): Promise<boolean> {
+  const request = await store.requests.get(requestId);
+  if (request?.status !== 'active' || request.updated_at !== updatedAt) return false;
+  if (request.expires_at !== null && Date.parse(request.expires_at) <= now) return false;
+  const workflow = await store.workflows.get(requestId);
+  // A workflow that has ended no longer acts on the grant.
+  if (!workflow || workflow.status !== 'running') return true;
+  if (Date.parse(workflow.updated_at) > since) return false;
+  return !accessCallInFlight(workflow.state);
+}
+
+/** How long start-up reconciliation waits for the grant and revoke calls that recovery resumed. */
+export const RECOVERY_SETTLE_MS = 30_000;
+const SETTLE_POLL_MS = 200;
+/** A listing that hangs (an unreachable target) must not hold up the server's shutdown. */
+const STOP_WAIT_MS = 5_000;
+
+/**
+ * Runs the reconciliation once recovery has settled, then every `intervalMs`; one run at a time.
+ * Start-up does not wait for it: a lease still being granted or revoked is skipped anyway, so
+ * the wait only spares the first round from skipping everything that recovery resumed.
+ */
+export class Reconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<ReconcileReport> | undefined;
+  private first: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: ReconcileDeps & { intervalMs: number; settleMs?: number }) {}
+
+  start(): void {
+    this.first = this.recoverySettled().then(() => this.runLogged());
+    this.timer = setInterval(() => void this.runLogged(), this.deps.intervalMs);
+    this.timer.unref();
+  }
+
+  /** One reconciliation; a call while one runs shares it. */
+  run(): Promise<ReconcileReport> {
+    this.current ??= reconcileGrants(this.deps).finally(() => (this.current = undefined));
+    return this.current;
+  }
+
+  /** No new round starts; resolves when the one under way (if any) has ended, or after 5 s. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    let timer: NodeJS.Timeout | undefined;
+    const ended = Promise.all([this.first, this.current?.catch(() => undefined)]);
+    await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  private async runLogged(): Promise<void> {
+    if (this.stopped) return;
+    const { logger } = this.deps;
+    try {
+      const report = await this.run();
+      const counts = { checked: report.checked, revoked: report.revoked.length, missing: report.missing.length };
+      if (counts.revoked || counts.missing) logger.warn(counts, 'reconciliation found drift');
+      else logger.info(counts, 'reconciliation done');
+    } catch (err) {
+      logger.error({ err: errorText(err) }, 'reconciliation failed');
+    }
+  }
+
+  /**
+   * Resolves when none of the requests that were granting or revoking at the start still is
+   * (their resumed calls have answered), or after `settleMs`. Polls the store, because with
+   * Temporal those calls may run in another process (`lease worker`).
+   */
+  private async recoverySettled(): Promise<void> {
+    const { store, logger } = this.deps;
+    const statuses: RequestRecord['status'][] = ['granting', 'revoking'];
+    try {
+      const busy = new Set((await store.requests.list({ status: statuses })).map((r) => r.id));
+      const deadline = Date.now() + (this.deps.settleMs ?? RECOVERY_SETTLE_MS);
+      while (busy.size > 0 && !this.stopped && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+        const still = new Set((await store.requests.list({ status: statuses })).map((r) => r.id));
+        for (const id of busy) if (!still.has(id)) busy.delete(id);
+      }
+      if (busy.size > 0 && !this.stopped) logger.info({ requests: busy.size }, 'reconcile: some grants or revocations are still under way; they are skipped this round');
+    } catch (err) {
+      logger.error({ err: errorText(err) }, 'reconcile: cannot read the requests under way');
+    }
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

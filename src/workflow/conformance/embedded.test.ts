@@ -11,7 +11,7 @@ import { EmbeddedRuntime, type Checkpoint } from '../runtime/embedded/runtime.js
 import { CannedFailure, loadConformanceCases, runConformanceCase, type ConformanceDriver } from './run.js';
 
 const engine = await createJqEngine();
-const RESULT_TIMEOUT_MS = 10_000;
+const RESULT_TIMEOUT_MS = 60_000;
 
 interface Handle {
   id: string;

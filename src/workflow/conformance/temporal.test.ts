@@ -17,7 +17,7 @@ import { PayloadKeys, payloadKeyFile } from '../runtime/temporal/payload-keys.js
 import { runWorker } from '../runtime/temporal/worker.js';
 import { CannedFailure, loadConformanceCases, runConformanceCase, type CannedActivities, type ConformanceDriver } from './run.js';
 
-const RESULT_TIMEOUT_MS = 20_000;
+const RESULT_TIMEOUT_MS = 60_000;
 
 /**
  * Cases that cannot pass on Temporal because of a real runtime difference, by case name, with

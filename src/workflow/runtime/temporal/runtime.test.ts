@@ -76,7 +76,7 @@ async function harness(t: TestContext): Promise<Harness | undefined> {
   return { server, store, runtime, keys, dataDir, calls, behaviour, steps };
 }
 
-async function waitForRow(store: Store, id: string, status: 'completed' | 'faulted' | 'running', check: (state: unknown) => boolean = () => true, timeoutMs = 20_000) {
+async function waitForRow(store: Store, id: string, status: 'completed' | 'faulted' | 'running', check: (state: unknown) => boolean = () => true, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const row = await store.workflows.get(id);
