@@ -23,7 +23,8 @@ export function agentRoutes(hosts: HostChannel) {
       auth: false,
       query: pollQuerySchema,
       response: hostTaskListSchema,
-      errors: [401],
+      credential: 'host',
+      errors: [503],
       handler: async ({ params, query, c }) => {
         const host = hostParam(params);
         hosts.authenticate(host, c.req.header('authorization'));
@@ -38,7 +39,8 @@ export function agentRoutes(hosts: HostChannel) {
       auth: false,
       body: taskResultSchema,
       response: taskResultAckSchema,
-      errors: [401, 404],
+      credential: 'host',
+      errors: [404],
       handler: async ({ params, body, c }) => {
         const host = hostParam(params);
         hosts.authenticate(host, c.req.header('authorization'));
