@@ -57,7 +57,8 @@ export function buildOpenApi(routes: readonly RouteSpec<never, never>[], info: {
     const jsonErrors = new Set(r.errors ?? []);
     if (r.body || r.query || pathParameters.length > 0) jsonErrors.add(400);
     if (r.auth || r.credential) jsonErrors.add(401);
-    if ((r.body || r.form) && r.path.startsWith('/api/')) jsonErrors.add(413);
+    // The body limit applies to every request under /api/, whether or not the route reads a body.
+    if (r.method === 'post' && r.path.startsWith('/api/')) jsonErrors.add(413);
     for (const status of jsonErrors) answer(status, 'application/json', errorBody);
     for (const status of r.pages ?? []) answer(status, 'text/html', { type: 'string', description: 'HTML page' });
     responses.set(431, HEADERS_TOO_LARGE);

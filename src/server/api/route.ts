@@ -31,7 +31,7 @@ export interface RouteSpec<B = unknown, Q = unknown> {
   status?: 200 | 201 | 202 | 303;
   /**
    * JSON error statuses the handler can answer besides those every route of its kind gets (400
-   * with input, 401 with `auth`, 413 with a body, 431); see openapi.ts.
+   * with input, 401 with `auth` or `credential`, 413 for a POST under /api/, 431); see openapi.ts.
    */
   errors?: number[];
   /** The media type of a success answer that is not JSON (pages, scripts, metadata); `response` describes it as a string. */

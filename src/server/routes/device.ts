@@ -143,7 +143,7 @@ export function deviceRoutes(devices: DeviceLoginService) {
       form: deviceFormSchema,
       response: redirectResponseSchema,
       status: 303,
-      pages: [200, 400, 403, 404, 429],
+      pages: [200, 400, 403, 404, 429, 502, 503],
       handler: async ({ c }) => {
         try {
           // Browsers send Origin on a form post ("null" under the no-referrer policy): never another site's.
