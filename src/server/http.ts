@@ -42,6 +42,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
       const identity: Identity | undefined = spec.auth ? await deps.web.authenticate(c) : undefined;
       const body = spec.body ? parseInput(spec.body, await readJson(c), 'body') : undefined;
       const query = spec.query ? parseInput(spec.query, c.req.query(), 'query') : undefined;
+      if (spec.params) parseInput(spec.params, c.req.param(), 'path');
       const result = await spec.handler({ body, query, params: c.req.param() as Record<string, string>, identity: identity as Identity, c } as never);
       if (result instanceof Response) return result;
       return c.json(result as object, (spec.status ?? 200) as 200);

@@ -40,6 +40,17 @@ describe('buildOpenApi', () => {
     assert.equal(doc.paths['/api/things']?.get?.security, undefined);
   });
 
+  it('documents path parameters with the schema of `params` (plain strings without one)', () => {
+    const params = z.object({ id: z.string().regex(/^t_[a-z]+$/) });
+    const doc = build([
+      route({ method: 'get', path: '/a/{id}', summary: 'a', tag: 't', auth: false, params, response: thing, handler }),
+      route({ method: 'get', path: '/b/{id}', summary: 'b', tag: 't', auth: false, response: thing, handler }),
+    ] as RouteSpec<never, never>[]);
+    const parameters = (path: string) => (doc.paths[path]?.get as unknown as { parameters: { name: string; schema: unknown }[] }).parameters;
+    assert.deepEqual(parameters('/a/{id}'), [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^t_[a-z]+$' } }]);
+    assert.deepEqual(parameters('/b/{id}'), [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]);
+  });
+
   it('marks a body whose fields are all optional as not required (an empty body reads as {})', () => {
     const required = z.object({ text: z.string() }).strict();
     const doc = build([

@@ -54,6 +54,7 @@ export function buildOpenApi(routes: readonly RouteSpec<never, never>[], info: {
     else answer(success, r.produces ?? 'application/json', components.schema(r.response, 'output'));
 
     const pathParameters = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+    const pathSchemas = (r.params ? components.resolve(components.schema(r.params, 'input')) : {}) as { properties?: Record<string, Json> };
     const jsonErrors = new Set(r.errors ?? []);
     if (r.body || r.query || pathParameters.length > 0) jsonErrors.add(400);
     if (r.auth || r.credential) jsonErrors.add(401);
@@ -69,7 +70,7 @@ export function buildOpenApi(routes: readonly RouteSpec<never, never>[], info: {
       operationId: `${r.method}${r.path.replace(/[{}]/g, '').replace(/\/(\w)/g, (_m, ch: string) => ch.toUpperCase()).replace(/\W/g, '')}`,
       ...(r.auth ? { security: [{ bearer: [] }, { cookie: [] }] } : r.credential === 'host' ? { security: [{ hostCredential: [] }] } : {}),
       parameters: [
-        ...pathParameters.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+        ...pathParameters.map((name) => ({ name, in: 'path', required: true, schema: pathSchemas.properties?.[name] ?? { type: 'string' } })),
         ...queryParameters(components, r.query),
       ],
       ...(r.body

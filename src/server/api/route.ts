@@ -26,6 +26,8 @@ export interface RouteSpec<B = unknown, Q = unknown> {
   auth: boolean;
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
+  /** Checks the path parameters (all strings) before the handler runs; documents their patterns. */
+  params?: z.ZodType<Record<string, string>>;
   response: z.ZodType;
   /** 303: the handler returns a redirect Response (browser flows); the OpenAPI says so. */
   status?: 200 | 201 | 202 | 303;
@@ -50,7 +52,7 @@ export function route<B = undefined, Q = undefined>(spec: RouteSpec<B, Q>): Rout
 }
 
 /** Parses with a zod schema; a failure becomes a 400 naming the first offending field. */
-export function parseInput<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query'): T {
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query' | 'path'): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
