@@ -37,6 +37,8 @@ describe('buildOpenApi', () => {
     ] as RouteSpec<never, never>[]);
     assert.deepEqual(Object.keys(doc.paths['/api/things/{id}/notes']?.post?.responses ?? {}), ['202', '400', '401', '409', '413', '431']);
     assert.deepEqual(Object.keys(doc.paths['/api/things']?.get?.responses ?? {}), ['200', '431']);
+    const throttled = build([route({ method: 'post', path: '/api/login', summary: 'l', tag: 't', auth: false, body: note, response: thing, errors: [429], handler })] as RouteSpec<never, never>[]);
+    assert.deepEqual(Object.keys(throttled.paths['/api/login']?.post?.responses['429']?.headers ?? {}), ['Retry-After']);
     assert.equal(doc.paths['/api/things']?.get?.security, undefined);
   });
 

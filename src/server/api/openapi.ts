@@ -37,6 +37,9 @@ const STATUS_TEXT: Record<number, string> = {
 /** Node refuses larger request headers before any route runs: a bare 431, no body. */
 const HEADERS_TOO_LARGE: ResponseObject = { description: `Request headers larger than ${maxHeaderSize} bytes (no body)` };
 
+/** A throttled login says when to try again (http.ts, from the error's retryAfterSeconds). */
+const RETRY_AFTER = { required: false, description: 'seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } };
+
 export function buildOpenApi(routes: readonly RouteSpec<never, never>[], info: { version: string }): Json {
   const components = new SchemaComponents();
   const errorBody = components.schema(errorBodySchema, 'output');
@@ -63,6 +66,8 @@ export function buildOpenApi(routes: readonly RouteSpec<never, never>[], info: {
     for (const status of jsonErrors) answer(status, 'application/json', errorBody);
     for (const status of r.pages ?? []) answer(status, 'text/html', { type: 'string', description: 'HTML page' });
     responses.set(431, HEADERS_TOO_LARGE);
+    const throttled = responses.get(429);
+    if (throttled) throttled.headers = { 'Retry-After': RETRY_AFTER };
 
     const operation: Json = {
       summary: r.summary,
