@@ -5,6 +5,8 @@
 //   test/support/temporal.ts finds it there (or `temporal` on PATH, or $LEASE_TEMPORAL_CLI).
 // - moto (a real AWS API emulator; its KMS runs the AWS KMS backend's tests): PyPI `moto[server]`
 //   into .cache/moto; test/support/moto.ts runs it with `python3 -m moto.server`.
+// - schemathesis (property-based API testing from the OpenAPI document; the API contract test):
+//   PyPI `schemathesis` into .cache/schemathesis; test/support/schemathesis.ts runs it.
 // - Chromium (Debian package `chromium`) for the web session tests, driven by playwright-core.
 // In CI (CI=true) a component that cannot be provisioned is an error, never a silent skip.
 import { spawnSync } from 'node:child_process';
@@ -105,6 +107,36 @@ function provisionMoto() {
 
 if (!provisionMoto()) {
   problems.push(`moto: \`python3 -m pip install --target .cache/moto 'moto[server]==${MOTO_VERSION}'\` (needs python3 and pip)`);
+}
+
+// Pinned: the contract test's checks, generation and deterministic mode are this version's.
+const SCHEMATHESIS_VERSION = '4.32.5';
+const schemathesisTarget = `${root}.cache/schemathesis`;
+
+function schemathesisWorks() {
+  if (!existsSync(schemathesisTarget) || !has('python3')) return false;
+  const check = spawnSync('python3', ['-c', `import schemathesis.cli; from importlib.metadata import version; assert version('schemathesis') == '${SCHEMATHESIS_VERSION}', version('schemathesis')`], {
+    stdio: 'ignore',
+    env: { ...process.env, PYTHONPATH: schemathesisTarget },
+  });
+  return check.status === 0;
+}
+
+function provisionSchemathesis() {
+  if (schemathesisWorks()) return true;
+  if (!has('python3')) return false;
+  console.log(`provision: installing schemathesis (PyPI schemathesis==${SCHEMATHESIS_VERSION}) into .cache/schemathesis`);
+  rmSync(schemathesisTarget, { recursive: true, force: true });
+  const pip = spawnSync(
+    'python3',
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-warn-conflicts', '--target', schemathesisTarget, `schemathesis==${SCHEMATHESIS_VERSION}`],
+    { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } },
+  );
+  return pip.status === 0 && schemathesisWorks();
+}
+
+if (!provisionSchemathesis()) {
+  problems.push(`schemathesis: \`python3 -m pip install --target .cache/schemathesis schemathesis==${SCHEMATHESIS_VERSION}\` (needs python3 and pip)`);
 }
 
 // Debian's Chromium, driven by playwright-core (which downloads no browser), for the web session

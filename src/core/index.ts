@@ -6,5 +6,6 @@ export * from './identity.js';
 export * from './principals.js';
 export * from './ids.js';
 export * from './request.js';
+export * from './query-number.js';
 export * from './policy/index.js';
 export * from './logger.js';

@@ -5,10 +5,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { InvalidInput, LeaseError, toErrorBody, type Identity, type Logger } from '../core/index.js';
 import { buildOpenApi } from './api/openapi.js';
-import { parseInput, toHonoPath, type RouteSpec } from './api/route.js';
+import { MAX_BODY_BYTES, parseInput, toHonoPath, type RouteSpec } from './api/route.js';
 import type { WebSessions } from './web/web-sessions.js';
-
-const MAX_BODY_BYTES = 64 * 1024;
 
 export interface HttpAppDeps {
   routes: RouteSpec<never, never>[];
@@ -22,7 +20,8 @@ export interface HttpAppDeps {
 
 export function createHttpApp(deps: HttpAppDeps): Hono {
   const app = new Hono();
-  const openapi = buildOpenApi(deps.routes, { version: deps.version });
+  // Built on first request: converting every schema is work a server start need not wait for.
+  let openapi: Record<string, unknown> | undefined;
 
   app.use('*', secureHeaders());
   app.use(
@@ -36,13 +35,14 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   app.get('/health', (c) =>
     deps.ready() ? c.json({ status: 'ok' }) : c.json({ status: 'starting' }, 503),
   );
-  app.get('/api/v1/openapi.json', (c) => c.json(openapi));
+  app.get('/api/v1/openapi.json', (c) => c.json((openapi ??= buildOpenApi(deps.routes, { version: deps.version }))));
 
   for (const spec of deps.routes) {
     const handler = async (c: Context) => {
       const identity: Identity | undefined = spec.auth ? await deps.web.authenticate(c) : undefined;
       const body = spec.body ? parseInput(spec.body, await readJson(c), 'body') : undefined;
       const query = spec.query ? parseInput(spec.query, c.req.query(), 'query') : undefined;
+      if (spec.params) parseInput(spec.params, c.req.param(), 'path');
       const result = await spec.handler({ body, query, params: c.req.param() as Record<string, string>, identity: identity as Identity, c } as never);
       if (result instanceof Response) return result;
       return c.json(result as object, (spec.status ?? 200) as 200);
@@ -51,7 +51,16 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
     else app.post(toHonoPath(spec.path), handler);
   }
 
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
+  const allowedMethods = methodsByPath([...deps.routes, { method: 'get', path: '/health' }, { method: 'get', path: '/api/v1/openapi.json' }]);
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0) {
+      c.header('allow', allowed.join(', '));
+      return c.json({ error: { code: 'method_not_allowed', message: `${c.req.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}` } }, 405);
+    }
+    return c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${path}` } }, 404);
+  });
   app.onError((err, c) => {
     const { status, body } = toErrorBody(err);
     if (err instanceof LeaseError && err.retryAfterSeconds !== undefined) c.header('retry-after', String(err.retryAfterSeconds));
@@ -59,6 +68,17 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
     return c.json(body, status as 400);
   });
   return app;
+}
+
+/** The methods a path has routes for (a GET route answers HEAD too): a 405 names them in `Allow`. */
+function methodsByPath(routes: readonly { method: 'get' | 'post'; path: string }[]): (path: string) => string[] {
+  const pattern = (path: string) => new RegExp(`^${path.split(/\{\w+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
+  const patterns = routes.map((r) => ({ method: r.method.toUpperCase(), pattern: pattern(r.path) }));
+  return (path) => {
+    const methods = new Set(patterns.filter((p) => p.pattern.test(path)).map((p) => p.method));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
 }
 
 /** Reads a JSON body; an empty body is `{}`, anything that is not JSON is a 400. */

@@ -1,7 +1,7 @@
 // The wire between the server and a host agent (`lease agent --host <id>`): what a task looks
 // like when the host fetches it, and what the host answers. zod schemas, checked on both sides.
 import { z } from 'zod';
-import { identitySchema } from '../../core/index.js';
+import { identitySchema, queryNumber } from '../../core/index.js';
 
 /** A host id: a name an admin picks (`laptop-42`), safe in URLs, logs and task-queue names. */
 export const HOST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -52,7 +52,7 @@ export const hostTaskListSchema = z.object({ tasks: z.array(hostTaskSchema) });
 
 export const pollQuerySchema = z.object({
   /** Seconds to wait for a task when none is pending (long poll); 0 answers at once. */
-  wait: z.coerce.number().int().min(0).max(MAX_POLL_WAIT_S).optional(),
+  wait: queryNumber(z.number().int().min(0).max(MAX_POLL_WAIT_S)).optional(),
   /** `true`: the agent holds no task (first fetch after a start or a reconnection). */
   fresh: z.enum(['true', 'false']).optional(),
 });

@@ -1,7 +1,7 @@
 // The HTTP API's bodies and responses: zod schemas are the single source of the types, of
 // request validation and of the OpenAPI document.
 import { z } from 'zod';
-import { requestStatusSchema } from '../../core/index.js';
+import { queryNumber, requestStatusSchema } from '../../core/index.js';
 
 export const errorBodySchema = z
   .object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) })
@@ -101,14 +101,14 @@ export const listRequestsQuerySchema = z
   .object({
     status: z.string().optional().describe('comma-separated statuses'),
     all: z.enum(['true', 'false']).optional().describe('admins: every user\'s requests'),
-    limit: z.coerce.number().int().min(1).max(1000).optional(),
+    limit: queryNumber(z.number().int().min(1).max(1000)).optional(),
   })
   .strict();
 
 export const getRequestQuerySchema = z
   .object({
     until: z.string().optional().describe('comma-separated statuses: answer once the request has one of them (long poll)'),
-    timeout: z.coerce.number().min(0).max(60).optional().describe('with until: seconds to wait at most (default 30, max 60)'),
+    timeout: queryNumber(z.number().min(0).max(60)).optional().describe('with until: seconds to wait at most (default 30, max 60)'),
   })
   .strict();
 
@@ -150,9 +150,9 @@ export const auditListSchema = z.object({ entries: z.array(auditEntryViewSchema)
 
 export const auditQuerySchema = z
   .object({
-    after: z.coerce.number().int().min(0).optional(),
+    after: queryNumber(z.number().int().min(0)).optional(),
     subject: z.string().max(200).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).optional(),
+    limit: queryNumber(z.number().int().min(1).max(1000)).optional(),
   })
   .strict();
 

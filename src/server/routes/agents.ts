@@ -1,17 +1,13 @@
 // The host agents' channel (`lease agent --host <id>`): fetch tasks by long poll, answer them.
 // Authenticated by the host's credential (providers/remote/credential.ts), not by a user session.
 import { z } from 'zod';
-import { InvalidInput } from '../../core/index.js';
 import { HOST_ID_PATTERN, hostTaskListSchema, pollQuerySchema, taskResultAckSchema, taskResultSchema, type HostChannel } from '../../providers/index.js';
 import { route } from '../api/route.js';
 
 const DEFAULT_WAIT_S = 25;
 
-function hostParam(params: Record<string, string>): string {
-  const host = params.host ?? '';
-  if (!HOST_ID_PATTERN.test(host)) throw new InvalidInput('not a host id', 'host');
-  return host;
-}
+const hostParams = z.object({ host: z.string().regex(HOST_ID_PATTERN).describe('the host id (lease agent --host)') });
+const taskParams = hostParams.extend({ id: z.string().regex(/^task_[0-9a-z]{26}$/).describe('the task id') });
 
 export function agentRoutes(hosts: HostChannel) {
   return [
@@ -21,11 +17,13 @@ export function agentRoutes(hosts: HostChannel) {
       summary: 'Host agents: fetch the tasks to run on this host, waiting up to `wait` seconds for one (bearer: the host credential)',
       tag: 'agents',
       auth: false,
+      params: hostParams,
       query: pollQuerySchema,
       response: hostTaskListSchema,
-      errors: [401],
+      credential: 'host',
+      errors: [503],
       handler: async ({ params, query, c }) => {
-        const host = hostParam(params);
+        const host = params.host as string;
         hosts.authenticate(host, c.req.header('authorization'));
         return { tasks: await hosts.fetch(host, (query.wait ?? DEFAULT_WAIT_S) * 1000, { signal: c.req.raw.signal, fresh: query.fresh === 'true' }) };
       },
@@ -36,15 +34,15 @@ export function agentRoutes(hosts: HostChannel) {
       summary: 'Host agents: report the outcome of one task (bearer: the host credential)',
       tag: 'agents',
       auth: false,
+      params: taskParams,
       body: taskResultSchema,
       response: taskResultAckSchema,
-      errors: [401, 404],
+      credential: 'host',
+      errors: [404],
       handler: async ({ params, body, c }) => {
-        const host = hostParam(params);
+        const host = params.host as string;
         hosts.authenticate(host, c.req.header('authorization'));
-        const id = z.string().regex(/^task_[0-9a-z]{26}$/).safeParse(params.id);
-        if (!id.success) throw new InvalidInput('not a task id', 'id');
-        return { accepted: await hosts.answer(host, id.data, body) };
+        return { accepted: await hosts.answer(host, params.id as string, body) };
       },
     }),
   ];

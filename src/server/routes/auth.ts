@@ -64,7 +64,7 @@ export function authRoutes(auth: AuthService, web: WebSessions, webLogin: WebLog
       auth: false,
       body: loginBodySchema,
       response: z.union([sessionViewSchema, webSessionViewSchema]),
-      errors: [403, 404, 415, 429],
+      errors: [401, 403, 404, 415, 429],
       handler: async ({ body, params, c }) => {
         if (body.mode === 'cookie') web.checkCookieLogin(c);
         const session = await auth.loginWithPassword(params.provider as string, body.username, body.password, clientAddress(c));
@@ -97,7 +97,7 @@ export function authRoutes(auth: AuthService, web: WebSessions, webLogin: WebLog
       query: webFinishQuerySchema,
       response: redirectResponseSchema,
       status: 303,
-      errors: [404],
+      errors: [401, 404],
       handler: async ({ c, params, query }) => {
         const { location } = await webLogin.finish(c, params.provider as string, query);
         for (const [name, value] of Object.entries(REDIRECT_HEADERS)) c.header(name, value);
@@ -148,6 +148,7 @@ export function authRoutes(auth: AuthService, web: WebSessions, webLogin: WebLog
       tag: 'web',
       auth: false,
       response: textSchema('text/html page'),
+      produces: 'text/html',
       handler: async () => new Response(PAGE_HTML, { status: 200, headers: PAGE_HEADERS }),
     }),
     route({
@@ -157,6 +158,7 @@ export function authRoutes(auth: AuthService, web: WebSessions, webLogin: WebLog
       tag: 'web',
       auth: false,
       response: textSchema('JavaScript'),
+      produces: 'text/javascript',
       handler: async () => new Response(PAGE_SCRIPT, { status: 200, headers: SCRIPT_HEADERS }),
     }),
   ];

@@ -23,6 +23,15 @@ const deviceTokenRequestSchema = z.object({ device_code: z.string().min(1).max(2
 
 const htmlSchema = z.string().describe('text/html page');
 
+/** What the confirm page posts (readForm parses it; the whole form is at most MAX_FORM_BYTES). */
+const deviceFormSchema = z
+  .object({
+    user_code: z.string().describe('the code the device shows'),
+    form_token: z.string().describe('from the confirm page, bound to this browser\'s cookie'),
+    action: z.string().optional().describe('deny refuses the login; anything else (confirm) continues to the IdP'),
+  })
+  .describe('the confirm page\'s form');
+
 const HTML_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
@@ -111,7 +120,8 @@ export function deviceRoutes(devices: DeviceLoginService) {
       auth: false,
       query: z.object({ user_code: z.string().max(64).optional() }),
       response: htmlSchema,
-      errors: [404, 429],
+      produces: 'text/html',
+      pages: [400, 404, 429],
       handler: async ({ c, query }) => {
         if (query.user_code === undefined || query.user_code.trim() === '') return html(200, enterCodePage());
         try {
@@ -130,9 +140,10 @@ export function deviceRoutes(devices: DeviceLoginService) {
       summary: 'The device page\'s form: continue to the IdP (303) or deny',
       tag: 'auth',
       auth: false,
+      form: deviceFormSchema,
       response: redirectResponseSchema,
       status: 303,
-      errors: [403, 404, 429],
+      pages: [200, 400, 403, 404, 429, 502, 503],
       handler: async ({ c }) => {
         try {
           // Browsers send Origin on a form post ("null" under the no-referrer policy): never another site's.
@@ -161,7 +172,8 @@ export function deviceRoutes(devices: DeviceLoginService) {
       auth: false,
       query: z.object({ code: z.string().max(4096).optional(), error: z.string().max(64).optional() }),
       response: htmlSchema,
-      errors: [400],
+      produces: 'text/html',
+      pages: [400, 404],
       handler: async ({ params, query }) => {
         try {
           const identity = await devices.complete(params.ref as string, query);

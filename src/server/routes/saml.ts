@@ -22,6 +22,7 @@ export function samlRoutes(logins: BrowserLoginService) {
       summary: 'SAML assertion consumer service (HTTP-POST); redirects the browser to the CLI with a one-time code',
       tag: 'auth',
       auth: false,
+      form: acsFormSchema,
       response: redirectResponseSchema,
       status: 303,
       errors: [404],
@@ -43,7 +44,8 @@ export function samlRoutes(logins: BrowserLoginService) {
       summary: 'SAML service provider metadata to configure the IdP with (entity id, ACS, certificate)',
       tag: 'auth',
       auth: false,
-      response: z.string().describe('SAML 2.0 EntityDescriptor (application/samlmetadata+xml)'),
+      response: z.string().describe('SAML 2.0 EntityDescriptor'),
+      produces: 'application/samlmetadata+xml',
       errors: [404],
       handler: async ({ params }) => {
         const xml = await logins.serviceProviderMetadata(params.provider as string);
