@@ -143,7 +143,8 @@ export class EmbeddedRuntime {
     this.timers.cancelAll();
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
-    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5_000))]);
+    // Unref'd: the bound on the wait must not itself keep the process alive for 5 s.
+    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5_000).unref())]);
   }
 
   private env(): InterpreterEnv {
