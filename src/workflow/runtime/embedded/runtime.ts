@@ -335,7 +335,6 @@ export class EmbeddedRuntime {
       this.retryTimers.add(t);
     });
   }
-
 }
 
 function instanceStatus(state: WorkflowState): 'running' | 'completed' | 'faulted' {
