@@ -22,6 +22,18 @@ test('append returns increasing seqs and listPending returns one instance’s ev
   ]);
 });
 
+test('listPending without an instance returns every instance’s unconsumed events, by instance then in order', async (t) => {
+  const { store } = await openTempStore(t);
+  await addInstance(store, 'w1');
+  await addInstance(store, 'w2');
+  const s1 = await store.inbox.append('w2', { n: 1 });
+  const s2 = await store.inbox.append('w1', { n: 2 });
+  const s3 = await store.inbox.append('w2', { n: 3 });
+  const s4 = await store.inbox.append('w1', { n: 4 });
+  await store.inbox.markConsumed(s2);
+  assert.deepEqual((await store.inbox.listPending()).map((e) => [e.instance_id, e.seq]), [['w1', s4], ['w2', s1], ['w2', s3]]);
+});
+
 test('markConsumed removes an event from the pending list and is idempotent', async (t) => {
   const { store } = await openTempStore(t);
   await addInstance(store, 'w1');

@@ -13,6 +13,10 @@ export function inboxRepository(db: BetterSqlite3.Database, clock: Clock): SyncR
   const listPending = db.prepare(
     'SELECT seq, instance_id, event, created_at FROM workflow_inbox WHERE instance_id = ? AND consumed_at IS NULL ORDER BY seq',
   );
+  // Ordered by instance so the partial index of pending events serves it (no table scan).
+  const listAllPending = db.prepare(
+    'SELECT seq, instance_id, event, created_at FROM workflow_inbox WHERE consumed_at IS NULL ORDER BY instance_id, seq',
+  );
   const markConsumed = db.prepare('UPDATE workflow_inbox SET consumed_at = ? WHERE seq = ? AND consumed_at IS NULL');
   const exists = db.prepare('SELECT 1 FROM workflow_inbox WHERE seq = ?').pluck();
 
@@ -23,9 +27,9 @@ export function inboxRepository(db: BetterSqlite3.Database, clock: Clock): SyncR
       return Number(append.run(instanceId, JSON.stringify(event), toIso(clock.now())).lastInsertRowid);
     },
 
-    /** Unconsumed events of one instance, in append order. */
+    /** Unconsumed events of one instance (or of all, by instance), in append order. */
     listPending(instanceId) {
-      const rows = listPending.all(instanceId) as Omit<WorkflowInboxTable, 'consumed_at'>[];
+      const rows = (instanceId === undefined ? listAllPending.all() : listPending.all(instanceId)) as Omit<WorkflowInboxTable, 'consumed_at'>[];
       return rows.map((row) => ({ seq: row.seq, instance_id: row.instance_id, event: JSON.parse(row.event) as unknown, created_at: row.created_at }));
     },
 

@@ -169,6 +169,11 @@ export interface Store {
     save(id: string, patch: Pick<WorkflowInstanceRecord, 'state' | 'status' | 'wake_at'>): Promise<void>;
     /** Instances not completed or faulted, oldest first. */
     listOpen(): Promise<WorkflowInstanceRecord[]>;
+    /**
+     * Up to `limit` open instances whose id sorts after `afterId` (null: from the first), by id:
+     * walks every open instance a page at a time, holding one page in memory.
+     */
+    listOpenAfter(afterId: string | null, limit: number): Promise<WorkflowInstanceRecord[]>;
     /** Open instances whose wake_at ≤ nowMs. */
     listDue(nowMs: number, limit?: number): Promise<WorkflowInstanceRecord[]>;
     /** Earliest wake_at among open instances, or null. */
@@ -176,7 +181,8 @@ export interface Store {
   };
   inbox: {
     append(instanceId: string, event: unknown): Promise<number>;
-    listPending(instanceId: string): Promise<InboxEvent[]>;
+    /** Unconsumed events of one instance in append order; without an instance, of every instance (by instance, then in append order). */
+    listPending(instanceId?: string): Promise<InboxEvent[]>;
     markConsumed(seq: number): Promise<void>;
   };
   grants: {

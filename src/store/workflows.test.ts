@@ -62,6 +62,17 @@ test('listOpen returns running instances oldest first', async (t) => {
   assert.deepEqual((await store.workflows.listOpen()).map((w) => w.id), ['a', 'b']);
 });
 
+test('listOpenAfter walks the running instances a page at a time, by id', async (t) => {
+  const { store } = await openTempStore(t);
+  for (const id of ['e', 'a', 'd', 'b']) await store.workflows.insert(instance({ id }));
+  await store.workflows.insert(instance({ id: 'c', status: 'completed' }));
+  assert.deepEqual((await store.workflows.listOpenAfter(null, 2)).map((w) => w.id), ['a', 'b']);
+  assert.deepEqual((await store.workflows.listOpenAfter('b', 2)).map((w) => w.id), ['d', 'e']);
+  assert.deepEqual(await store.workflows.listOpenAfter('e', 2), []);
+  const [first] = await store.workflows.listOpenAfter(null, 1);
+  assert.deepEqual(first, await store.workflows.get('a'), 'whole records, checkpoint included');
+});
+
 test('listDue returns running instances whose wake_at has passed, earliest first, up to the limit', async (t) => {
   const { store } = await openTempStore(t);
   await store.workflows.insert(instance({ id: 'late', wake_at: 300 }));

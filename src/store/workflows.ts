@@ -17,6 +17,9 @@ export function workflowsRepository(db: BetterSqlite3.Database, clock: Clock): S
   const get = db.prepare('SELECT * FROM workflow_instances WHERE id = ?');
   const save = db.prepare('UPDATE workflow_instances SET state = ?, status = ?, wake_at = ?, updated_at = ? WHERE id = ?');
   const listOpen = db.prepare(`SELECT * FROM workflow_instances WHERE status = 'running' ORDER BY created_at, id`);
+  // `+status` keeps SQLite off the status index here: walking the primary key from `id > ?`
+  // reads one page's rows, where the status index would sort every open instance per page.
+  const listOpenAfter = db.prepare(`SELECT * FROM workflow_instances WHERE +status = 'running' AND id > ? ORDER BY id LIMIT ?`);
   const listDueSql = `SELECT * FROM workflow_instances WHERE status = 'running' AND wake_at <= ? ORDER BY wake_at, id`;
   const listDue = db.prepare(listDueSql);
   const listDueLimited = db.prepare(`${listDueSql} LIMIT ?`);
@@ -45,6 +48,10 @@ export function workflowsRepository(db: BetterSqlite3.Database, clock: Clock): S
 
     listOpen() {
       return (listOpen.all() as WorkflowInstancesTable[]).map(fromRow);
+    },
+
+    listOpenAfter(afterId, limit) {
+      return (listOpenAfter.all(afterId ?? '', limit) as WorkflowInstancesTable[]).map(fromRow);
     },
 
     /** Earliest wake_at first. */

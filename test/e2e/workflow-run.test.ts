@@ -135,9 +135,12 @@ do:
     const temporal = await startTemporalDevServer(t);
     if (!temporal) return;
     const onTemporal = ['--runtime', 'temporal', '--temporal-address', temporal.address];
-    const route = await runLease(['workflow', 'run', join(dir.path, 'route.yaml'), '--input', '{"n": 42}', ...onTemporal]);
+    const route = await runLease(['workflow', 'run', join(dir.path, 'route.yaml'), '--input', '{"n": 42}', ...onTemporal], { env: { LEASE_LOG_LEVEL: 'info' } });
     assert.equal(route.code, 0, route.stderr);
     assert.deepEqual(JSON.parse(route.stdout), { answer: 'large', n: 42 });
+    // The worker starts from the bundle the build wrote into dist/, not from one it bundles now.
+    assert.match(route.stderr, /temporal worker running/);
+    assert.doesNotMatch(route.stderr, /bundling the workflow code/);
     const approve = '{"type":"com.thand.approval","data":{"approved":true}}';
     const approval = await runLease(['workflow', 'run', join(dir.path, 'workflows.yaml'), '--name', 'approval', '--event', approve, '--event', approve, ...onTemporal]);
     assert.equal(approval.code, 0, approval.stderr);

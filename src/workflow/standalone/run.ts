@@ -43,12 +43,22 @@ export async function runStandalone(args: {
     const keyDir = await mkdtemp(join(tmpdir(), 'lease-run-'));
     const keys = await temporal.PayloadKeys.load(temporal.payloadKeyFile(keyDir));
     const settings = { address: args.temporalAddress, namespace: 'default', taskQueue: `lease-run-${id}` };
-    const worker = await temporal.runWorker({ settings, keys, deps: { store, calls: activities, expressions: args.expressions, logger, secrets: environmentSecret } });
-    const client = await temporal.TemporalRuntime.connect({ store, logger, settings, keys });
-    runtime = client;
+    // Connected side by side: the worker's start (loading the workflow bundle) and the client's connection overlap.
+    const [worker, client] = await Promise.allSettled([
+      temporal.runWorker({ settings, keys, deps: { store, calls: activities, expressions: args.expressions, logger, secrets: environmentSecret } }),
+      temporal.TemporalRuntime.connect({ store, logger, settings, keys }),
+    ]);
+    if (worker.status === 'rejected' || client.status === 'rejected') {
+      if (client.status === 'fulfilled') await client.value.stop();
+      if (worker.status === 'fulfilled') await worker.value.stop();
+      await rm(keyDir, { recursive: true, force: true });
+      await store.close();
+      throw worker.status === 'rejected' ? worker.reason : (client as PromiseRejectedResult).reason;
+    }
+    runtime = client.value;
     stopEngine = async () => {
-      await client.stop();
-      await worker.stop();
+      await client.value.stop();
+      await worker.value.stop();
       await rm(keyDir, { recursive: true, force: true });
     };
   } else {

@@ -136,6 +136,46 @@ describe('embedded runtime', () => {
     assert.deepEqual(await store.inbox.listPending('wf_4'), []);
   });
 
+  it('keeps no checkpoint in memory for an instance waiting on its expiry, only its timer', async (t) => {
+    const file = await tempStoreFile(t);
+    const store = await openSqliteStore({ file });
+    t.after(() => store.close());
+    const { calls, handler } = recordingActivities(3_600_000);
+    const runtime = await runtimeOn(store, handler);
+    t.after(() => runtime.stop());
+    for (const id of ['wf_m1', 'wf_m2', 'wf_m3']) await runtime.start({ instanceId: id, workflow: 'default', document: DEFAULT_WORKFLOW, input: {} });
+    await runtime.idle();
+    assert.deepEqual(runtime.resident(), { checkpoints: 0, timers: 3 });
+    // An event reads the checkpoint from the store; the revocation cancels the expiry timer.
+    await runtime.signal('wf_m2', { type: 'com.lease.revoke', data: { reason: 'done early' } });
+    await waitForStatus(store, 'wf_m2', 'completed');
+    await runtime.idle();
+    assert.deepEqual(runtime.resident(), { checkpoints: 0, timers: 2 });
+    assert.equal(calls.filter((c) => c === 'lease.revoke').length, 1);
+    await runtime.stop();
+
+    const restarted = await runtimeOn(store, handler);
+    t.after(() => restarted.stop());
+    assert.equal(await restarted.recover(), 2);
+    assert.deepEqual(restarted.resident(), { checkpoints: 0, timers: 2 });
+  });
+
+  it('recovers every open instance, more than one page of them', async (t) => {
+    const store = await openSqliteStore({ file: await tempStoreFile(t) });
+    t.after(() => store.close());
+    const { handler } = recordingActivities(3_600_000);
+    const first = await runtimeOn(store, handler);
+    await first.start({ instanceId: 'wf_p', workflow: 'default', document: DEFAULT_WORKFLOW, input: {} });
+    await first.idle();
+    await first.stop();
+    const waiting = (await store.workflows.get('wf_p'))!;
+    for (let i = 0; i < 1_200; i++) await store.workflows.insert({ ...waiting, id: `wf_p${String(i).padStart(4, '0')}` });
+    const runtime = await runtimeOn(store, handler);
+    t.after(() => runtime.stop());
+    assert.equal(await runtime.recover(), 1_201);
+    assert.deepEqual(runtime.resident(), { checkpoints: 0, timers: 1_201 });
+  });
+
   it('retries a transient activity failure and faults on a business failure', async (t) => {
     const store = await openSqliteStore({ file: await tempStoreFile(t) });
     t.after(() => store.close());

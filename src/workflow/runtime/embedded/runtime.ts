@@ -3,8 +3,14 @@
 // only after the checkpoint that issued them committed, so after a crash `recover()` re-issues
 // exactly the commands that were pending: calls run again (activities are idempotent) and timers
 // re-arm from their persisted time (a timer already past fires at once).
+//
+// Memory: a waiting instance (a lease until its expiry, a request until its approval) holds
+// only (its id, the due time of its earliest timer) here: when that time comes its checkpoint is
+// read from the store and every timer then due fires, one step each; an event reads it too.
+// Checkpoints stay in memory only while the instance has calls in flight, whose results resume
+// it moments later.
 import type { Clock, Logger } from '../../../core/index.js';
-import type { Store } from '../../../store/index.js';
+import type { InboxEvent, Store } from '../../../store/index.js';
 import { checkAgainstSchema } from '../../dsl/schema.js';
 import { resumeWorkflow, startWorkflow } from '../../interpreter/index.js';
 import type {
@@ -19,7 +25,7 @@ import type {
 } from '../../interpreter/types.js';
 import { ActivityFailure, LEASE_ERROR_BASE, backoffDelay, retryPolicyFor, revealCallSecrets, type ActivityHandler } from '../activities.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { TimerSet } from './timers.js';
+import { TimerQueue } from './timers.js';
 
 /** What is stored in workflow_instances.state: the interpreter state and the document it runs. */
 export interface Checkpoint {
@@ -70,21 +76,34 @@ export interface StartArgs {
   within?: (tx: Store) => Promise<void>;
 }
 
+/** Open instances read per page during recovery (one page of checkpoints in memory at a time). */
+const RECOVERY_PAGE = 500;
+
 export class EmbeddedRuntime {
   private readonly queue = new KeyedQueue();
-  private readonly timers: TimerSet;
+  /** Instance id → when to wake it: the earliest timer in its checkpoint's pending commands. */
+  private readonly wakeUps: TimerQueue;
   private readonly inFlight = new Set<string>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly activityRuns = new Set<Promise<void>>();
   /**
-   * Last committed checkpoint of each running instance. This process is the only writer of its
-   * instances, so the cache equals the store; it spares a read and a JSON parse per step.
+   * Last committed checkpoint of each running instance with calls in flight. This process is the
+   * only writer of its instances, so the cache equals the store; it spares a read and a JSON
+   * parse for the steps that call results trigger. Instances that only wait are not here.
    */
   private readonly checkpoints = new Map<string, Checkpoint>();
   private stopped = false;
 
   constructor(private readonly options: EmbeddedRuntimeOptions) {
-    this.timers = new TimerSet(() => options.clock.now());
+    this.wakeUps = new TimerQueue(
+      () => options.clock.now(),
+      (instanceId) => void this.wake(instanceId),
+    );
+  }
+
+  /** What this runtime holds in memory: checkpoints (of instances with calls in flight) and instances with a timer armed. */
+  resident(): { checkpoints: number; timers: number } {
+    return { checkpoints: this.checkpoints.size, timers: this.wakeUps.count };
   }
 
   /** Starts a workflow instance; resolves once its first checkpoint is committed. */
@@ -105,6 +124,7 @@ export class EmbeddedRuntime {
     });
     this.remember(args.instanceId, { document: args.document, state: step.state });
     observer?.afterCommit?.({ instanceId: args.instanceId, state: step.state, previous: undefined, commands: step.commands });
+    this.armWakeUp(args.instanceId, step.state);
     this.dispatchAll(args.instanceId, step.commands);
     return step.state;
   }
@@ -118,17 +138,30 @@ export class EmbeddedRuntime {
   /** Resumes every open instance after a start-up: re-issues pending commands, handles unread events. */
   async recover(): Promise<number> {
     const { store, logger } = this.options;
-    const open = await store.workflows.listOpen();
-    for (const record of open) {
-      const checkpoint = record.state as Checkpoint;
-      this.remember(record.id, checkpoint);
-      this.dispatchAll(record.id, checkpoint.state.pending);
-      for (const inboxEvent of await store.inbox.listPending(record.id)) {
-        void this.resume(record.id, { kind: 'event', event: inboxEvent.event as WorkflowEvent }, inboxEvent.seq);
-      }
+    const unread = new Map<string, InboxEvent[]>();
+    for (const inboxEvent of await store.inbox.listPending()) {
+      const events = unread.get(inboxEvent.instance_id) ?? [];
+      events.push(inboxEvent);
+      unread.set(inboxEvent.instance_id, events);
     }
-    if (open.length > 0) logger.info({ instances: open.length }, 'resumed open workflows');
-    return open.length;
+    let resumed = 0;
+    for (let after: string | null = null; ; ) {
+      const page = await store.workflows.listOpenAfter(after, RECOVERY_PAGE);
+      for (const record of page) {
+        const checkpoint = record.state as Checkpoint;
+        this.remember(record.id, checkpoint);
+        this.armWakeUp(record.id, checkpoint.state);
+        this.dispatchAll(record.id, checkpoint.state.pending);
+        for (const inboxEvent of unread.get(record.id) ?? []) {
+          void this.resume(record.id, { kind: 'event', event: inboxEvent.event as WorkflowEvent }, inboxEvent.seq);
+        }
+      }
+      resumed += page.length;
+      if (page.length < RECOVERY_PAGE) break;
+      after = page[page.length - 1]!.id;
+    }
+    if (resumed > 0) logger.info({ instances: resumed }, 'resumed open workflows');
+    return resumed;
   }
 
   /** Waits until every queued step and running activity has finished (tests, shutdown). */
@@ -140,10 +173,11 @@ export class EmbeddedRuntime {
   /** Stops arming timers and retrying; in-flight steps finish. State stays in the store. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.timers.cancelAll();
+    this.wakeUps.cancelAll();
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
-    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5_000))]);
+    // Unref'd: the bound on the wait must not itself keep the process alive for 5 s.
+    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5_000).unref())]);
   }
 
   private env(): InterpreterEnv {
@@ -154,34 +188,71 @@ export class EmbeddedRuntime {
   private resume(instanceId: string, resume: Resume, inboxSeq?: number): Promise<void> {
     return this.queue.run(instanceId, async () => {
       if (this.stopped) return;
-      const { store, observer, logger } = this.options;
       const checkpoint = this.checkpoints.get(instanceId) ?? (await this.load(instanceId));
       if (!checkpoint) {
-        if (inboxSeq !== undefined) await store.inbox.markConsumed(inboxSeq);
+        if (inboxSeq !== undefined) await this.options.store.inbox.markConsumed(inboxSeq);
         return;
       }
-      const step = resumeWorkflow(checkpoint.document, checkpoint.state, resume, this.env());
-      await store.transaction(async (tx) => {
-        await tx.workflows.save(instanceId, {
-          state: { document: checkpoint.document, state: step.state } satisfies Checkpoint,
-          status: instanceStatus(step.state),
-          wake_at: earliestTimer(step.state.pending),
-        });
-        if (inboxSeq !== undefined) await tx.inbox.markConsumed(inboxSeq);
-        await observer?.afterStep({ instanceId, state: step.state, previous: checkpoint.state, commands: step.commands, tx });
-      });
-      this.remember(instanceId, { document: checkpoint.document, state: step.state });
-      observer?.afterCommit?.({ instanceId, state: step.state, previous: checkpoint.state, commands: step.commands });
-      this.forgetAbandonedTimers(instanceId, checkpoint.state.pending, step.state.pending);
-      if (step.state.status === 'faulted') {
-        logger.warn({ instance: instanceId, error: step.state.error }, 'workflow faulted');
-      }
-      this.dispatchAll(instanceId, step.commands);
+      await this.step(instanceId, checkpoint, resume, inboxSeq);
     });
   }
 
+  /** Fires the instance's timers that are due, in due order, one step each (a step may abandon a later one). */
+  private wake(instanceId: string): Promise<void> {
+    return this.queue.run(instanceId, async () => {
+      let checkpoint = this.checkpoints.get(instanceId) ?? (await this.load(instanceId));
+      const now = this.options.clock.now();
+      const due = (checkpoint?.state.pending ?? [])
+        .filter((c): c is Extract<Command, { kind: 'timer' }> => c.kind === 'timer' && c.at <= now)
+        .sort((a, b) => a.at - b.at);
+      for (const timer of due) {
+        if (this.stopped || !checkpoint) return;
+        if (!checkpoint.state.pending.some((c) => c.kind === 'timer' && c.id === timer.id)) continue;
+        checkpoint = await this.step(instanceId, checkpoint, { kind: 'timer.fired', id: timer.id });
+      }
+      // Nothing was due (the checkpoint moved on since the wake-up was armed): wait for what is pending now.
+      if (due.length === 0 && checkpoint) this.armWakeUp(instanceId, checkpoint.state);
+    });
+  }
+
+  /**
+   * Runs one step from `checkpoint`, commits it (with the observer's writes and the inbox
+   * event it consumed), then arms the next wake-up and dispatches the step's calls. Returns the
+   * new checkpoint, or undefined when the instance ended.
+   */
+  private async step(instanceId: string, checkpoint: Checkpoint, resume: Resume, inboxSeq?: number): Promise<Checkpoint | undefined> {
+    const { store, observer, logger } = this.options;
+    const step = resumeWorkflow(checkpoint.document, checkpoint.state, resume, this.env());
+    const next: Checkpoint = { document: checkpoint.document, state: step.state };
+    await store.transaction(async (tx) => {
+      await tx.workflows.save(instanceId, {
+        state: next,
+        status: instanceStatus(step.state),
+        wake_at: earliestTimer(step.state.pending),
+      });
+      if (inboxSeq !== undefined) await tx.inbox.markConsumed(inboxSeq);
+      await observer?.afterStep({ instanceId, state: step.state, previous: checkpoint.state, commands: step.commands, tx });
+    });
+    this.remember(instanceId, next);
+    observer?.afterCommit?.({ instanceId, state: step.state, previous: checkpoint.state, commands: step.commands });
+    this.armWakeUp(instanceId, step.state);
+    if (step.state.status === 'faulted') {
+      logger.warn({ instance: instanceId, error: step.state.error }, 'workflow faulted');
+    }
+    this.dispatchAll(instanceId, step.commands);
+    return instanceStatus(step.state) === 'running' ? next : undefined;
+  }
+
+  /** Wakes a running instance at its earliest pending timer; an instance with none (or ended) is not woken. */
+  private armWakeUp(instanceId: string, state: WorkflowState): void {
+    const at = instanceStatus(state) === 'running' ? earliestTimer(state.pending) : null;
+    if (at === null) this.wakeUps.cancel(instanceId);
+    else if (!this.stopped) this.wakeUps.arm(instanceId, at);
+  }
+
+  /** Keeps the checkpoint while calls of the instance are in flight; otherwise the store holds it. */
   private remember(instanceId: string, checkpoint: Checkpoint): void {
-    if (instanceStatus(checkpoint.state) === 'running') this.checkpoints.set(instanceId, checkpoint);
+    if (instanceStatus(checkpoint.state) === 'running' && checkpoint.state.pending.some((c) => c.kind === 'call')) this.checkpoints.set(instanceId, checkpoint);
     else this.checkpoints.delete(instanceId);
   }
 
@@ -197,11 +268,9 @@ export class EmbeddedRuntime {
 
   private dispatch(instanceId: string, command: Command): void {
     if (this.stopped) return;
+    // Timers wake the instance through armWakeUp.
+    if (command.kind === 'timer') return;
     const key = `${instanceId}/${command.id}`;
-    if (command.kind === 'timer') {
-      this.timers.arm(key, command.at, () => void this.resume(instanceId, { kind: 'timer.fired', id: command.id }));
-      return;
-    }
     if (this.inFlight.has(key)) return;
     this.inFlight.add(key);
     const run = this.runActivity(instanceId, command)
@@ -265,11 +334,6 @@ export class EmbeddedRuntime {
       }, ms);
       this.retryTimers.add(t);
     });
-  }
-
-  private forgetAbandonedTimers(instanceId: string, before: readonly Command[], after: readonly Command[]): void {
-    const still = new Set(after.map((c) => c.id));
-    for (const c of before) if (c.kind === 'timer' && !still.has(c.id)) this.timers.cancel(`${instanceId}/${c.id}`);
   }
 }
 

@@ -25,6 +25,8 @@ export interface TemporalRuntimeOptions {
 
 /** Delay between attempts to start a workflow Temporal refused or could not be reached for. */
 const START_RETRY_MS = [1_000, 5_000, 30_000];
+/** Open instances read per page by recover(). */
+const RECOVERY_PAGE = 500;
 
 export class TemporalRuntime {
   private readonly operations = new Set<Promise<unknown>>();
@@ -83,13 +85,19 @@ export class TemporalRuntime {
   async recover(): Promise<number> {
     const { store, logger } = this.options;
     let started = 0;
-    for (const row of await store.workflows.listOpen()) {
-      if (!isTemporalCheckpoint(row.state)) {
-        logger.warn({ instance: row.id }, 'open workflow of the embedded runtime: run the server with the embedded engine to finish it');
-        continue;
+    // A page at a time: with many open leases, all their rows at once would be a memory spike.
+    for (let after: string | null = null; ; ) {
+      const page = await store.workflows.listOpenAfter(after, RECOVERY_PAGE);
+      for (const row of page) {
+        if (!isTemporalCheckpoint(row.state)) {
+          logger.warn({ instance: row.id }, 'open workflow of the embedded runtime: run the server with the embedded engine to finish it');
+          continue;
+        }
+        if (row.state.step > 0) continue; // a step was recorded: the workflow runs in Temporal
+        if (await this.startWorkflow(row.id, row.state, 0)) started++;
       }
-      if (row.state.step > 0) continue; // a step was recorded: the workflow runs in Temporal
-      if (await this.startWorkflow(row.id, row.state, 0)) started++;
+      if (page.length < RECOVERY_PAGE) break;
+      after = page[page.length - 1]!.id;
     }
     if (started > 0) logger.info({ instances: started }, 'started temporal workflows left unstarted by a crash');
     return started;
@@ -111,7 +119,8 @@ export class TemporalRuntime {
     this.stopped = true;
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
-    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5_000))]);
+    // Unref'd: the bound on the wait must not itself keep the process alive for 5 s.
+    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5_000).unref())]);
     await this.client.connection.close();
   }
 

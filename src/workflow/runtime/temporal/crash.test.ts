@@ -16,7 +16,7 @@ import { DEFAULT_WORKFLOW } from '../../dsl/index.js';
 import { TemporalRuntime } from './client.js';
 import { PayloadKeys, payloadKeyFile } from './payload-keys.js';
 import type { TestWorkerConfig } from './test-worker.js';
-import { writeLeaseWorkflowBundle } from './worker.js';
+import { writeLeaseWorkflowBundle } from './bundle.js';
 
 /** Long enough to grant, wait until quiet and start a second worker before the expiry on a busy machine. */
 const LEASE_MS = 15_000;

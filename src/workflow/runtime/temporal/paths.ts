@@ -12,3 +12,12 @@ function sibling(name: string): string {
 export const workflowsPath = sibling('workflows');
 export const failureConverterPath = sibling('failure-converter');
 export const sandboxPinoPath = sibling('sandbox-pino');
+
+/**
+ * The workflow bundle `npm run build` writes beside the built workflow code (dist/), with its
+ * manifest (what it was built from). Absent when running from src/ under tsx.
+ */
+export const prebuiltBundlePath = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+
+/** The root the bundle's own inputs are named relative to in its manifest: dist/ (or src/). */
+export const codeRoot = fileURLToPath(new URL('../../../', import.meta.url));

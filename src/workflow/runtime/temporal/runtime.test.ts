@@ -20,7 +20,8 @@ import { TemporalRuntime } from './client.js';
 import { encryptedDataConverter } from './codec.js';
 import { PayloadKeys, payloadKeyFile } from './payload-keys.js';
 import { failureConverterPath } from './paths.js';
-import { leaseWorkflowBundle, runWorker } from './worker.js';
+import { leaseWorkflowBundle } from './bundle.js';
+import { runWorker } from './worker.js';
 
 interface Harness {
   server: TemporalDevServer;

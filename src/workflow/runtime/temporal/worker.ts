@@ -1,64 +1,15 @@
 // I/O side. The Temporal worker: runs the request workflows (workflows.ts, bundled for the
 // SDK's deterministic sandbox) and their activities (activities.ts) on one task queue. Runs
 // inside `lease server` (embedded worker) or alone (`lease worker`), as many as needed.
-import { writeFile } from 'node:fs/promises';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Duration, LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import type { Logger } from '../../../core/index.js';
+import { workflowBundleForWorker } from './bundle.js';
 import { encryptedDataConverter } from './codec.js';
 import type { TemporalSettings } from './config.js';
 import { createLeaseActivities, type LeaseActivityDeps } from './activities.js';
 import type { PayloadKeys } from './payload-keys.js';
-import { failureConverterPath, sandboxPinoPath, workflowsPath } from './paths.js';
-
-/**
- * Modules the interpreter's imports reach that the sandbox must not (and does not) use: jq
- * runs in a local activity, id generation happens in activities. The bundler replaces them with
- * empty modules. pino is replaced by a stub (sandbox-pino.ts), as core/ calls it when loaded.
- */
-const SANDBOX_IGNORED_MODULES = ['jq-web', 'crypto'];
-
-/** `node:x` → `x`, so the ignored built-ins above resolve to empty modules (webpack refuses the scheme). */
-const stripNodeScheme = {
-  apply(compiler: WebpackCompiler): void {
-    compiler.hooks.normalModuleFactory.tap('lease-strip-node-scheme', (factory) => {
-      factory.hooks.beforeResolve.tap('lease-strip-node-scheme', (data) => {
-        if (data.request.startsWith('node:')) data.request = data.request.slice('node:'.length);
-      });
-    });
-  },
-};
-
-/** The part of webpack's compiler the plugin above uses (webpack is the SDK's, not ours). */
-interface WebpackCompiler {
-  hooks: { normalModuleFactory: { tap(name: string, fn: (factory: { hooks: { beforeResolve: { tap(name: string, fn: (data: { request: string }) => void): void } } }) => void): void } };
-}
-
-let bundle: Promise<WorkflowBundle> | undefined;
-
-/** The workflow code, bundled once per process (a few seconds) and shared by its workers and replays. */
-export function leaseWorkflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath,
-    failureConverterPath,
-    ignoreModules: SANDBOX_IGNORED_MODULES,
-    logger: new DefaultLogger('WARN'),
-    webpackConfigHook: (config) => ({
-      ...config,
-      resolve: { ...config.resolve, alias: { ...(config.resolve?.alias as Record<string, string | false>), pino: sandboxPinoPath } },
-      plugins: [...(config.plugins ?? []), stripNodeScheme as never],
-    }),
-  }).catch((err: unknown) => {
-    bundle = undefined;
-    throw err;
-  });
-  return bundle;
-}
-
-/** Writes the bundle to `file`, for workers that should start without bundling (many workers, tests). */
-export async function writeLeaseWorkflowBundle(file: string): Promise<void> {
-  await writeFile(file, (await leaseWorkflowBundle()).code, { mode: 0o644 });
-}
+import { failureConverterPath } from './paths.js';
 
 export interface LeaseWorkerOptions {
   settings: Pick<TemporalSettings, 'address' | 'namespace' | 'taskQueue' | 'tls' | 'apiKey'>;
@@ -73,7 +24,10 @@ export interface LeaseWorkerOptions {
   identity?: string;
   /** Workflows kept in the worker's cache (default 200). */
   maxCachedWorkflows?: number;
-  /** A bundle written by `writeLeaseWorkflowBundle` (skips bundling at start-up); default: bundle now. */
+  /**
+   * A bundle written by `writeLeaseWorkflowBundle`. Default: the one `npm run build` wrote beside
+   * the code, or, when that is missing or stale, a bundle built now (seconds).
+   */
   bundlePath?: string;
 }
 
@@ -135,7 +89,9 @@ export async function runWorker(options: LeaseWorkerOptions): Promise<RunningWor
       connection,
       namespace: settings.namespace,
       taskQueue: settings.taskQueue,
-      workflowBundle: options.bundlePath ? { codePath: options.bundlePath } : await leaseWorkflowBundle(),
+      workflowBundle: options.bundlePath
+        ? { codePath: options.bundlePath }
+        : await workflowBundleForWorker((reason) => deps.logger.info({ reason }, 'bundling the workflow code (a few seconds)')),
       activities: createLeaseActivities(deps),
       dataConverter: { ...encryptedDataConverter(options.keys), failureConverterPath },
       stickyQueueScheduleToStartTimeout: options.stickyQueueTimeout ?? '3s',
