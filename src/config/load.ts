@@ -35,12 +35,20 @@ export async function collectConfig(location: string, options: LoadOptions = {})
   const docs = await readLocation(location, ctx);
   const merged = mergeDocuments(docs.map((doc) => validateDocument(doc, log)), log);
   checkServerSettings(merged, log);
-  checkProviderConfigs(merged.providers, options.providerFactories, log, merged.server?.value?.engine ?? 'embedded');
+  const factories = await providerFactories(merged, options);
+  checkProviderConfigs(merged.providers, factories, log, merged.server?.value?.engine ?? 'embedded');
   checkWorkflowDocuments(merged.workflows, options.validateWorkflow, log);
   checkCrossReferences(merged, log);
   reportInheritanceCycles(merged.roles, log);
 
-  return { config: buildLoadedConfig(merged, ctx.files, PrincipalResolver.fromProviders(merged.providers, options.providerFactories, log), log), log };
+  return { config: buildLoadedConfig(merged, ctx.files, PrincipalResolver.fromProviders(merged.providers, factories, log), log), log };
+}
+
+/** The factories of the provider types the config names (a ready map is taken as it is). */
+async function providerFactories(merged: MergedConfig, options: LoadOptions) {
+  const source = options.providerFactories;
+  if (typeof source !== 'function') return source;
+  return source([...new Set([...merged.providers.values()].flatMap(({ value }) => (value ? [value.provider] : [])))]);
 }
 
 async function readLocation(location: string, ctx: ReadContext): Promise<ConfigDocument[]> {

@@ -73,8 +73,12 @@ export type EntryKind = 'role' | 'provider' | 'workflow' | 'service';
 export interface LoadOptions {
   /** Where `${NAME}` references are looked up; default process.env. */
   env?: Env;
-  /** Provider type (and aliases) → factory; each provider's `config` is checked with its configSchema. */
-  providerFactories?: ReadonlyMap<string, ProviderFactory>;
+  /**
+   * Provider type (and aliases) → factory; each provider's `config` is checked with its
+   * configSchema. As a function, it is given the types the config names and loads only those
+   * (the server's start-up: ProviderRegistry.factories).
+   */
+  providerFactories?: ReadonlyMap<string, ProviderFactory> | ((types: string[]) => Promise<ReadonlyMap<string, ProviderFactory>>);
   /** Checks a workflow's DSL document; injected by the server so config does not depend on the engine. */
   validateWorkflow?: WorkflowDocumentValidator;
 }
