@@ -1,7 +1,7 @@
 // The loader's public types. ResolvedRole is what the rest of Lease sees of a role: inheritance
 // already applied, so policy (PolicyRole) and providers (GrantRole) never walk `inherits`.
 import type { PolicyRole, PrincipalRef } from '../core/index.js';
-import type { ProviderFactory } from '../providers/index.js';
+import type { ProviderFactory, ProviderRegistry } from '../providers/index.js';
 import type { Env } from './env.js';
 import type { ConfigIssue } from './issues.js';
 import type {
@@ -75,10 +75,10 @@ export interface LoadOptions {
   env?: Env;
   /**
    * Provider type (and aliases) → factory; each provider's `config` is checked with its
-   * configSchema. As a function, it is given the types the config names and loads only those
-   * (the server's start-up: ProviderRegistry.factories).
+   * configSchema. Given the provider registry instead, only the types the config names are
+   * loaded (the server's start-up), and the identity types are known by name.
    */
-  providerFactories?: ReadonlyMap<string, ProviderFactory> | ((types: string[]) => Promise<ReadonlyMap<string, ProviderFactory>>);
+  providerFactories?: ReadonlyMap<string, ProviderFactory> | Pick<ProviderRegistry, 'names' | 'factories'>;
   /** Checks a workflow's DSL document; injected by the server so config does not depend on the engine. */
   validateWorkflow?: WorkflowDocumentValidator;
 }

@@ -15,7 +15,7 @@ export class ProviderTypeConflict extends LeaseError {
   }
 }
 
-/** A loaded factory's type and aliases differ from what the registry declared for it; a programming error. */
+/** A loaded factory's type, aliases or capabilities differ from what the registry declared for it; a programming error. */
 export class ProviderTypeMismatch extends LeaseError {
   constructor(declared: string, loaded: string) {
     super('provider_type_mismatch', `provider type declared as ${declared} loaded a factory for ${loaded}`, { status: 500 });

@@ -32,9 +32,10 @@ const fakeFactory: ProviderFactory<{ dir: string }> = {
 describe('provider registry', () => {
   test('the default registry knows sudo, local, oidc, saml, webhook, oauth2 and oauth2.google', () => {
     assert.deepEqual(defaultRegistry().names().sort(), ['local', 'oauth2', 'oauth2.google', 'oidc', 'saml', 'sudo', 'webhook']);
+    assert.deepEqual(defaultRegistry().names('identity').sort(), ['local', 'oauth2', 'oauth2.google', 'oidc', 'saml']);
   });
 
-  test('each built-in type loads a factory of that type, under the names declared for it', async () => {
+  test('each built-in type loads a factory of that type, under the names and with the capabilities declared for it', async () => {
     const factories = await defaultRegistry().factories();
     assert.deepEqual([...factories.keys()].sort(), ['local', 'oauth2', 'oauth2.google', 'oidc', 'saml', 'sudo', 'webhook']);
     for (const [name, factory] of factories) assert.ok(name === factory.type || factory.aliases?.includes(name), name);
@@ -47,16 +48,18 @@ describe('provider registry', () => {
 
   test('loads only the factories of the types asked for, once', async () => {
     let loads = 0;
-    const registry = new ProviderRegistry().define({ type: 'fake', aliases: ['thand-fake'], load: () => (loads++, Promise.resolve(fakeFactory as ProviderFactory)) });
-    registry.define({ type: 'never', load: () => Promise.reject(new Error('not configured, so never loaded')) });
+    const registry = new ProviderRegistry().define({ type: 'fake', aliases: ['thand-fake'], capabilities: [], load: () => (loads++, Promise.resolve(fakeFactory as ProviderFactory)) });
+    registry.define({ type: 'never', capabilities: [], load: () => Promise.reject(new Error('not configured, so never loaded')) });
     assert.deepEqual([...(await registry.factories(['thand-fake', 'unknown'])).keys()].sort(), ['fake', 'thand-fake']);
     await registry.create([entry({ id: 'a', provider: 'fake' })], { dataDir: '.lease' });
     assert.equal(loads, 1);
   });
 
-  test('refuses a loaded factory whose names differ from those declared for its type', async () => {
-    const registry = new ProviderRegistry().define({ type: 'fake', load: () => Promise.resolve(fakeFactory as ProviderFactory) });
-    await assert.rejects(registry.factories(['fake']), ProviderTypeMismatch);
+  test('refuses a loaded factory whose names or capabilities differ from those declared for its type', async () => {
+    const withoutAlias = new ProviderRegistry().define({ type: 'fake', capabilities: [], load: () => Promise.resolve(fakeFactory as ProviderFactory) });
+    await assert.rejects(withoutAlias.factories(['fake']), ProviderTypeMismatch);
+    const otherCapability = new ProviderRegistry().define({ type: 'fake', aliases: ['thand-fake'], capabilities: ['identity'], load: () => Promise.resolve(fakeFactory as ProviderFactory) });
+    await assert.rejects(otherCapability.factories(['fake']), ProviderTypeMismatch);
   });
 
   test('refuses a type or alias registered twice', () => {

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { identityFactoryLoaders } from '../identity/index.js';
 import { ProviderConfigInvalid, ProviderTypeConflict, ProviderTypeMismatch } from './errors.js';
-import type { AgentBinding, ProviderDeps, ProviderFactory, ProviderInstance } from './provider.js';
+import type { AgentBinding, Capability, ProviderDeps, ProviderFactory, ProviderInstance } from './provider.js';
 import { RemoteAccessProvider, type HostChannel, type HostTaskTransport } from './remote/index.js';
 
 /**
@@ -36,25 +36,27 @@ function describeIssues(error: z.ZodError): string {
 }
 
 /**
- * A provider type as the registry knows it before its module is loaded: its names, and how to
- * load its factory (a dynamic `import()` of the provider's folder).
+ * A provider type as the registry knows it before its module is loaded: its names and
+ * capabilities, and how to load its factory (a dynamic `import()` of the provider's folder).
  */
 export interface ProviderType {
   type: string;
   /** Alternative type names accepted in config; the loaded factory must declare the same. */
   aliases?: string[];
+  /** What it can do; the loaded factory must declare the same. */
+  capabilities: Capability[];
   load(): Promise<ProviderFactory>;
 }
 
 /** Every built-in provider type. Add a type here, never by importing its folder statically. */
 const BUILTIN_TYPES: ProviderType[] = [
-  { type: 'sudo', load: async () => (await import('./sudo/index.js')).sudoProviderFactory as ProviderFactory },
-  { type: 'webhook', load: async () => (await import('./webhook/index.js')).webhookProviderFactory as ProviderFactory },
-  { type: 'local', load: identityFactoryLoaders.local },
-  { type: 'oidc', load: identityFactoryLoaders.oidc },
-  { type: 'oauth2', load: identityFactoryLoaders.oauth2 },
-  { type: 'oauth2.google', load: identityFactoryLoaders['oauth2.google'] },
-  { type: 'saml', load: identityFactoryLoaders.saml },
+  { type: 'sudo', capabilities: ['access'], load: async () => (await import('./sudo/index.js')).sudoProviderFactory as ProviderFactory },
+  { type: 'webhook', capabilities: ['notification'], load: async () => (await import('./webhook/index.js')).webhookProviderFactory as ProviderFactory },
+  { type: 'local', capabilities: ['identity'], load: identityFactoryLoaders.local },
+  { type: 'oidc', capabilities: ['identity'], load: identityFactoryLoaders.oidc },
+  { type: 'oauth2', capabilities: ['identity'], load: identityFactoryLoaders.oauth2 },
+  { type: 'oauth2.google', capabilities: ['identity'], load: identityFactoryLoaders['oauth2.google'] },
+  { type: 'saml', capabilities: ['identity'], load: identityFactoryLoaders.saml },
 ];
 
 export class ProviderRegistry {
@@ -63,7 +65,7 @@ export class ProviderRegistry {
 
   /** Adds a factory (loaded already) under its type and aliases; a name already taken is a ProviderTypeConflict. */
   register<C>(factory: ProviderFactory<C>): this {
-    return this.define({ type: factory.type, ...(factory.aliases ? { aliases: factory.aliases } : {}), load: () => Promise.resolve(factory as ProviderFactory) });
+    return this.define({ type: factory.type, ...(factory.aliases ? { aliases: factory.aliases } : {}), capabilities: factory.capabilities, load: () => Promise.resolve(factory as ProviderFactory) });
   }
 
   /** Adds a type whose factory is loaded on first use; a name already taken is a ProviderTypeConflict. */
@@ -74,9 +76,9 @@ export class ProviderRegistry {
     return this;
   }
 
-  /** Every type name and alias, without loading anything. */
-  names(): string[] {
-    return [...this.byName.keys()];
+  /** Every type name and alias (of the types with `capability`, if given), without loading anything. */
+  names(capability?: Capability): string[] {
+    return [...this.byName].filter(([, type]) => capability === undefined || type.capabilities.includes(capability)).map(([name]) => name);
   }
 
   /**
@@ -116,9 +118,9 @@ export class ProviderRegistry {
     let factory = this.loaded.get(type);
     if (!factory) {
       factory = type.load().then((loaded) => {
-        // The names config may use are decided before the module is loaded: they must agree.
-        const declared = [type.type, ...(type.aliases ?? [])].sort().join(',');
-        const actual = [loaded.type, ...(loaded.aliases ?? [])].sort().join(',');
+        // Names and capabilities are known before the module is loaded: they must agree.
+        const declared = `${[type.type, ...(type.aliases ?? [])].sort().join(',')} (${[...type.capabilities].sort().join(',')})`;
+        const actual = `${[loaded.type, ...(loaded.aliases ?? [])].sort().join(',')} (${[...loaded.capabilities].sort().join(',')})`;
         if (declared !== actual) throw new ProviderTypeMismatch(declared, actual);
         return loaded;
       });

@@ -76,7 +76,7 @@ const RECONCILE_INTERVAL_MS = 5 * 60 * 1000;
 export function loadServerConfig(configPath: string, expressions: ExpressionEngine, env?: Record<string, string | undefined>): Promise<LoadedConfig> {
   return loadConfig(configPath, {
     ...(env ? { env } : {}),
-    providerFactories: (types) => defaultRegistry().factories(types),
+    providerFactories: defaultRegistry(),
     validateWorkflow: (doc) => validateWorkflowDocument(doc, expressions),
   });
 }
