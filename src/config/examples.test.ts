@@ -12,7 +12,7 @@ const THAND = fileURLToPath(new URL('./fixtures/thand', import.meta.url));
 const THAND_TREE = fileURLToPath(new URL('./fixtures/thand-tree', import.meta.url));
 const SERVER_OPTIONS: LoadOptions = {
   env: {},
-  providerFactories: defaultRegistry().factories(),
+  providerFactories: defaultRegistry(),
   validateWorkflow: (doc) => validateWorkflowDocument(doc),
 };
 

@@ -500,14 +500,14 @@ describe('loadConfig: provider settings that need another engine', () => {
   it('refuses sudo agent_transport: temporal on the embedded engine, naming the path', async () => {
     const { defaultRegistry } = await import('../providers/index.js');
     const dir = await configDir({ 'p.yaml': `version: "1.0"\n${sudoLaptop}` });
-    const issue = findIssue(await loadIssues(dir, { env: {}, providerFactories: defaultRegistry().factories() }), 'providers.laptop.config.agent_transport');
+    const issue = findIssue(await loadIssues(dir, { env: {}, providerFactories: defaultRegistry() }), 'providers.laptop.config.agent_transport');
     assert.match(issue.message, /needs server\.engine: temporal/);
   });
 
   it('accepts it with server.engine: temporal', async () => {
     const { defaultRegistry } = await import('../providers/index.js');
     const dir = await configDir({ 'p.yaml': `version: "1.0"\nserver: {engine: temporal}\n${sudoLaptop}` });
-    const config = await loadConfig(dir, { env: {}, providerFactories: defaultRegistry().factories() });
+    const config = await loadConfig(dir, { env: {}, providerFactories: defaultRegistry() });
     assert.ok(config.providers.has('laptop'));
   });
 });

@@ -4,6 +4,7 @@
 //   read files → expand {path} references → check shapes → merge by key → server settings →
 //   provider configs → workflow documents → cross-references → inheritance cycles → resolve roles.
 import { dirname, resolve } from 'node:path';
+import type { ProviderFactory } from '../providers/index.js';
 import { listConfigFiles } from './config-files.js';
 import { readConfigDocument, type ConfigDocument, type ReadContext } from './config-document.js';
 import { checkCrossReferences } from './cross-references.js';
@@ -35,12 +36,21 @@ export async function collectConfig(location: string, options: LoadOptions = {})
   const docs = await readLocation(location, ctx);
   const merged = mergeDocuments(docs.map((doc) => validateDocument(doc, log)), log);
   checkServerSettings(merged, log);
-  checkProviderConfigs(merged.providers, options.providerFactories, log, merged.server?.value?.engine ?? 'embedded');
+  const { factories, identityTypes } = await providerFactories(merged, options);
+  checkProviderConfigs(merged.providers, factories, log, merged.server?.value?.engine ?? 'embedded');
   checkWorkflowDocuments(merged.workflows, options.validateWorkflow, log);
   checkCrossReferences(merged, log);
   reportInheritanceCycles(merged.roles, log);
 
-  return { config: buildLoadedConfig(merged, ctx.files, PrincipalResolver.fromProviders(merged.providers, options.providerFactories, log), log), log };
+  return { config: buildLoadedConfig(merged, ctx.files, PrincipalResolver.fromProviders(merged.providers, factories, log, identityTypes), log), log };
+}
+
+/** From the registry: the factories of the provider types the config names, and every identity type's name. */
+async function providerFactories(merged: MergedConfig, options: LoadOptions): Promise<{ factories?: ReadonlyMap<string, ProviderFactory>; identityTypes?: string[] }> {
+  const source = options.providerFactories;
+  if (source === undefined || !('factories' in source)) return source === undefined ? {} : { factories: source };
+  const types = new Set([...merged.providers.values()].flatMap(({ value }) => (value ? [value.provider] : [])));
+  return { factories: await source.factories(types), identityTypes: source.names('identity') };
 }
 
 async function readLocation(location: string, ctx: ReadContext): Promise<ConfigDocument[]> {

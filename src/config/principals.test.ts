@@ -9,7 +9,7 @@ import { identityMatches, type Identity } from '../core/index.js';
 import { defaultRegistry } from '../providers/index.js';
 import { ConfigError, loadConfig, validateConfigLocation, type LoadOptions } from './index.js';
 
-const OPTIONS: LoadOptions = { env: {}, providerFactories: defaultRegistry().factories() };
+const OPTIONS: LoadOptions = { env: {}, providerFactories: defaultRegistry() };
 const HASH = 'scrypt$16384$8$1$65iDEBfnEdPS6nUwFf8Sng==$C0k/3CMPNCp39aEZ46Tw8vMOnGlKG8W/WisOtFvQ+VY=';
 
 let root: string;

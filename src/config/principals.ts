@@ -43,9 +43,11 @@ export class PrincipalResolver {
     providers: ReadonlyMap<string, Sourced<ProviderConfig>>,
     factories: ReadonlyMap<string, ProviderFactory> | undefined,
     log: IssueLog,
+    /** Every identity type's name, from the registry (whose factories are loaded only for the configured types). */
+    identityTypes?: readonly string[],
   ): PrincipalResolver {
     const declared: DeclaredIdentityProvider[] = [];
-    const providerLike = new Set(factories ? [...factories].filter(([, f]) => f.capabilities.includes('identity')).map(([name]) => name) : IDENTITY_TYPES_WITHOUT_REGISTRY);
+    const providerLike = new Set(identityTypes ?? (factories ? [...factories].filter(([, f]) => f.capabilities.includes('identity')).map(([name]) => name) : IDENTITY_TYPES_WITHOUT_REGISTRY));
     for (const [id, { value }] of providers) {
       providerLike.add(id);
       if (value === undefined) continue;

@@ -1,7 +1,7 @@
 // The loader's public types. ResolvedRole is what the rest of Lease sees of a role: inheritance
 // already applied, so policy (PolicyRole) and providers (GrantRole) never walk `inherits`.
 import type { PolicyRole, PrincipalRef } from '../core/index.js';
-import type { ProviderFactory } from '../providers/index.js';
+import type { ProviderFactory, ProviderRegistry } from '../providers/index.js';
 import type { Env } from './env.js';
 import type { ConfigIssue } from './issues.js';
 import type {
@@ -73,8 +73,12 @@ export type EntryKind = 'role' | 'provider' | 'workflow' | 'service';
 export interface LoadOptions {
   /** Where `${NAME}` references are looked up; default process.env. */
   env?: Env;
-  /** Provider type (and aliases) → factory; each provider's `config` is checked with its configSchema. */
-  providerFactories?: ReadonlyMap<string, ProviderFactory>;
+  /**
+   * Provider type (and aliases) → factory; each provider's `config` is checked with its
+   * configSchema. Given the provider registry instead, only the types the config names are
+   * loaded (the server's start-up), and the identity types are known by name.
+   */
+  providerFactories?: ReadonlyMap<string, ProviderFactory> | Pick<ProviderRegistry, 'names' | 'factories'>;
   /** Checks a workflow's DSL document; injected by the server so config does not depend on the engine. */
   validateWorkflow?: WorkflowDocumentValidator;
 }

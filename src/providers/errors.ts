@@ -14,3 +14,10 @@ export class ProviderTypeConflict extends LeaseError {
     super('provider_type_conflict', `provider type ${JSON.stringify(type)} is registered twice`, { status: 500 });
   }
 }
+
+/** A loaded factory's type, aliases or capabilities differ from what the registry declared for it; a programming error. */
+export class ProviderTypeMismatch extends LeaseError {
+  constructor(declared: string, loaded: string) {
+    super('provider_type_mismatch', `provider type declared as ${declared} loaded a factory for ${loaded}`, { status: 500 });
+  }
+}

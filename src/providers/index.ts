@@ -14,8 +14,8 @@ export type {
   ProviderFactory,
   ProviderInstance,
 } from './provider.js';
-export { ProviderRegistry, defaultRegistry, type HostTransports, type ProviderConfigEntry } from './registry.js';
-export { ProviderConfigInvalid, ProviderTypeConflict } from './errors.js';
+export { ProviderRegistry, defaultRegistry, type HostTransports, type ProviderConfigEntry, type ProviderType } from './registry.js';
+export { ProviderConfigInvalid, ProviderTypeConflict, ProviderTypeMismatch } from './errors.js';
 export * from './sudo/index.js';
 export { webhookProviderFactory, WebhookNotifier, WebhookDeliveryFailed } from './webhook/index.js';
 export * from './remote/index.js';

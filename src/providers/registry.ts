@@ -1,12 +1,13 @@
 // Provider types → factories, and configured providers → instances. The config loader asks it
 // which schema validates `providers.<id>.config`; the server asks it for the instances.
+// A type's factory module is imported only when a provider of that type is configured: the
+// server must start fast, and some types bring a large library (SAML's XML stack alone is
+// about 150 modules). So the registry knows each type by name and a loader (BUILTIN_TYPES).
 import type { z } from 'zod';
-import { googleOAuth2IdentityFactory, localIdentityFactory, oauth2IdentityFactory, oidcIdentityFactory, samlIdentityFactory } from '../identity/index.js';
-import { ProviderConfigInvalid, ProviderTypeConflict } from './errors.js';
-import type { AgentBinding, ProviderDeps, ProviderFactory, ProviderInstance } from './provider.js';
+import { identityFactoryLoaders } from '../identity/index.js';
+import { ProviderConfigInvalid, ProviderTypeConflict, ProviderTypeMismatch } from './errors.js';
+import type { AgentBinding, Capability, ProviderDeps, ProviderFactory, ProviderInstance } from './provider.js';
 import { RemoteAccessProvider, type HostChannel, type HostTaskTransport } from './remote/index.js';
-import { sudoProviderFactory } from './sudo/index.js';
-import { webhookProviderFactory } from './webhook/index.js';
 
 /**
  * Where providers bound to a host agent are dispatched: `hosts` (the server channel) and, with
@@ -34,37 +35,101 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(config)'}: ${i.message}`).join('; ');
 }
 
-export class ProviderRegistry {
-  private readonly byType = new Map<string, ProviderFactory>();
+/**
+ * A provider type as the registry knows it before its module is loaded: its names and
+ * capabilities, and how to load its factory (a dynamic `import()` of the provider's folder).
+ */
+export interface ProviderType {
+  type: string;
+  /** Alternative type names accepted in config; the loaded factory must declare the same. */
+  aliases?: string[];
+  /** What it can do; the loaded factory must declare the same. */
+  capabilities: Capability[];
+  load(): Promise<ProviderFactory>;
+}
 
-  /** Adds a factory under its type and aliases; a name already taken is a ProviderTypeConflict. */
+/** Every built-in provider type. Add a type here, never by importing its folder statically. */
+const BUILTIN_TYPES: ProviderType[] = [
+  { type: 'sudo', capabilities: ['access'], load: async () => (await import('./sudo/index.js')).sudoProviderFactory as ProviderFactory },
+  { type: 'webhook', capabilities: ['notification'], load: async () => (await import('./webhook/index.js')).webhookProviderFactory as ProviderFactory },
+  { type: 'local', capabilities: ['identity'], load: identityFactoryLoaders.local },
+  { type: 'oidc', capabilities: ['identity'], load: identityFactoryLoaders.oidc },
+  { type: 'oauth2', capabilities: ['identity'], load: identityFactoryLoaders.oauth2 },
+  { type: 'oauth2.google', capabilities: ['identity'], load: identityFactoryLoaders['oauth2.google'] },
+  { type: 'saml', capabilities: ['identity'], load: identityFactoryLoaders.saml },
+];
+
+export class ProviderRegistry {
+  private readonly byName = new Map<string, ProviderType>();
+  private readonly loaded = new Map<ProviderType, Promise<ProviderFactory>>();
+
+  /** Adds a factory (loaded already) under its type and aliases; a name already taken is a ProviderTypeConflict. */
   register<C>(factory: ProviderFactory<C>): this {
-    const names = [factory.type, ...(factory.aliases ?? [])];
-    for (const name of names) if (this.byType.has(name)) throw new ProviderTypeConflict(name);
-    for (const name of names) this.byType.set(name, factory as ProviderFactory);
+    return this.define({ type: factory.type, ...(factory.aliases ? { aliases: factory.aliases } : {}), capabilities: factory.capabilities, load: () => Promise.resolve(factory as ProviderFactory) });
+  }
+
+  /** Adds a type whose factory is loaded on first use; a name already taken is a ProviderTypeConflict. */
+  define(type: ProviderType): this {
+    const names = [type.type, ...(type.aliases ?? [])];
+    for (const name of names) if (this.byName.has(name)) throw new ProviderTypeConflict(name);
+    for (const name of names) this.byName.set(name, type);
     return this;
   }
 
-  /** Factories keyed by type and by alias (the same factory appears under each name). */
-  factories(): Map<string, ProviderFactory> {
-    return new Map(this.byType);
+  /** Every type name and alias (of the types with `capability`, if given), without loading anything. */
+  names(capability?: Capability): string[] {
+    return [...this.byName].filter(([, type]) => capability === undefined || type.capabilities.includes(capability)).map(([name]) => name);
+  }
+
+  /**
+   * The factories of `types` (names or aliases; default: every type), keyed by each of their
+   * names. Only those types' modules are loaded; a name no type has is left out.
+   */
+  async factories(types: Iterable<string> = this.byName.keys()): Promise<Map<string, ProviderFactory>> {
+    const wanted = new Set<ProviderType>();
+    for (const name of types) {
+      const type = this.byName.get(name);
+      if (type) wanted.add(type);
+    }
+    const factories = new Map<string, ProviderFactory>();
+    for (const type of wanted) {
+      const factory = await this.load(type);
+      for (const name of [type.type, ...(type.aliases ?? [])]) factories.set(name, factory);
+    }
+    return factories;
   }
 
   /**
    * One instance per entry, keyed by provider id. An unknown type yields an instance with no
    * capabilities, so the server still starts and policy refuses requests on it by name.
    */
-  create(entries: Iterable<ProviderConfigEntry>, deps: Omit<ProviderDeps, 'configDir'> & HostTransports): Map<string, ProviderInstance> {
+  async create(entries: Iterable<ProviderConfigEntry>, deps: Omit<ProviderDeps, 'configDir'> & HostTransports): Promise<Map<string, ProviderInstance>> {
+    const list = [...entries];
+    const factories = await this.factories(list.map((entry) => entry.provider));
     const instances = new Map<string, ProviderInstance>();
-    for (const entry of entries) {
+    for (const entry of list) {
       if (instances.has(entry.id)) throw new ProviderConfigInvalid(`provider id ${JSON.stringify(entry.id)} is declared twice`, `providers.${entry.id}`);
-      instances.set(entry.id, this.createOne(entry, { ...deps, configDir: entry.configDir }));
+      instances.set(entry.id, this.createOne(entry, factories.get(entry.provider), { ...deps, configDir: entry.configDir }));
     }
     return instances;
   }
 
-  private createOne(entry: ProviderConfigEntry, deps: ProviderDeps & HostTransports): ProviderInstance {
-    const factory = this.byType.get(entry.provider);
+  private load(type: ProviderType): Promise<ProviderFactory> {
+    let factory = this.loaded.get(type);
+    if (!factory) {
+      factory = type.load().then((loaded) => {
+        // Names and capabilities are known before the module is loaded: they must agree.
+        const declared = `${[type.type, ...(type.aliases ?? [])].sort().join(',')} (${[...type.capabilities].sort().join(',')})`;
+        const actual = `${[loaded.type, ...(loaded.aliases ?? [])].sort().join(',')} (${[...loaded.capabilities].sort().join(',')})`;
+        if (declared !== actual) throw new ProviderTypeMismatch(declared, actual);
+        return loaded;
+      });
+      this.loaded.set(type, factory);
+    }
+    return factory;
+  }
+
+  private createOne(entry: ProviderConfigEntry, factory: ProviderFactory | undefined, deps: ProviderDeps & HostTransports): ProviderInstance {
     if (factory === undefined) {
       return { id: entry.id, type: entry.provider, name: entry.name, enabled: entry.enabled, implemented: false, capabilities: [] };
     }
@@ -97,7 +162,9 @@ export class ProviderRegistry {
   }
 }
 
-/** The registry with every built-in provider type. */
+/** The registry with every built-in provider type (none loaded yet). */
 export function defaultRegistry(): ProviderRegistry {
-  return new ProviderRegistry().register(sudoProviderFactory).register(localIdentityFactory).register(oidcIdentityFactory).register(samlIdentityFactory).register(webhookProviderFactory).register(oauth2IdentityFactory).register(googleOAuth2IdentityFactory);
+  const registry = new ProviderRegistry();
+  for (const type of BUILTIN_TYPES) registry.define(type);
+  return registry;
 }

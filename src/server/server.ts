@@ -76,7 +76,7 @@ const RECONCILE_INTERVAL_MS = 5 * 60 * 1000;
 export function loadServerConfig(configPath: string, expressions: ExpressionEngine, env?: Record<string, string | undefined>): Promise<LoadedConfig> {
   return loadConfig(configPath, {
     ...(env ? { env } : {}),
-    providerFactories: defaultRegistry().factories(),
+    providerFactories: defaultRegistry(),
     validateWorkflow: (doc) => validateWorkflowDocument(doc, expressions),
   });
 }
@@ -101,7 +101,7 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   const hosts = new HostChannel({ store, clock, logger });
   // With server.engine temporal, `agent_transport: temporal` sends them to per-host task queues instead.
   const temporalHosts = config.server?.engine === 'temporal' ? await openTemporalHostTasks(config, options.dataDir, logger) : undefined;
-  const providers: Map<string, ProviderInstance> = defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir, logger, hosts, ...(temporalHosts ? { temporalHosts } : {}) });
+  const providers: Map<string, ProviderInstance> = await defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir, logger, hosts, ...(temporalHosts ? { temporalHosts } : {}) });
   await temporalHosts?.prepare();
   const access = createAccessControl(config.admins);
   const requests = new RequestService({ store, config, providers, clock, logger, access });

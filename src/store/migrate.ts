@@ -1,53 +1,23 @@
-// Brings the schema up to date on open, with kysely's Migrator: migrations are written with its
-// schema builder and it records them in kysely_migration. Only migrations use kysely; the
-// repositories use raw prepared statements (see README, "Performance").
-// - Migrations run inside a transaction (SQLite's DDL is transactional), so a crash
-//   mid-migration leaves the schema as it was; it starts with BEGIN IMMEDIATE, so two processes
-//   opening the same file migrate one after the other.
+// Brings the schema up to date on open. A file that has every migration recorded (the usual
+// restart) is checked with one query and kysely is never loaded: it is about 260 modules, a
+// large part of a start-up. Otherwise migrator.ts runs the pending ones.
 import type BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, Kysely, Migrator, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type DialectAdapter, type Driver, type SqliteDatabase, type SqliteStatement } from 'kysely';
-import { StoreMigrationError } from './errors.js';
-import { migrationProvider } from './migrations/index.js';
+import { MIGRATION_NAMES } from './migrations/index.js';
 
 export async function migrateToLatest(sqlite: BetterSqlite3.Database): Promise<void> {
-  const db = new Kysely<unknown>({ dialect: new MigrationDialect(sqlite) });
-  try {
-    const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
-    if (error !== undefined) throw new StoreMigrationError(error);
-  } finally {
-    await db.destroy(); // leaves the connection open: the store owns it
-  }
+  if (isUpToDate(sqlite)) return;
+  const { runMigrations } = await import('./migrator.js');
+  await runMigrations(sqlite);
 }
 
-class MigrationDialect extends SqliteDialect {
-  private readonly database: SqliteDatabase;
-
-  constructor(sqlite: BetterSqlite3.Database) {
-    const database: SqliteDatabase = {
-      prepare: (sql) => sqlite.prepare(sql) as unknown as SqliteStatement,
-      close: () => undefined,
-    };
-    super({ database });
-    this.database = database;
-  }
-
-  override createDriver(): Driver {
-    return new ImmediateTransactionDriver({ database: this.database });
-  }
-
-  override createAdapter(): DialectAdapter {
-    return new TransactionalDdlSqliteAdapter();
-  }
-}
-
-class ImmediateTransactionDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-class TransactionalDdlSqliteAdapter extends SqliteAdapter {
-  override get supportsTransactionalDdl(): boolean {
-    return true;
-  }
+/**
+ * True when kysely_migration records exactly the migrations this version has. Anything else (a
+ * new file, a pending migration, a file from a newer version) goes to the migrator, which
+ * applies or refuses it.
+ */
+function isUpToDate(sqlite: BetterSqlite3.Database): boolean {
+  const recorded = sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kysely_migration'`).get();
+  if (recorded === undefined) return false;
+  const applied = new Set(sqlite.prepare('SELECT name FROM kysely_migration').pluck().all() as string[]);
+  return applied.size === MIGRATION_NAMES.length && MIGRATION_NAMES.every((name) => applied.has(name));
 }

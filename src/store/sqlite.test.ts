@@ -51,6 +51,24 @@ test('opening the same file twice runs the migrations once and keeps the data', 
   assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 4);
 });
 
+test('opening a file that misses a later migration applies it', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'lease-store-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'lease.db');
+  await (await openSqliteStore({ file })).close();
+  // The file as the version before 0004 left it.
+  const older = new Database(file);
+  older.exec(`DROP TABLE revoked_sessions; DROP TABLE identity_session_cutoffs; DELETE FROM kysely_migration WHERE name = '0004_session_revocations'`);
+  older.close();
+
+  const store = await openSqliteStore({ file });
+  t.after(() => store.close());
+  const raw = new Database(file, { readonly: true });
+  t.after(() => raw.close());
+  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations']);
+  assert.ok(raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'revoked_sessions'`).get());
+});
+
 test('creates missing parent directories and a database file readable by its owner only', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'lease-store-'));
   t.after(() => rm(dir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_AGENT_PORT, startAgent } from '../../agent/index.js';
 import { CliError } from '../errors.js';
 import { printError, printLine } from '../output.js';
-import { runHostAgent, type TemporalHostFlags } from './agent-host.js';
+import type { TemporalHostFlags } from './agent-host.js';
 import { leaseHome } from '../session-store.js';
 
 export function registerAgent(program: Command): void {
@@ -25,7 +25,11 @@ export function registerAgent(program: Command): void {
     .option('--temporal-key-file <path>', 'host agent on Temporal: client key (mTLS)')
     .option('--payload-key-file <path>', "host agent on Temporal: this host's payload key set (the server's keys/host-<id>.jwk, mode 0600)")
     .action(async (opts: { port: string; host?: string; server?: string; credentialFile?: string; newCredential?: boolean; sudoersDir?: string; visudo?: string } & TemporalHostFlags) => {
-      if (opts.host !== undefined) return runHostAgent({ ...opts, host: opts.host });
+      if (opts.host !== undefined) {
+        // Loaded on demand: the host agent's providers and Temporal client would slow every other command's start.
+        const { runHostAgent } = await import('./agent-host.js');
+        return runHostAgent({ ...opts, host: opts.host });
+      }
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, got "${opts.port}"`, 2);
       const home = leaseHome();

@@ -15,7 +15,7 @@ export function registerConfig(program: Command): void {
       const { createJqEngine } = await import('../../workflow/expressions/index.js');
       const expressions = await createJqEngine();
       const result = await validateConfigLocation(path, {
-        providerFactories: defaultRegistry().factories(),
+        providerFactories: defaultRegistry(),
         validateWorkflow: (doc) => validateWorkflowDocument(doc, expressions),
       });
       if (opts.json) printJson(result);

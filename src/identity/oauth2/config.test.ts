@@ -92,10 +92,10 @@ describe('oauth2 config', () => {
     assert.equal(result.success, false);
   });
 
-  test('is registered as type oauth2 with the identity capability', () => {
-    const instance = defaultRegistry()
-      .create([{ id: 'oauth', name: 'OAuth', provider: 'oauth2', enabled: true, config: { client_id: 'a', authority: 'https://a.example' }, configDir: '.' }], { dataDir: '.lease' })
-      .get('oauth');
+  test('is registered as type oauth2 with the identity capability', async () => {
+    const instance = (
+      await defaultRegistry().create([{ id: 'oauth', name: 'OAuth', provider: 'oauth2', enabled: true, config: { client_id: 'a', authority: 'https://a.example' }, configDir: '.' }], { dataDir: '.lease' })
+    ).get('oauth');
     assert.deepEqual(instance?.capabilities, ['identity']);
     assert.equal(instance?.identity?.kind, 'redirect');
     assert.equal(instance?.identity?.type, 'oauth2');

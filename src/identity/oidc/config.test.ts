@@ -34,11 +34,11 @@ describe('oidc config', () => {
     assert.equal(oidcConfigSchema.safeParse({ issuer: 'https://idp.example.com' }).success, false);
   });
 
-  test('is registered as type oidc; Thand\'s oauth2 is its own type (plain OAuth 2.0)', () => {
-    const factories = defaultRegistry().factories();
+  test('is registered as type oidc; Thand\'s oauth2 is its own type (plain OAuth 2.0)', async () => {
+    const factories = await defaultRegistry().factories(['oidc', 'oauth2']);
     assert.equal(factories.get('oidc')?.type, 'oidc');
     assert.equal(factories.get('oauth2')?.type, 'oauth2');
-    const instance = defaultRegistry().create([{ id: 'corp', name: 'Corp SSO', provider: 'oidc', enabled: true, config: { ...base, issuer: 'https://idp.example.com' }, configDir: '.' }], { dataDir: '.lease' }).get('corp');
+    const instance = (await defaultRegistry().create([{ id: 'corp', name: 'Corp SSO', provider: 'oidc', enabled: true, config: { ...base, issuer: 'https://idp.example.com' }, configDir: '.' }], { dataDir: '.lease' })).get('corp');
     assert.deepEqual(instance?.capabilities, ['identity']);
     assert.equal(instance?.identity?.kind, 'redirect');
   });

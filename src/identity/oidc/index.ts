@@ -3,5 +3,6 @@ export { OidcIdentityProvider, createOidcIdentity, oidcIdentityFactory } from '.
 export { oidcConfigSchema, issuerProblem, DEFAULT_SCOPES, DEFAULT_GROUPS_CLAIM, type OidcConfig } from './config.js';
 export { identityFromClaims } from './claims.js';
 export { isLoopbackHost, isLoopbackIpLiteral } from './loopback.js';
-export { IdentityProviderUnavailable, RedirectLoginFailed, failureReason, isUnreachable } from './errors.js';
+export { IdentityProviderUnavailable, RedirectLoginFailed } from './errors.js';
+export { failureReason, isUnreachable } from './failure.js';
 export { groupsAt } from './claims.js';

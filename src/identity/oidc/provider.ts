@@ -7,7 +7,8 @@ import type { ProviderFactory } from '../../providers/index.js';
 import type { IdentityProviderInstance, RedirectIdentityProvider, RedirectLoginChecks } from '../types.js';
 import { identityFromClaims } from './claims.js';
 import { oidcConfigSchema, type OidcConfig } from './config.js';
-import { IdentityProviderUnavailable, RedirectLoginFailed, failureReason, isUnreachable } from './errors.js';
+import { IdentityProviderUnavailable, RedirectLoginFailed } from './errors.js';
+import { failureReason, isUnreachable } from './failure.js';
 
 /** Bounds every request to the IdP (discovery, keys, token, userinfo). */
 const IDP_TIMEOUT_SECONDS = 10;

@@ -46,8 +46,8 @@ describe('saml config', () => {
     assert.deepEqual(samlConfigWarnings(both), [{ path: ['cert_file'], message: 'cert and cert_file are both given: the inline cert is used' }]);
   });
 
-  test('is registered as type saml with the identity capability', () => {
-    const instance = defaultRegistry().create([{ id: 'corp', name: 'Corp', provider: 'saml', enabled: true, config: { idp_cert: 'MIIB', idp_sso_url: 'https://idp.example/sso' }, configDir: '.' }], { dataDir: '.lease' }).get('corp');
+  test('is registered as type saml with the identity capability', async () => {
+    const instance = (await defaultRegistry().create([{ id: 'corp', name: 'Corp', provider: 'saml', enabled: true, config: { idp_cert: 'MIIB', idp_sso_url: 'https://idp.example/sso' }, configDir: '.' }], { dataDir: '.lease' })).get('corp');
     assert.deepEqual(instance?.capabilities, ['identity']);
     assert.equal(instance?.identity?.kind, 'redirect');
     assert.equal(instance?.identity?.type, 'saml');

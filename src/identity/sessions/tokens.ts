@@ -1,7 +1,7 @@
 // Session tokens: a JWT encrypted (JWE, `dir` + A256GCM) with the server's session key. Only
 // the server can read or mint one; the agent holds it as an opaque string. Tokens are
 // credentials: never log them, never put them in error messages.
-import { EncryptJWT, errors as joseErrors, jwtDecrypt } from 'jose';
+import type * as Jose from 'jose';
 import type { Identity } from '../../core/index.js';
 import { InvalidInput, Unauthenticated, identitySchema, newId, toIso } from '../../core/index.js';
 import type { SessionKeys } from './keys.js';
@@ -10,6 +10,10 @@ export const SESSION_ISSUER = 'lease';
 export const DEFAULT_SESSION_TTL_MS = 60 * 60 * 1000;
 /** Far above any real token (an identity with many groups); bounds work on garbage input. */
 const MAX_TOKEN_LENGTH = 64 * 1024;
+
+// jose (about 45 modules) loads with the first session issued or checked, not at start-up.
+let jose: Promise<typeof Jose> | undefined;
+const loadJose = () => (jose ??= import('jose'));
 
 export interface IssuedSession {
   token: string;
@@ -31,6 +35,7 @@ export async function issueSessionToken(
   identity: Identity,
   options: { now: number; ttlMs?: number },
 ): Promise<IssuedSession> {
+  const { EncryptJWT } = await loadJose();
   const ttlMs = options.ttlMs ?? DEFAULT_SESSION_TTL_MS;
   if (!Number.isInteger(ttlMs) || ttlMs < 1000) throw new InvalidInput('a session lifetime must be a whole number of ms, at least 1 s', 'ttlMs');
   const iat = Math.floor(options.now / 1000);
@@ -54,6 +59,7 @@ export async function issueSessionToken(
  */
 export async function verifySessionToken(keys: SessionKeys, token: string, options: { now: number }): Promise<VerifiedSession> {
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw invalidSession();
+  const { errors: joseErrors, jwtDecrypt } = await loadJose();
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtDecrypt(

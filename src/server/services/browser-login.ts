@@ -12,7 +12,7 @@
 // (device login, web UI), which trade the code themselves (`redeem`: the identity; `exchange`: a session).
 // Audited as login.succeeded / login.failed with the provider; codes and tokens are never logged.
 import { randomBytes } from 'node:crypto';
-import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import type * as Jose from 'jose';
 import { LeaseError, NotFound, identityKey, type Clock, type Identity, type Logger } from '../../core/index.js';
 import {
   IdentityProviderUnavailable,
@@ -25,6 +25,10 @@ import {
 import type { ProviderInstance } from '../../providers/index.js';
 import type { Store } from '../../store/index.js';
 import { MemoryLoginAttempts, type LoginAttempt, type LoginAttempts } from './login-attempts.js';
+
+// jose loads with the first redirect login, not at start-up.
+let jose: Promise<typeof Jose> | undefined;
+const loadJose = () => (jose ??= import('jose'));
 
 export const LOGIN_ATTEMPT_TTL_MS = 10 * 60_000;
 export const LOGIN_CODE_TTL_MS = 60_000;
@@ -181,6 +185,7 @@ export class BrowserLoginService {
     }
     const now = this.deps.clock.now();
     const codeId = randomBytes(16).toString('base64url');
+    const { SignJWT } = await loadJose();
     const code = await new SignJWT({ att: attempt.id })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(CODE_ISSUER)
@@ -211,6 +216,7 @@ export class BrowserLoginService {
     this.provider(providerId);
     const now = this.deps.clock.now();
     let claims: { att?: unknown; jti?: string };
+    const { errors: joseErrors, jwtVerify } = await loadJose();
     try {
       ({ payload: claims } = await jwtVerify(code, this.codeKey, {
         algorithms: ['HS256'],

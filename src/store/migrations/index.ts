@@ -1,18 +1,18 @@
 // Migrations are compiled in, not read from disk, so they run the same from src/ (tsx) and dist/.
-// Names sort in the order they apply.
+// Names sort in the order they apply. Each is imported only when the migrator runs (they use
+// kysely, which a store already up to date never loads).
 import type { Migration, MigrationProvider } from 'kysely';
-import * as m0001 from './0001_initial.js';
-import * as m0002 from './0002_host_tasks.js';
-import * as m0003 from './0003_decisions.js';
-import * as m0004 from './0004_session_revocations.js';
 
-const migrations: Record<string, Migration> = {
-  '0001_initial': m0001,
-  '0002_host_tasks': m0002,
-  '0003_decisions': m0003,
-  '0004_session_revocations': m0004,
+const migrations: Record<string, () => Promise<Migration>> = {
+  '0001_initial': () => import('./0001_initial.js'),
+  '0002_host_tasks': () => import('./0002_host_tasks.js'),
+  '0003_decisions': () => import('./0003_decisions.js'),
+  '0004_session_revocations': () => import('./0004_session_revocations.js'),
 };
 
+/** Every migration's name, in the order they apply. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations);
+
 export const migrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve(migrations),
+  getMigrations: async () => Object.fromEntries(await Promise.all(Object.entries(migrations).map(async ([name, load]) => [name, await load()] as const))),
 };

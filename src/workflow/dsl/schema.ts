@@ -1,10 +1,14 @@
 // JSON Schemas in documents (`input.schema`, `output.schema`, `export.schema`): DSL 1.0's
 // `{format: json, document: {...}}`, or a bare schema object. Compiled validators are cached by
 // schema text; compiling is pure, so the cache never changes a result.
-import { Ajv, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ValidateFunction } from 'ajv';
 import type { SchemaCheck } from '../interpreter/types.js';
 
-const ajv = new Ajv({ strict: false, allErrors: true });
+// Ajv (64 modules) is loaded on the first schema, not at start-up: most configs have none.
+// It is CommonJS, so a synchronous require keeps these checks synchronous.
+let ajvInstance: Ajv | undefined;
+const ajv = (): Ajv => (ajvInstance ??= new (createRequire(import.meta.url)('ajv') as { Ajv: typeof Ajv }).Ajv({ strict: false, allErrors: true }));
 const compiled = new Map<string, ValidateFunction>();
 const CACHE_LIMIT = 500;
 
@@ -39,7 +43,7 @@ export function schemaProblems(schema: unknown, value: unknown, what: string): s
   const document = schemaDocument(schema);
   if (document === undefined) return undefined;
   const validate = validatorFor(document);
-  return validate(value ?? null) ? undefined : ajv.errorsText(validate.errors, { dataVar: what });
+  return validate(value ?? null) ? undefined : ajv().errorsText(validate.errors, { dataVar: what });
 }
 
 /** `schemaProblems` as a value, for the interpreter (InterpreterEnv.schemas): never throws. */
@@ -55,7 +59,7 @@ function validatorFor(document: Record<string, unknown> | boolean): ValidateFunc
   const key = JSON.stringify(document);
   let validate = compiled.get(key);
   if (!validate) {
-    validate = ajv.compile(document);
+    validate = ajv().compile(document);
     if (compiled.size >= CACHE_LIMIT) compiled.clear();
     compiled.set(key, validate);
   }
