@@ -34,9 +34,9 @@ if (files.length === 0) {
 // Built once, here, before any test runs: no test may rebuild dist/ while others import from it
 // (tests spawn bin/lease.js directly, never through npx or an npm command that runs `prepare`).
 if (files.some((f) => f.startsWith('test/'))) {
-  // The same two steps as `npm run build`: compile, then bundle the Temporal workflow code from dist/.
+  // The same steps as `npm run build`: compile, bundle the Temporal workflow code from dist/, then the `lease` command.
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  for (const args of [[tsc, '-p', 'tsconfig.build.json'], ['scripts/bundle-workflows.mjs']]) {
+  for (const args of [[tsc, '-p', 'tsconfig.build.json'], ['scripts/bundle-workflows.mjs'], ['scripts/bundle-cli.mjs']]) {
     const build = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
     if (build.status !== 0) process.exit(build.status ?? 1);
   }

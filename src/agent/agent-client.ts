@@ -3,8 +3,9 @@
 // means the CLI opens the same encrypted vault itself.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LeaseError } from '../core/index.js';
-import { AGENT_TOKEN_FILE, AGENT_URL_FILE } from './daemon.js';
+import { isSuccess, parseJsonOrUndefined, sendHttp, type HttpAnswer } from '../core/http-request.js';
+import { LeaseError } from '../core/errors.js';
+import { AGENT_TOKEN_FILE, AGENT_URL_FILE } from './files.js';
 import type { AgentLoginView } from './logins.js';
 import { isErrno } from './secret-file.js';
 import { normaliseServer, type SessionStore, type SessionSummary, type StoredSession } from './session.js';
@@ -23,7 +24,7 @@ export class AgentSessionStore implements SessionStore {
   async get(server?: string): Promise<StoredSession | undefined> {
     const query = server ? `?server=${encodeURIComponent(normaliseServer(server))}` : '';
     const r = await this.call('GET', `/v1/session${query}`);
-    return r.status === 404 ? undefined : ((await r.json()) as StoredSession);
+    return r.status === 404 ? undefined : (r.json() as StoredSession);
   }
 
   async put(session: StoredSession): Promise<void> {
@@ -35,17 +36,17 @@ export class AgentSessionStore implements SessionStore {
   }
 
   async list(): Promise<SessionSummary[]> {
-    return ((await (await this.call('GET', '/v1/sessions')).json()) as { sessions: SessionSummary[] }).sessions;
+    return ((await this.call('GET', '/v1/sessions')).json() as { sessions: SessionSummary[] }).sessions;
   }
 
   /** Asks the agent to start a browser login to `server`; the agent hosts the callback and stores the session. */
   async startLogin(server: string, provider: string): Promise<{ login_id: string; url: string }> {
-    return (await (await this.call('POST', '/v1/logins', { server: normaliseServer(server), provider })).json()) as { login_id: string; url: string };
+    return (await this.call('POST', '/v1/logins', { server: normaliseServer(server), provider })).json() as { login_id: string; url: string };
   }
 
   /** The login's state once it finished, or after `waitSeconds` (at most 60) still pending. */
   async login(id: string, waitSeconds: number): Promise<AgentLoginView> {
-    return (await (await this.call('GET', `/v1/logins/${encodeURIComponent(id)}?wait=${Math.max(0, Math.floor(waitSeconds))}`)).json()) as AgentLoginView;
+    return (await this.call('GET', `/v1/logins/${encodeURIComponent(id)}?wait=${Math.max(0, Math.floor(waitSeconds))}`)).json() as AgentLoginView;
   }
 
   /** Whether the agent answers with this token (a cheap GET /v1/sessions). */
@@ -59,10 +60,10 @@ export class AgentSessionStore implements SessionStore {
     }
   }
 
-  private async call(method: string, path: string, body?: unknown): Promise<Response> {
-    let r: Response;
+  private async call(method: string, path: string, body?: unknown): Promise<AgentAnswer> {
+    let r: HttpAnswer;
     try {
-      r = await fetch(`${this.url}${path}`, {
+      r = await sendHttp(`${this.url}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.secret}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -70,11 +71,17 @@ export class AgentSessionStore implements SessionStore {
     } catch {
       throw new AgentUnreachable();
     }
+    const answer = { status: r.status, json: () => parseJsonOrUndefined(r.text) };
     // GET /v1/session answers 404 when there is no session: an answer, not an error.
-    if (r.ok || (r.status === 404 && method === 'GET' && /^\/v1\/session(\?|$)/.test(path))) return r;
-    const error = ((await r.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined)?.error;
+    if (isSuccess(r.status) || (r.status === 404 && method === 'GET' && /^\/v1\/session(\?|$)/.test(path))) return answer;
+    const error = (answer.json() as { error?: { code?: string; message?: string } } | undefined)?.error;
     throw new AgentError(error?.code ?? `http_${r.status}`, error?.message ?? `HTTP ${r.status}`, r.status);
   }
+}
+
+interface AgentAnswer {
+  status: number;
+  json(): unknown;
 }
 
 class AgentUnreachable extends Error {}

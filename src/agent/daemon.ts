@@ -10,17 +10,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LeaseError } from '../core/index.js';
+import { LeaseError } from '../core/errors.js';
 import { AgentLogins, CALLBACK_PREFIX } from './logins.js';
+import { AGENT_TOKEN_FILE, AGENT_URL_FILE, DEFAULT_AGENT_PORT } from './files.js';
 import { queueWrites } from './queued-store.js';
 import { isErrno, writeSecretFile } from './secret-file.js';
 import { storedSessionSchema, summarise } from './session.js';
 import { VaultSessionStore } from './vault.js';
 
-export const DEFAULT_AGENT_PORT = 7413;
-export const AGENT_TOKEN_FILE = 'agent.token';
-/** Where a running agent says it listens, so the CLI finds it whatever `--port` was. */
-export const AGENT_URL_FILE = 'agent.url';
+export { AGENT_TOKEN_FILE, AGENT_URL_FILE, DEFAULT_AGENT_PORT };
 const MAX_BODY = 64 * 1024;
 
 export interface RunningAgent {

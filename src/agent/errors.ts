@@ -1,5 +1,5 @@
 // Errors of the session vault and the agent. Messages name files, never a key or a token.
-import { LeaseError } from '../core/index.js';
+import { LeaseError } from '../core/errors.js';
 
 /** The vault does not decrypt: it was modified, or the key file is not the one it was sealed with. */
 export class SessionVaultUnreadable extends LeaseError {

@@ -11,7 +11,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { LeaseError } from '../core/index.js';
+import { isSuccess, parseJsonOrUndefined, sendHttp, type HttpAnswer } from '../core/http-request.js';
+import { LeaseError } from '../core/errors.js';
 import { normaliseServer, storedSessionSchema, summarise, type SessionStore, type SessionSummary } from './session.js';
 
 /** As long as the server keeps a login attempt. */
@@ -56,14 +57,14 @@ const sessionAnswerSchema = storedSessionSchema.pick({ token: true, expires_at: 
 
 /** POSTs JSON to the server; its error body becomes an AgentLoginError with its code. */
 async function postJson(server: string, path: string, body: unknown): Promise<unknown> {
-  let r: Response;
+  let r: HttpAnswer;
   try {
-    r = await fetch(new URL(path, server), { method: 'POST', redirect: 'error', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
+    r = await sendHttp(new URL(path, server), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
   } catch (err) {
-    throw new AgentLoginError('server_unreachable', `cannot reach ${server}: ${err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err)}`);
+    throw new AgentLoginError('server_unreachable', `cannot reach ${server}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const json = (await r.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
-  if (!r.ok) throw new AgentLoginError(json?.error?.code ?? `http_${r.status}`, `${server}: ${json?.error?.message ?? `HTTP ${r.status}`}`, r.status >= 400 && r.status < 500 ? r.status : 502);
+  const json = parseJsonOrUndefined(r.text) as { error?: { code?: string; message?: string } } | undefined;
+  if (!isSuccess(r.status)) throw new AgentLoginError(json?.error?.code ?? `http_${r.status}`, `${server}: ${json?.error?.message ?? `HTTP ${r.status}`}`, r.status >= 400 && r.status < 500 ? r.status : 502);
   return json;
 }
 

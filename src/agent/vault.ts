@@ -8,7 +8,7 @@ import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SessionVaultKeyInsecure, SessionVaultKeyInvalid, SessionVaultUnreadable } from './errors.js';
-import { writePrivateFile } from '../crypto/index.js';
+import { writePrivateFile } from '../crypto/private-file.js';
 import { isErrno, writeSecretFile } from './secret-file.js';
 import { normaliseServer, storedSessionSchema, summarise, type SessionStore, type SessionSummary, type StoredSession } from './session.js';
 

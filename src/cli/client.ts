@@ -1,5 +1,6 @@
 // The CLI's HTTP client: JSON in, JSON out; an API error becomes a CliError carrying the
 // server's message and code.
+import { isSuccess, sendHttp, type HttpAnswer } from '../core/http-request.js';
 import { CliError } from './errors.js';
 
 export class ApiClient {
@@ -14,9 +15,9 @@ export class ApiClient {
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response;
+    let response: HttpAnswer;
     try {
-      response = await fetch(new URL(path, this.server), {
+      response = await sendHttp(new URL(path, this.server), {
         method,
         headers: {
           accept: 'application/json',
@@ -26,16 +27,16 @@ export class ApiClient {
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch (err) {
-      throw new CliError(`cannot reach ${this.server}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+      throw new CliError(`cannot reach ${this.server}: ${(err as Error).message}`);
     }
-    const text = await response.text();
+    const text = response.text;
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : undefined;
     } catch {
       throw new CliError(`${this.server} answered ${response.status} with a body that is not JSON`);
     }
-    if (!response.ok) {
+    if (!isSuccess(response.status)) {
       const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
       const code = error?.code ?? `http_${response.status}`;
       const hint = response.status === 401 && path !== '/api/v1/auth' ? ' (log in again: lease login)' : '';

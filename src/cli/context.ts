@@ -1,6 +1,6 @@
 // What an API command needs: the stored session for the chosen server and a client bound to it.
 // Sessions come from a running `lease agent` when there is one, else from the encrypted vault.
-import { openSessionStore } from '../agent/index.js';
+import { openSessionStore } from '../agent/agent-client.js';
 import { ApiClient } from './client.js';
 import { CliError } from './errors.js';
 import { checkServerUrl } from './server-url.js';

@@ -1,6 +1,6 @@
 // The `lease` command line: one file per command under commands/.
 import { Command, CommanderError } from 'commander';
-import { LeaseError } from '../core/index.js';
+import { LeaseError } from '../core/errors.js';
 import { VERSION } from '../server/version.js';
 import { registerAgent } from './commands/agent.js';
 import { registerAudit } from './commands/audit.js';

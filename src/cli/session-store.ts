@@ -3,12 +3,5 @@
 // files 0600, written atomically so a failed or interrupted write changes nothing. One session
 // per server URL; the most recent login is the default server. A plaintext `sessions.json`
 // from older versions is migrated on first use. See src/agent/README.md.
-export {
-  leaseHome,
-  normaliseServer,
-  storedSessionSchema,
-  VaultSessionStore as FileSessionStore,
-  type SessionStore,
-  type SessionSummary,
-  type StoredSession,
-} from '../agent/index.js';
+export { leaseHome, normaliseServer, storedSessionSchema, type SessionStore, type SessionSummary, type StoredSession } from '../agent/session.js';
+export { VaultSessionStore as FileSessionStore } from '../agent/vault.js';

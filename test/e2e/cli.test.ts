@@ -91,7 +91,7 @@ describe('lease CLI', () => {
     const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const files = ((JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>)[0]?.files ?? []).map((f) => f.path);
-    for (const expected of ['bin/lease.js', 'dist/cli/main.js', 'docs/cli.md', 'docs/configuration.md', 'examples/server.yaml', 'README.md', 'package.json']) {
+    for (const expected of ['bin/lease.js', 'dist/bundle/lease.js', 'dist/cli/main.js', 'docs/cli.md', 'docs/configuration.md', 'examples/server.yaml', 'README.md', 'package.json']) {
       assert.ok(files.includes(expected), `${expected} is in the package`);
     }
     assert.deepEqual(files.filter((f) => /^(src|test|scripts|\.cache)\//.test(f)), []);

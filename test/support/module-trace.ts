@@ -19,17 +19,32 @@ export interface LoadedModules {
   own: Set<string>;
 }
 
-/** Reads a trace written by a process started with moduleTraceEnv (after it exited). */
+/** Which modules went into each file of dist/bundle/ (its meta.json, by path from the package root). */
+async function bundleInputs(): Promise<Map<string, string[]>> {
+  const meta = JSON.parse(await readFile(join(ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+  return new Map(Object.entries(meta.outputs).map(([output, { inputs }]) => [join(ROOT, output), Object.keys(inputs).map((input) => join(ROOT, input))]));
+}
+
+/**
+ * Reads a trace written by a process started with moduleTraceEnv (after it exited). A file of
+ * the bundle (dist/bundle/) counts as every module in it: its modules are loaded with it.
+ */
 export async function readModuleTrace(file: string): Promise<LoadedModules> {
   const packages = new Set<string>();
   const own = new Set<string>();
   const dist = join(ROOT, 'dist');
-  for (const line of (await readFile(file, 'utf8')).split('\n')) {
-    if (line === '' || line.startsWith('node:')) continue;
-    const path = line.startsWith('file:') ? fileURLToPath(line) : line;
+  const bundle = await bundleInputs();
+  const record = (path: string) => {
     const inPackage = /.*\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
     if (inPackage) packages.add(inPackage[1] as string);
     else if (path.startsWith(`${dist}/`)) own.add(relative(dist, path));
+  };
+  for (const line of (await readFile(file, 'utf8')).split('\n')) {
+    if (line === '' || line.startsWith('node:')) continue;
+    const path = line.startsWith('file:') ? fileURLToPath(line) : line;
+    const inputs = bundle.get(path);
+    if (inputs) inputs.forEach(record);
+    else record(path);
   }
   return { packages, own };
 }

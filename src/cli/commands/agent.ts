@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_AGENT_PORT, startAgent } from '../../agent/index.js';
+import { DEFAULT_AGENT_PORT } from '../../agent/files.js';
 import { CliError } from '../errors.js';
 import { printError, printLine } from '../output.js';
 import type { TemporalHostFlags } from './agent-host.js';
@@ -33,6 +33,7 @@ export function registerAgent(program: Command): void {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, got "${opts.port}"`, 2);
       const home = leaseHome();
+      const { startAgent } = await import('../../agent/daemon.js');
       const agent = await startAgent({ home, port, log: (line) => printError(`lease agent: ${line}`) }).catch((err: unknown) => {
         if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError(`port ${port} on 127.0.0.1 is in use (another lease agent?); pick one with --port`);
         throw err;

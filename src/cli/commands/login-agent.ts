@@ -1,7 +1,8 @@
 // `lease login` through a running agent: the agent starts the login with the server, hosts the
 // callback the browser comes back to, trades the one-time code for the session and seals it in
 // its vault. The CLI only shows the URL and waits; it never holds the token.
-import { AgentError, type AgentSessionStore, type SessionSummary } from '../../agent/index.js';
+import { AgentError, type AgentSessionStore } from '../../agent/agent-client.js';
+import type { SessionSummary } from '../../agent/session.js';
 import { CliError } from '../errors.js';
 import { BROWSER_LOGIN_TIMEOUT_MS, openBrowser } from './login-browser.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findAgent } from '../../agent/index.js';
+import { findAgent } from '../../agent/agent-client.js';
 import { ApiClient } from '../client.js';
 import { sessionStore } from '../context.js';
 import { CliError } from '../errors.js';

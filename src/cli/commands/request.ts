@@ -3,7 +3,7 @@ import type { ApiClient } from '../client.js';
 import { authenticatedClient } from '../context.js';
 import { CliError } from '../errors.js';
 import { printError, printJson } from '../output.js';
-import { FINAL_STATUSES, requestStatusSchema } from '../../core/index.js';
+import { FINAL_STATUSES, requestStatusSchema } from '../../core/request.js';
 import { printRequest, type RequestView } from '../requests-view.js';
 
 export function registerRequest(program: Command): void {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { authenticatedClient } from '../context.js';
 import { printJson } from '../output.js';
-import { FINAL_STATUSES } from '../../core/index.js';
+import { FINAL_STATUSES } from '../../core/request.js';
 import { printRequest, type RequestView } from '../requests-view.js';
 import { waitFor } from './request.js';
 
