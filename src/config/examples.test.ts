@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { defaultRegistry } from '../providers/index.js';
+import { defaultRegistry } from '../server/provider-types.js';
 import { validateWorkflowDocument } from '../workflow/dsl/index.js';
 import { configJsonSchema, loadConfig, validateConfigLocation, type LoadOptions } from './index.js';
 

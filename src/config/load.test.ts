@@ -498,14 +498,14 @@ describe('loadConfig: provider settings that need another engine', () => {
   const sudoLaptop = 'providers:\n  laptop: {name: Laptop, provider: sudo, config: {agent: laptop-42, agent_transport: temporal}}\n';
 
   it('refuses sudo agent_transport: temporal on the embedded engine, naming the path', async () => {
-    const { defaultRegistry } = await import('../providers/index.js');
+    const { defaultRegistry } = await import('../server/provider-types.js');
     const dir = await configDir({ 'p.yaml': `version: "1.0"\n${sudoLaptop}` });
     const issue = findIssue(await loadIssues(dir, { env: {}, providerFactories: defaultRegistry() }), 'providers.laptop.config.agent_transport');
     assert.match(issue.message, /needs server\.engine: temporal/);
   });
 
   it('accepts it with server.engine: temporal', async () => {
-    const { defaultRegistry } = await import('../providers/index.js');
+    const { defaultRegistry } = await import('../server/provider-types.js');
     const dir = await configDir({ 'p.yaml': `version: "1.0"\nserver: {engine: temporal}\n${sudoLaptop}` });
     const config = await loadConfig(dir, { env: {}, providerFactories: defaultRegistry() });
     assert.ok(config.providers.has('laptop'));

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { identityMatches, type Identity } from '../core/index.js';
-import { defaultRegistry } from '../providers/index.js';
+import { defaultRegistry } from '../server/provider-types.js';
 import { ConfigError, loadConfig, validateConfigLocation, type LoadOptions } from './index.js';
 
 const OPTIONS: LoadOptions = { env: {}, providerFactories: defaultRegistry() };

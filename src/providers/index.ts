@@ -1,6 +1,10 @@
 // providers/: the provider contract, the registry of provider types, the built-in providers.
 export type {
+  AccessCredentials,
   AccessProvider,
+  ActiveLease,
+  NativeRole,
+  NativeRoleQuery,
   AgentBinding,
   EngineIssue,
   ActiveGrant,
@@ -14,7 +18,7 @@ export type {
   ProviderFactory,
   ProviderInstance,
 } from './provider.js';
-export { ProviderRegistry, defaultRegistry, type HostTransports, type ProviderConfigEntry, type ProviderType } from './registry.js';
+export { ProviderRegistry, type HostTransports, type ProviderConfigEntry, type ProviderType } from './registry.js';
 export { ProviderConfigInvalid, ProviderTypeConflict, ProviderTypeMismatch } from './errors.js';
 export * from './sudo/index.js';
 export { webhookProviderFactory, WebhookNotifier, WebhookDeliveryFailed } from './webhook/index.js';

@@ -2,7 +2,7 @@
 // provider implements what it can. A provider lives in one folder: src/providers/<type>/.
 import type { z } from 'zod';
 import type { Identity, Logger } from '../core/index.js';
-import type { IdentityProvider } from '../identity/index.js';
+import type { IdentityProvider } from './identity-provider.js';
 
 export type Capability = 'access' | 'identity' | 'notification';
 
@@ -43,12 +43,64 @@ export interface ActiveGrant {
 export interface AccessProvider {
   readonly id: string;
   readonly type: string;
-  /** Grants the role. Calling it twice for the same request id must not grant twice. */
+  /**
+   * Grants the role. Calling it twice for the same request id must not grant twice. Throws a
+   * LeaseError with a 4xx status when the target refuses (permission, unknown user): the
+   * request fails without retries, after `revoke` undid whatever was made half-way. Any other
+   * error (throttling, 5xx, network) is retried with backoff by the workflow runtime.
+   */
   grant(input: GrantInput): Promise<GrantRecord>;
-  /** Removes a grant. Revoking what is already gone succeeds. */
+  /**
+   * Removes a grant. Revoking what is already gone succeeds. `record.data` may be empty (a crash
+   * between the target's grant and its record): the provider then finds what it made by the
+   * request id it tagged or named it with.
+   */
   revoke(record: GrantRecord): Promise<void>;
-  /** What the target says is granted by Lease right now. */
+  /** What the target says is granted by Lease right now (found by Lease's tags or names). */
   listActive(): Promise<ActiveGrant[]>;
+  /** The target's native roles or policies a role may inherit (`inherits: [<provider>:<name>]`). */
+  listNativeRoles?(query: NativeRoleQuery): Promise<NativeRole[]>;
+  /**
+   * Short-lived credentials for an active grant (AWS: STS), for its requester only. Never
+   * stored by Lease, never logged, never audited.
+   */
+  credentials?(record: GrantRecord, lease: ActiveLease): Promise<AccessCredentials>;
+  /** A sign-in URL to the target's web console for an active grant (a secret like credentials). */
+  consoleUrl?(record: GrantRecord, lease: ActiveLease): Promise<string>;
+}
+
+/** The lease a credentials or console call is for. */
+export interface ActiveLease {
+  requestId: string;
+  identity: Identity;
+  role: GrantRole;
+  /** ISO-8601; credentials never outlive it (or the target's minimum lifetime, when longer). */
+  expiresAt: string;
+}
+
+export interface NativeRoleQuery {
+  /** Case-insensitive substring of the id, name or description. */
+  search?: string;
+  /** At most this many (default 100). */
+  limit?: number;
+}
+
+/** A native role or policy of the target, as `inherits: [<provider>:<id>]` names it. */
+export interface NativeRole {
+  id: string;
+  name: string;
+  description?: string;
+}
+
+/** Credentials for a cloud API; `kind` says which. */
+export interface AccessCredentials {
+  kind: 'aws';
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** ISO-8601. */
+  expiration: string;
+  region?: string;
 }
 
 /** A configured provider instance; capabilities it lacks are absent. */

@@ -2,9 +2,9 @@
 // which schema validates `providers.<id>.config`; the server asks it for the instances.
 // A type's factory module is imported only when a provider of that type is configured: the
 // server must start fast, and some types bring a large library (SAML's XML stack alone is
-// about 150 modules). So the registry knows each type by name and a loader (BUILTIN_TYPES).
+// about 150 modules). So the registry knows each type by name and a loader; the server
+// assembles the built-in ones (server/provider-types.ts), so providers/ imports no provider type.
 import type { z } from 'zod';
-import { identityFactoryLoaders } from '../identity/index.js';
 import { ProviderConfigInvalid, ProviderTypeConflict, ProviderTypeMismatch } from './errors.js';
 import type { AgentBinding, Capability, ProviderDeps, ProviderFactory, ProviderInstance } from './provider.js';
 import { RemoteAccessProvider, type HostChannel, type HostTaskTransport } from './remote/index.js';
@@ -48,16 +48,6 @@ export interface ProviderType {
   load(): Promise<ProviderFactory>;
 }
 
-/** Every built-in provider type. Add a type here, never by importing its folder statically. */
-const BUILTIN_TYPES: ProviderType[] = [
-  { type: 'sudo', capabilities: ['access'], load: async () => (await import('./sudo/index.js')).sudoProviderFactory as ProviderFactory },
-  { type: 'webhook', capabilities: ['notification'], load: async () => (await import('./webhook/index.js')).webhookProviderFactory as ProviderFactory },
-  { type: 'local', capabilities: ['identity'], load: identityFactoryLoaders.local },
-  { type: 'oidc', capabilities: ['identity'], load: identityFactoryLoaders.oidc },
-  { type: 'oauth2', capabilities: ['identity'], load: identityFactoryLoaders.oauth2 },
-  { type: 'oauth2.google', capabilities: ['identity'], load: identityFactoryLoaders['oauth2.google'] },
-  { type: 'saml', capabilities: ['identity'], load: identityFactoryLoaders.saml },
-];
 
 export class ProviderRegistry {
   private readonly byName = new Map<string, ProviderType>();
@@ -160,11 +150,4 @@ export class ProviderRegistry {
     }
     return factory.create({ id: entry.id, name: entry.name, enabled: entry.enabled, config: parsed.data, deps });
   }
-}
-
-/** The registry with every built-in provider type (none loaded yet). */
-export function defaultRegistry(): ProviderRegistry {
-  const registry = new ProviderRegistry();
-  for (const type of BUILTIN_TYPES) registry.define(type);
-  return registry;
 }

@@ -9,7 +9,8 @@ import { InvalidInput, createLogger, parseDuration, systemClock, type Clock, typ
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { keySetSealing, openEncryptionService } from '../crypto/index.js';
 import { SessionKeys } from '../identity/index.js';
-import { defaultRegistry, HostChannel, type ProviderInstance } from '../providers/index.js';
+import { HostChannel, type ProviderInstance } from '../providers/index.js';
+import { defaultRegistry } from './provider-types.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { createBuiltinCalls } from '../workflow/calls/index.js';
 import { validateWorkflowDocument } from '../workflow/dsl/index.js';

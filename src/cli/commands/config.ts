@@ -10,7 +10,7 @@ export function registerConfig(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (path: string, opts: { json?: boolean }) => {
       const { validateConfigLocation } = await import('../../config/index.js');
-      const { defaultRegistry } = await import('../../providers/index.js');
+      const { defaultRegistry } = await import('../../server/provider-types.js');
       const { validateWorkflowDocument } = await import('../../workflow/dsl/index.js');
       const { createJqEngine } = await import('../../workflow/expressions/index.js');
       const expressions = await createJqEngine();

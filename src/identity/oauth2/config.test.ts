@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { defaultRegistry } from '../../providers/index.js';
+import { defaultRegistry } from '../../server/provider-types.js';
 import { GOOGLE_ENDPOINTS, GOOGLE_ISSUER, conventionalUserinfo, googleOAuth2ConfigSchema, oauth2ConfigSchema, resolveEndpoint } from './config.js';
 
 function issues(result: { success: boolean; error?: { issues: Array<{ path: PropertyKey[]; message: string }> } }): Array<{ path: string; message: string }> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { defaultRegistry } from '../../providers/index.js';
+import { defaultRegistry } from '../../server/provider-types.js';
 import { identityFromProfile } from './attributes.js';
 import { samlConfigSchema, samlConfigWarnings } from './config.js';
 import { parseIdpMetadata } from './idp-metadata.js';

@@ -1,0 +1,126 @@
+// JSON over HTTPS to a cloud's REST API with a bearer token (GCP, Azure, Microsoft Graph). The
+// answer's status decides the error (errors.ts); the error message is the target's own, which
+// names the missing permission when the target says. Tokens are never part of an error or log.
+import { TargetRefused, TargetUnavailable } from './errors.js';
+import { withRetries, type RetryOptions } from './retry.js';
+
+export interface RestClientOptions {
+  /** Base URL; a request's path is appended to it. */
+  baseUrl: string;
+  /** A valid bearer token (cached by the caller: see TokenCache). */
+  token: () => Promise<string>;
+  /** Names the target in messages (`gcp provider "gcp-prod"`). */
+  target: string;
+  retry?: RetryOptions;
+}
+
+export interface RestRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Appended to baseUrl (starts with `/`), or an absolute URL (a next-page link). */
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RestAnswer<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** Sends one request (with quick retries of transient failures); a 2xx answer's JSON body, else a typed error. */
+export async function callRest<T>(client: RestClientOptions, request: RestRequest): Promise<RestAnswer<T>> {
+  return withRetries(() => callOnce<T>(client, request), client.retry);
+}
+
+async function callOnce<T>(client: RestClientOptions, request: RestRequest): Promise<RestAnswer<T>> {
+  const url = request.path.startsWith('https://') || request.path.startsWith('http://') ? new URL(request.path) : new URL(`${client.baseUrl.replace(/\/$/, '')}${request.path}`);
+  for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
+  const token = await client.token();
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: request.method ?? 'GET',
+      redirect: 'error',
+      headers: {
+        accept: 'application/json',
+        authorization: `Bearer ${token}`,
+        ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...request.headers,
+      },
+      ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+    });
+  } catch (err) {
+    throw new TargetUnavailable(`${client.target}: cannot reach ${url.origin}: ${causeMessage(err)}`);
+  }
+  const text = await response.text();
+  const body = parseJson(text);
+  if (response.ok) return { status: response.status, body: body as T, headers: response.headers };
+  throw answerError(client.target, `${request.method ?? 'GET'} ${url.pathname}`, response.status, body, response.headers.get('retry-after'));
+}
+
+/** The error for a non-2xx answer: the target's own message, typed by status. */
+export function answerError(target: string, what: string, status: number, body: unknown, retryAfter?: string | null): Error {
+  const message = `${target}: ${what} answered ${status}: ${targetMessage(body) ?? 'no message'}`;
+  if (status === 429 || status >= 500) {
+    const seconds = retryAfter ? Number(retryAfter) : NaN;
+    return new TargetUnavailable(message, Number.isFinite(seconds) ? { retryAfterSeconds: seconds } : {});
+  }
+  if (status === 401 || status === 403) return new TargetRefused('target_permission_denied', message, { status: 403, ...missingPermissionOf(body) });
+  if (status === 404) return new TargetRefused('target_not_found', message);
+  if (status === 409 || status === 412) return new TargetRefused('target_conflict', message, { status: 409 });
+  return new TargetRefused('target_refused', message, { status: 400 });
+}
+
+/** `{error: {message}}` (Google, Azure), `{error: {code, message}}`, `{error_description}` (OAuth), or a plain string. */
+function targetMessage(body: unknown): string | undefined {
+  if (typeof body === 'string') return body.slice(0, 500) || undefined;
+  if (typeof body !== 'object' || body === null) return undefined;
+  const record = body as { error?: unknown; error_description?: unknown; message?: unknown };
+  if (typeof record.error_description === 'string') return record.error_description;
+  if (typeof record.error === 'object' && record.error !== null) {
+    const error = record.error as { code?: unknown; message?: unknown };
+    const code = typeof error.code === 'string' ? `${error.code}: ` : '';
+    if (typeof error.message === 'string') return `${code}${error.message}`;
+  }
+  if (typeof record.error === 'string') return record.error;
+  return typeof record.message === 'string' ? record.message : undefined;
+}
+
+/** Google names it in error.details[].metadata.permission; Azure in the message ("does not have authorization to perform action 'X'"). */
+function missingPermissionOf(body: unknown): { missingPermission?: string } {
+  const error = (body as { error?: { message?: unknown; details?: unknown } } | undefined)?.error;
+  if (Array.isArray(error?.details)) {
+    for (const detail of error.details as { metadata?: { permission?: unknown } }[]) {
+      if (typeof detail?.metadata?.permission === 'string') return { missingPermission: detail.metadata.permission };
+    }
+  }
+  const match = typeof error?.message === 'string' ? /(?:action|permission) '([^']+)'/.exec(error.message) : null;
+  return match ? { missingPermission: match[1] as string } : {};
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function causeMessage(err: unknown): string {
+  if (err instanceof Error && err.cause instanceof Error) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Every item of a paged list: `next(page)` gives the next request (or undefined), `items(page)` the page's items. */
+export async function collectPages<P, I>(first: RestRequest, client: RestClientOptions, items: (page: P) => I[], next: (page: P) => RestRequest | undefined, limit = Infinity): Promise<I[]> {
+  const all: I[] = [];
+  for (let request: RestRequest | undefined = first; request !== undefined && all.length < limit; ) {
+    const page = (await callRest<P>(client, request)).body;
+    all.push(...items(page));
+    request = next(page);
+  }
+  return all.slice(0, limit);
+}

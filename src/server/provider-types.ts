@@ -1,0 +1,22 @@
+// The provider types this server knows, each by its names, capabilities and a loader: a type's
+// module is imported only when a provider of that type is configured (see providers/README.md).
+import { identityFactoryLoaders } from '../identity/index.js';
+import { ProviderRegistry, type ProviderFactory, type ProviderType } from '../providers/index.js';
+
+/** Every built-in provider type. Add a type here, never by importing its folder statically. */
+export const BUILTIN_PROVIDER_TYPES: ProviderType[] = [
+  { type: 'sudo', capabilities: ['access'], load: async () => (await import('../providers/sudo/index.js')).sudoProviderFactory as ProviderFactory },
+  { type: 'webhook', capabilities: ['notification'], load: async () => (await import('../providers/webhook/index.js')).webhookProviderFactory as ProviderFactory },
+  { type: 'local', capabilities: ['identity'], load: identityFactoryLoaders.local },
+  { type: 'oidc', capabilities: ['identity'], load: identityFactoryLoaders.oidc },
+  { type: 'oauth2', capabilities: ['identity'], load: identityFactoryLoaders.oauth2 },
+  { type: 'oauth2.google', capabilities: ['identity'], load: identityFactoryLoaders['oauth2.google'] },
+  { type: 'saml', capabilities: ['identity'], load: identityFactoryLoaders.saml },
+];
+
+/** The registry with every built-in provider type (none loaded yet). */
+export function defaultRegistry(): ProviderRegistry {
+  const registry = new ProviderRegistry();
+  for (const type of BUILTIN_PROVIDER_TYPES) registry.define(type);
+  return registry;
+}
