@@ -144,7 +144,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     ...authRoutes(auth, web, new WebLogin({ logins, sessions: web }), clientAddress),
     ...oidcRoutes(logins),
     ...samlRoutes(logins),
-    ...deviceRoutes(devices),
+    ...deviceRoutes(devices, clientAddress),
     ...requestRoutes(requests),
     ...agentRoutes(core.hosts),
     ...catalogRoutes(config, providers),

@@ -35,6 +35,11 @@ describe('device login (real OpenID provider, real server and CLI)', () => {
     root = await tempDir('lease-device-');
     await writeFiles(root.path, {
       'config/sso.yaml': leaseConfigFor(idp),
+      // The tests' requests come straight from 127.0.0.1; one test speaks as a proxy there.
+      'config/server.yaml': `version: "1.0"
+server:
+  trusted_proxies: [127.0.0.1]
+`,
       'config/providers.yaml': `version: "1.0"
 providers:
   box:
@@ -180,6 +185,15 @@ roles:
     const wrong = await fetch(`${server.url}/device?user_code=BBBB-BBBB`);
     assert.equal(wrong.status, 404);
     assert.match(await wrong.text(), /no pending login has this code/);
+  });
+
+  it('throttles wrong user codes per client address, read through a trusted proxy\'s X-Forwarded-For', async () => {
+    const guess = (address: string) => fetch(`${server.url}/device?user_code=CCCC-CCCC`, { headers: { 'x-forwarded-for': address } });
+    let status = 404;
+    for (let i = 0; i < 30 && status === 404; i++) status = (await guess('198.51.100.7')).status;
+    assert.equal(status, 429, 'one address runs out of guesses');
+    assert.equal((await guess('198.51.100.7')).status, 429);
+    assert.equal((await guess('198.51.100.8')).status, 404, 'another client behind the same proxy still may enter a code');
   });
 
   it('never writes a device code, user code, authorization code, session token or client secret to the server output', async () => {

@@ -4,12 +4,12 @@
 // The page's form posts carry a token bound to an HttpOnly, SameSite=Strict cookie and the
 // code; a cross-site Origin is refused too. Codes never appear in logs.
 import { randomBytes } from 'node:crypto';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { InvalidInput, LeaseError } from '../../core/index.js';
 import { route } from '../api/route.js';
+import { clientAddressOf, type ClientAddressOf } from '../client-address.js';
 import { deviceAuthorizationSchema, redirectResponseSchema, sessionViewSchema } from '../api/schemas.js';
 import { confirmPage, deniedPage, enterCodePage, failedPage, loggedInPage } from '../services/device-login-page.js';
 import { UserCodeUnknown, type DeviceLoginService } from '../services/device-login.js';
@@ -50,15 +50,6 @@ function failed(err: unknown): Response {
   return html(err.status, err instanceof UserCodeUnknown ? enterCodePage(err.message) : failedPage(err.message));
 }
 
-/** The client's address, for throttling code guesses (a proxy in front makes it one address). */
-function clientOf(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 /** This browser's random cookie value (new when it has none); the form token is bound to it. */
 function browserOf(c: Context): { value: string; fresh: boolean } {
   const value = getCookie(c, BROWSER_COOKIE);
@@ -84,7 +75,8 @@ async function readForm(c: Context): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-export function deviceRoutes(devices: DeviceLoginService) {
+/** `clientAddress`: the caller's address (client-address.ts, honouring server.trusted_proxies), for throttling code guesses. */
+export function deviceRoutes(devices: DeviceLoginService, clientAddress: ClientAddressOf = clientAddressOf(undefined)) {
   const secure = () => devices.publicUrl().startsWith('https:');
   return [
     route({
@@ -125,7 +117,7 @@ export function deviceRoutes(devices: DeviceLoginService) {
       handler: async ({ c, query }) => {
         if (query.user_code === undefined || query.user_code.trim() === '') return html(200, enterCodePage());
         try {
-          const prompt = await devices.prompt(query.user_code, clientOf(c));
+          const prompt = await devices.prompt(query.user_code, clientAddress(c));
           const browser = browserOf(c);
           const cookie = `${BROWSER_COOKIE}=${browser.value}; Path=/device; Max-Age=900; HttpOnly; SameSite=Strict${secure() ? '; Secure' : ''}`;
           return html(200, confirmPage(prompt, { token: devices.formToken(browser.value, prompt.user_code) }), browser.fresh ? { 'set-cookie': cookie } : {});
@@ -152,7 +144,7 @@ export function deviceRoutes(devices: DeviceLoginService) {
             return html(403, failedPage('this form was posted from another site; open the Lease device page again'));
           }
           const fields = await readForm(c);
-          const form = { userCode: fields.get('user_code') ?? '', token: fields.get('form_token') ?? '', browser: getCookie(c, BROWSER_COOKIE) ?? '', client: clientOf(c) };
+          const form = { userCode: fields.get('user_code') ?? '', token: fields.get('form_token') ?? '', browser: getCookie(c, BROWSER_COOKIE) ?? '', client: clientAddress(c) };
           if (fields.get('action') === 'deny') {
             await devices.deny(form);
             return html(200, deniedPage());
