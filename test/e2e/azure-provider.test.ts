@@ -13,6 +13,8 @@ const TENANT = '11111111-1111-4111-8111-111111111111';
 const SUBSCRIPTION = '22222222-2222-4222-8222-222222222222';
 const CLIENT = '33333333-3333-4333-8333-333333333333';
 const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
+const CONTRIBUTOR = 'b24988ac-6180-42a0-ab88-20f7382dd24c';
+const STRAY_ID = 'req_0000000000stray00000000000';
 const ALICE = 'aaaaaaaa-0000-4000-8000-00000000000a';
 const SECRET = 'e2e-azure-secret-Zq8~uP3w';
 const PASSWORD = 'alice-Secr3t-pw';
@@ -41,7 +43,10 @@ describe('azure provider through lease server and the CLI', () => {
       clientId: CLIENT,
       clientSecret: SECRET,
       users: [{ id: ALICE, userPrincipalName: 'alice@example.com', mail: 'alice@example.com' }],
-      roleDefinitions: [{ name: READER, roleName: 'Reader', description: 'View all resources' }],
+      roleDefinitions: [
+        { name: READER, roleName: 'Reader', description: 'View all resources' },
+        { name: CONTRIBUTOR, roleName: 'Contributor' },
+      ],
     }).start();
     dir = await tempDir();
     const azureConfig = (pim: boolean) => `
@@ -77,6 +82,8 @@ roles:
     max_duration: 1h
 `,
     });
+    // Left by a lost database: Lease-made, with no request behind it. The reconciler's first round (at start) removes it.
+    azure.addAssignment(`/subscriptions/${SUBSCRIPTION}`, CONTRIBUTOR, ALICE, `lease:${STRAY_ID}`);
     server = await startServer({ config: `${dir.path}/config`, data: `${dir.path}/data`, env: { AZURE_CLIENT_SECRET: SECRET } });
     const login = await runLease(['login', '--server', server.url, '--provider', 'local', '--username', 'alice', '--password-stdin'], { env: env(), input: `${PASSWORD}\n` });
     assert.equal(login.code, 0, login.stderr);
@@ -86,6 +93,11 @@ roles:
     await server?.stop();
     await azure?.stop();
     await dir?.cleanup();
+  });
+
+  it('the reconciler removes a Lease-made assignment that no request accounts for', async () => {
+    await waitUntil('the stray assignment removed', async () => ([...azure.assignments.values()].some((a) => a.properties.description === `lease:${STRAY_ID}`) ? undefined : true), 60_000, 100);
+    await waitUntil('the reconciliation log line', async () => (/"msg":"reconciliation found drift"/.test(server.output) ? true : undefined), 60_000, 100);
   });
 
   it('grants the role assignment for the requester, and removes it at expiry', async () => {
@@ -117,7 +129,9 @@ roles:
     assert.equal(lease.status, 'active', JSON.stringify(lease));
     const live = azure.activeSchedule(`/subscriptions/${SUBSCRIPTION}`, READER, ALICE);
     assert.equal(live?.properties.requestType, 'AdminAssign');
-    assert.equal(live?.properties.justification, `lease:${lease.id}`);
+    const [holder, until] = (live?.properties.justification ?? '').split('@');
+    assert.equal(holder, `lease:${lease.id}`);
+    assert.equal(Date.parse(until ?? ''), Date.parse(lease.expires_at ?? ''));
     assert.equal(Date.parse(live?.properties.scheduleInfo?.expiration?.endDateTime ?? ''), Date.parse(lease.expires_at ?? ''));
     await leaseJson(['revoke', lease.id, '--json'], env());
     assert.equal(azure.activeSchedule(`/subscriptions/${SUBSCRIPTION}`, READER, ALICE), undefined);

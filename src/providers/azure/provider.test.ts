@@ -166,6 +166,15 @@ describe('azure provider: role assignments', () => {
     assert.deepEqual(assignments().map((a) => a.name).sort(), [untouched.name, (other.data as unknown as AzureGrantData).assignments[0]?.name].sort());
   });
 
+  test('a grant that fails half-way leaves what it made findable: revoke with an empty record undoes it', async () => {
+    const p = provider();
+    const grant = input({ role: role({ nativeRoles: ['azure:Reader', 'azure:00000000-0000-4000-8000-000000000000'] }) });
+    await assert.rejects(p.grant(grant), (err) => err instanceof TargetRefused && /RoleDefinitionDoesNotExist/.test(err.message));
+    assert.equal(assignments().length, 1, 'the first role definition was assigned');
+    await p.revoke({ provider: 'azure-prod', requestId: grant.requestId, data: {} });
+    assert.equal(assignments().length, 0);
+  });
+
   test('listActive reports each Lease-made assignment by request id, with what revoke needs', async () => {
     const p = provider();
     const grant = input();
@@ -235,7 +244,7 @@ describe('azure provider: PIM schedule requests (pim: true)', () => {
     assert.equal(request?.properties.principalId, ALICE);
     assert.equal(request?.properties.scope, SUB_SCOPE);
     assert.ok(request?.properties.roleDefinitionId.endsWith(READER));
-    assert.equal(request?.properties.justification, `lease:${grant.requestId}`);
+    assert.equal(request?.properties.justification, `lease:${grant.requestId}@${grant.expiresAt}`);
     assert.deepEqual(request?.properties.scheduleInfo?.expiration, { type: 'AfterDateTime', endDateTime: grant.expiresAt });
     assert.equal(assignments().length, 0, 'no plain assignment');
     assert.deepEqual(record.data, { principalId: ALICE, pim: true, assignments: [{ scope: SUB_SCOPE, name: request?.name, roleDefinitionId: request?.properties.roleDefinitionId }] });
@@ -255,7 +264,7 @@ describe('azure provider: PIM schedule requests (pim: true)', () => {
     assert.deepEqual(await p.listActive(), []);
   });
 
-  test('overlapping leases share the PIM assignment: the later expiry wins, the last revoke removes it', async () => {
+  test('overlapping leases share the PIM assignment: it ends at the latest expiry of its holders, the last revoke removes it', async () => {
     const p = provider({ pim: true });
     const first = input({ expiresAt: new Date(Date.now() + 7_200_000).toISOString() });
     const second = input();
@@ -263,11 +272,13 @@ describe('azure provider: PIM schedule requests (pim: true)', () => {
     const b = await p.grant(second);
     const live = server.activeSchedule(SUB_SCOPE, READER, ALICE);
     assert.equal(live?.properties.requestType, 'AdminUpdate');
-    assert.equal(live?.properties.justification, `lease:${first.requestId} lease:${second.requestId}`);
+    assert.equal(live?.properties.justification, `lease:${first.requestId}@${first.expiresAt} lease:${second.requestId}@${second.expiresAt}`);
     assert.equal(live?.properties.scheduleInfo?.expiration?.endDateTime, first.expiresAt);
     assert.deepEqual((await p.listActive()).map((g) => g.requestId).sort(), [first.requestId, second.requestId].sort());
     await p.revoke(a);
-    assert.equal(server.activeSchedule(SUB_SCOPE, READER, ALICE)?.properties.justification, `lease:${second.requestId}`);
+    const left = server.activeSchedule(SUB_SCOPE, READER, ALICE);
+    assert.equal(left?.properties.justification, `lease:${second.requestId}@${second.expiresAt}`);
+    assert.equal(left?.properties.scheduleInfo?.expiration?.endDateTime, second.expiresAt, 'ends at the expiry of the lease left');
     await p.revoke(b);
     assert.equal(server.activeSchedule(SUB_SCOPE, READER, ALICE), undefined);
   });

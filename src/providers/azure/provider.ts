@@ -8,7 +8,7 @@ import type { AccessProvider, ActiveGrant, GrantInput, GrantRecord, GrantRole, N
 import type { Identity } from '../../core/index.js';
 import { azureConfigSchema, defaultScope, isGuid, type AzureConfig } from './config.js';
 import { fetchEntraToken } from './entra-token.js';
-import { describeHolders, deterministicGuid, holdersOf, MAX_DESCRIPTION_LENGTH } from './naming.js';
+import { describeHolders, deterministicGuid, holderEntries, holdersOf, latestUntil, MAX_DESCRIPTION_LENGTH, type Holder } from './naming.js';
 
 export const ROLE_ASSIGNMENTS_API = '2022-04-01';
 export const ROLE_DEFINITIONS_API = '2022-04-01';
@@ -330,34 +330,39 @@ export class AzureAccessProvider implements AccessProvider {
    */
   private async joinSchedule(wanted: { scope: string; roleDefinitionId: string; principalId: string }, requestId: string, expiresAt: string): Promise<AssignmentRef> {
     const current = await this.liveScheduleFor(wanted);
+    const mine: Holder = { requestId, until: expiresAt };
     if (current) {
-      const holders = holdersOf(current.properties.justification);
-      if (holders.includes(requestId)) return scheduleRefOf(current);
+      const holders = holderEntries(current.properties.justification);
+      if (holders.some((h) => h.requestId === requestId)) return scheduleRefOf(current);
       if (holders.length === 0) {
         throw new TargetRefused('target_conflict', `azure provider "${this.id}": the user already holds role definition ${lastSegment(wanted.roleDefinitionId)} at ${wanted.scope} through a PIM assignment Lease did not make`);
       }
       const end = laterOf(current.properties.scheduleInfo?.expiration?.endDateTime, expiresAt);
-      const made = await this.putSchedule(wanted, randomUUID(), 'AdminUpdate', [...holders, requestId], end);
+      const made = await this.putSchedule(wanted, randomUUID(), 'AdminUpdate', [...holders, mine], end);
       return scheduleRefOf(made);
     }
     const name = deterministicGuid(this.id, requestId, wanted.scope.toLowerCase(), lastSegment(wanted.roleDefinitionId));
-    const made = await this.putSchedule(wanted, name, 'AdminAssign', [requestId], expiresAt);
+    const made = await this.putSchedule(wanted, name, 'AdminAssign', [mine], expiresAt);
     return scheduleRefOf(made);
   }
 
-  /** Removes this request from the PIM assignment's holders; the last holder removes it (AdminRemove). Gone already is success. */
+  /**
+   * Removes this request from the PIM assignment's holders, ending it at the latest expiry of
+   * those left; the last holder removes it (AdminRemove). Gone already is success.
+   */
   private async leaveSchedule(wanted: { scope: string; roleDefinitionId: string; principalId: string }, requestId: string): Promise<void> {
     const current = await this.liveScheduleFor(wanted);
     if (!current) return;
-    const holders = holdersOf(current.properties.justification);
-    if (!holders.includes(requestId)) return;
-    const remaining = holders.filter((h) => h !== requestId);
+    const holders = holderEntries(current.properties.justification);
+    if (!holders.some((h) => h.requestId === requestId)) return;
+    const remaining = holders.filter((h) => h.requestId !== requestId);
     if (remaining.length > 0) {
-      await this.putSchedule(wanted, randomUUID(), 'AdminUpdate', remaining, current.properties.scheduleInfo?.expiration?.endDateTime ?? undefined);
+      const end = latestUntil(remaining) ?? current.properties.scheduleInfo?.expiration?.endDateTime ?? undefined;
+      await this.putSchedule(wanted, randomUUID(), 'AdminUpdate', remaining, end);
       return;
     }
     try {
-      await this.putSchedule(wanted, randomUUID(), 'AdminRemove', [requestId]);
+      await this.putSchedule(wanted, randomUUID(), 'AdminRemove', [{ requestId }]);
     } catch (err) {
       // RoleAssignmentDoesNotExist: it ended (Azure's expiry) between the listing and the removal.
       if (err instanceof TargetRefused && /RoleAssignmentDoesNotExist/.test(err.message)) return;
@@ -365,7 +370,7 @@ export class AzureAccessProvider implements AccessProvider {
     }
   }
 
-  private async putSchedule(wanted: { scope: string; roleDefinitionId: string; principalId: string }, name: string, requestType: 'AdminAssign' | 'AdminUpdate' | 'AdminRemove', holders: string[], endDateTime?: string): Promise<ScheduleRequest> {
+  private async putSchedule(wanted: { scope: string; roleDefinitionId: string; principalId: string }, name: string, requestType: 'AdminAssign' | 'AdminUpdate' | 'AdminRemove', holders: Holder[], endDateTime?: string): Promise<ScheduleRequest> {
     const justification = describeHolders(holders);
     if (justification.length > MAX_DESCRIPTION_LENGTH) throw new TargetRefused('target_conflict', `azure provider "${this.id}": too many overlapping leases share one PIM assignment at ${wanted.scope}`);
     const properties = {
