@@ -152,6 +152,27 @@ roles:
     assert.deepEqual(leaseAssignments(), []);
   });
 
+  it('kill -9 after Azure made the assignment and before Lease heard: after the restart, exactly one assignment, active', async () => {
+    const held = azure.holdAnswer('PUT', /\/roleAssignments\/[0-9a-f-]{36}$/);
+    const started = await runLease(['request', '--role', 'azure-reader', '--provider', 'azure-prod', '--duration', '10m', '--reason', 'crash test', '--json'], { env: env() });
+    assert.equal(started.code, 0, started.stderr);
+    const { id } = JSON.parse(started.stdout) as RequestJson;
+    await held.reached;
+    assert.equal(leaseAssignments().length, 1, 'Azure made it');
+    const port = Number(new URL(server.url).port);
+    await server.crash();
+    held.release();
+    server = await startServer({ config: `${dir.path}/config`, data: `${dir.path}/data`, env: { AZURE_CLIENT_SECRET: SECRET }, port });
+    const final = await waitUntil('the grant to settle', async () => {
+      const s = await leaseJson<RequestJson>(['status', id, '--json'], env());
+      return s.status === 'active' || s.status === 'failed' || s.status === 'denied' ? s : undefined;
+    }, 60_000, 100);
+    assert.equal(final.status, 'active', JSON.stringify(final));
+    assert.deepEqual(leaseAssignments().map((a) => a.properties.description), [`lease:${id}`]);
+    await leaseJson(['revoke', id, '--json'], env());
+    assert.deepEqual(leaseAssignments(), []);
+  });
+
   it('never prints the client secret', () => {
     assert.ok(!server.output.includes(SECRET));
   });

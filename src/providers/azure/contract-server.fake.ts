@@ -99,6 +99,7 @@ export class AzureContractServer {
   readonly calls: string[] = [];
   /** Whether Lease's client may write / delete role assignments (false: 403 AuthorizationFailed). */
   canWrite = true;
+  private holds: Array<{ matches: (method: string, path: string) => boolean; reached: () => void; released: Promise<void> }> = [];
   private throttled = 0;
   private throttleRetryAfter = '0';
   private readonly tokens = new Map<string, { audience: string; expiresAt: number }>();
@@ -136,6 +137,19 @@ export class AzureContractServer {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /**
+   * The next call matching `method` and `path` is carried out, but its answer is held until
+   * `release()`: Azure has made the change and the caller does not know yet (a crash there).
+   */
+  holdAnswer(method: string, path: RegExp): { reached: Promise<void>; release: () => void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.holds.push({ matches: (m, p) => m === method && path.test(p), reached, released });
+    return { reached: reachedPromise, release };
+  }
+
   /** The next `count` ARM or Graph calls answer 429 with this Retry-After (seconds). */
   throttle(count: number, retryAfterSeconds = 0): void {
     this.throttled = count;
@@ -158,6 +172,12 @@ export class AzureContractServer {
     for await (const chunk of req) body += String(chunk);
     try {
       const answer = url.pathname.startsWith('/login/') ? this.token(url, body) : this.api(req, url, body);
+      const hold = this.holds.find((h) => h.matches(req.method ?? 'GET', url.pathname));
+      if (hold) {
+        this.holds = this.holds.filter((h) => h !== hold);
+        hold.reached();
+        await hold.released;
+      }
       const status = answer.status ?? 200;
       if (answer.body === undefined) res.writeHead(status).end();
       else res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(answer.body));
