@@ -30,6 +30,10 @@ describe('azure config', () => {
     const paths = (result.error?.issues ?? []).map((i) => i.path.join('.')).sort();
     assert.deepEqual(paths, ['', 'endpoint', 'pim', 'tenant_id']);
     assert.ok(azureConfigSchema.safeParse({ ...base, endpoint: 'http://127.0.0.1:8080/arm/' }).data?.endpoint === 'http://127.0.0.1:8080/arm');
+    const { client_id: _id, client_secret: _secret, ...thandDefaultChain } = base;
+    const missing = azureConfigSchema.safeParse(thandDefaultChain).error?.issues ?? [];
+    assert.deepEqual(missing.map((i) => i.path.join('.')).sort(), ['client_id', 'client_secret']);
+    assert.match(missing[0]?.message ?? '', /required .*default credential chain is not supported/);
   });
 
   test('a bad azure config is reported with its file and path', async () => {

@@ -26,7 +26,12 @@ const endpoint = z
   })
   .transform((value) => value.replace(/\/+$/, ''));
 
-const guid = (what: string) => z.string().regex(GUID, `expected the ${what} (a GUID like 00000000-0000-0000-0000-000000000000)`);
+const guid = (what: string) => z.string({ error: required(what) }).regex(GUID, `expected the ${what} (a GUID like 00000000-0000-0000-0000-000000000000)`);
+
+/** Thand falls back to Azure's default credential chain without these; Lease needs them. */
+function required(what: string) {
+  return (issue: { input: unknown }) => (issue.input === undefined ? `the ${what} is required (Lease signs in with client credentials; Azure's default credential chain is not supported)` : `expected the ${what} as a string`);
+}
 
 export const azureConfigSchema = z.strictObject({
   /** The Entra ID tenant (directory) the client and the users live in. */
@@ -36,7 +41,7 @@ export const azureConfigSchema = z.strictObject({
   /** The app registration (service principal) Lease signs in as. */
   client_id: guid('client (application) id'),
   /** Its client secret, usually `${AZURE_SECRET}`. */
-  client_secret: z.string().min(1, 'expected the client secret (e.g. ${AZURE_CLIENT_SECRET})'),
+  client_secret: z.string({ error: required('client secret') }).min(1, 'expected the client secret (e.g. ${AZURE_CLIENT_SECRET})'),
   /** Thand's: a resource group of the subscription; when set it is the default scope instead of the whole subscription. */
   resource_group: z.string().regex(/^[-\w._()]{1,90}$/, 'expected a resource group name (letters, digits, - _ . ( ), at most 90)').optional(),
   /** Entra ID sign-in host (sovereign clouds, tests). */

@@ -201,6 +201,9 @@ describe('azure provider: role assignments', () => {
     await assert.rejects(p.grant(input({ role: role({ nativeRoles: ['azure:00000000-0000-4000-8000-000000000000'] }) })), (err) => err instanceof TargetRefused && err.status === 400 && /RoleDefinitionDoesNotExist/.test(err.message));
     await assert.rejects(p.grant(input({ role: role({ nativeRoles: ['aws:ReadOnlyAccess'] }) })), (err) => err instanceof TargetRefused && /inherits: \[azure:/.test(err.message));
     await assert.rejects(p.grant(input({ role: role({ resources: { allow: ['/subscriptions/99999999-9999-4999-8999-999999999999'], deny: [] } }) })), (err) => err instanceof TargetRefused && /not a scope of subscription/.test(err.message));
+    for (const scope of [`${SUB_SCOPE}/resourceGroups/../../99999999-9999-4999-8999-999999999999`, `${SUB_SCOPE}/resourceGroups/*`, `${SUB_SCOPE}/resourceGroups/a?b`, `${SUB_SCOPE}/resourceGroups/%2e%2e`]) {
+      await assert.rejects(p.grant(input({ role: role({ resources: { allow: [scope], deny: [] } }) })), (err) => err instanceof TargetRefused && /not a scope of subscription/.test(err.message), scope);
+    }
     assert.equal(assignments().length, 0);
   });
 

@@ -62,6 +62,8 @@ interface Page<T> {
 /** Statuses of a schedule request that leave (or will leave) the assignment in place. */
 const LIVE_STATUSES = new Set(['provisioned', 'granted', 'accepted', 'pendingprovisioning', 'pendingschedulecreation', 'schedulecreated', 'pendingevaluation', 'provisioningstarted']);
 
+/** An ARM scope: segments a URL cannot reinterpret (no `.`/`..`, `%`, `?`, `#`, wildcards). */
+const ARM_SCOPE = /^\/subscriptions(\/(?!\.{1,2}(?:\/|$))[\w.()-]+)+$/;
 const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 const lastSegment = (id: string) => id.slice(id.lastIndexOf('/') + 1).toLowerCase();
 
@@ -190,8 +192,8 @@ export class AzureAccessProvider implements AccessProvider {
     const inside = this.subscriptionScope.toLowerCase();
     for (const scope of scopes) {
       const lower = scope.toLowerCase();
-      if (/[*?]/.test(scope) || (lower !== inside && !lower.startsWith(`${inside}/`))) {
-        throw new TargetRefused('target_refused', `azure provider "${this.id}": role "${role.id}" names scope ${scope}, which is not a scope of subscription ${this.config.subscription_id} (wildcards are not scopes)`);
+      if (!ARM_SCOPE.test(scope) || (lower !== inside && !lower.startsWith(`${inside}/`))) {
+        throw new TargetRefused('target_refused', `azure provider "${this.id}": role "${role.id}" names scope ${scope}, which is not a scope of subscription ${this.config.subscription_id} (segments of letters, digits, - _ . ( ); no wildcards, no . or ..)`);
       }
     }
     return scopes;
