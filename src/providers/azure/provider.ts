@@ -255,9 +255,11 @@ export class AzureAccessProvider implements AccessProvider {
         }
         await this.putAssignment(refOf(existing), wanted.principalId, [...holders, requestId]);
       } else {
-        const name = deterministicGuid(this.id, requestId, wanted.scope.toLowerCase(), lastSegment(wanted.roleDefinitionId));
+        const ref = { scope: wanted.scope, name: deterministicGuid(this.id, requestId, wanted.scope.toLowerCase(), lastSegment(wanted.roleDefinitionId)), roleDefinitionId: wanted.roleDefinitionId };
         try {
-          await this.putAssignment({ scope: wanted.scope, name, roleDefinitionId: wanted.roleDefinitionId }, wanted.principalId, [requestId]);
+          // Created with this request as its only holder: nothing concurrent can have lost it.
+          await this.putAssignment(ref, wanted.principalId, [requestId]);
+          return ref;
         } catch (err) {
           // RoleAssignmentExists: another request's grant made it meanwhile; join that one.
           if (!(err instanceof TargetRefused && err.code === 'target_conflict') || attempt >= HOLDER_WRITE_ATTEMPTS) throw err;
