@@ -27,12 +27,14 @@ import { authRoutes } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { deviceRoutes } from './routes/device.js';
 import { oidcRoutes } from './routes/oidc.js';
+import { providerQueryRoutes } from './routes/provider-queries.js';
 import { requestRoutes } from './routes/requests.js';
 import { samlRoutes } from './routes/saml.js';
 import { createAccessControl } from './services/access-control.js';
-import { createAccessDirectory } from './services/access-directory.js';
+import { createAccessDirectory, toGrantRole } from './services/access-directory.js';
 import { AuthService } from './services/auth.js';
 import { LoginThrottle } from './services/login-throttle.js';
+import { ProviderQueries } from './services/provider-queries.js';
 import { BrowserLoginService } from './services/browser-login.js';
 import { DeviceLoginService } from './services/device-login.js';
 import { Reconciler } from './services/reconcile.js';
@@ -149,13 +151,17 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     ...agentRoutes(core.hosts),
     ...catalogRoutes(config, providers),
     ...auditRoutes(store, access),
+    ...providerQueryRoutes(new ProviderQueries({ store, config, providers, access, clock, logger, visibleRequest: (identity, id) => requests.visible(identity, id) })),
   ] as RouteSpec<never, never>[];
   const app = createHttpApp({ routes, web, logger, version: VERSION, ready: () => ready });
 
   core.hosts.serveAgents(); // this process answers the host agents, so it knows which are offline
   await runtime.recover();
   // Drift can also appear while running (someone edits a target by hand): checked periodically.
-  const reconciler = new Reconciler({ store, providers, logger, clock, intervalMs: RECONCILE_INTERVAL_MS });
+  const reconciler = new Reconciler({
+    store, providers, logger, clock, intervalMs: RECONCILE_INTERVAL_MS,
+    repair: { missing: config.server?.reconcile?.missing ?? 'regrant', grantRole: (id) => mapRole(config, id), signal: (id, event) => runtime.signal(id, event) },
+  });
 
   const host = options.host ?? config.server?.host ?? DEFAULT_HOST;
   const server = await listen(app.fetch, options.port ?? config.server?.port ?? DEFAULT_PORT, host);
@@ -188,6 +194,11 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
         logger.info({ url }, 'lease server stopped');
       })()),
   };
+}
+
+function mapRole(config: LoadedConfig, roleId: string) {
+  const role = config.roles.get(roleId);
+  return role ? toGrantRole(role) : undefined;
 }
 
 /**
