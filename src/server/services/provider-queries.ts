@@ -93,14 +93,14 @@ export class ProviderQueries {
     if (!sameIdentity(request.identity, identity)) {
       throw new Forbidden('not_requester', `only the requester of ${requestId} may fetch its ${capability === 'credentials' ? 'credentials' : 'console sign-in URL'}`, 'id');
     }
+    if (request.status !== 'active') throw new Conflict('not_active', `request ${requestId} is ${request.status}: only an active lease has credentials`);
+    if (request.expires_at === null || Date.parse(request.expires_at) <= clock.now()) {
+      throw new Conflict('lease_expired', `the lease of ${requestId} has expired and is being revoked`);
+    }
     const instance = providers.get(request.provider);
     const provider = instance?.access;
     if (!instance || !provider?.[capability]) {
       throw notSupported(instance ?? { id: request.provider, type: 'unknown' }, capability === 'credentials' ? 'issues no credentials' : 'has no console sign-in');
-    }
-    if (request.status !== 'active') throw new Conflict('not_active', `request ${requestId} is ${request.status}: only an active lease has credentials`);
-    if (request.expires_at === null || Date.parse(request.expires_at) <= clock.now()) {
-      throw new Conflict('lease_expired', `the lease of ${requestId} has expired and is being revoked`);
     }
     const grant = await store.grants.get(request.id, request.provider);
     if (!grant || grant.revoked_at) throw new Conflict('not_active', `request ${requestId} has no grant in force`);
