@@ -158,10 +158,9 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   core.hosts.serveAgents(); // this process answers the host agents, so it knows which are offline
   await runtime.recover();
   // Drift can also appear while running (someone edits a target by hand): checked periodically.
-  const reconciler = new Reconciler({
-    store, providers, logger, clock, intervalMs: RECONCILE_INTERVAL_MS,
-    repair: { missing: config.server?.reconcile?.missing ?? 'regrant', grantRole: (id) => mapRole(config, id), signal: (id, event) => runtime.signal(id, event) },
-  });
+  // A lease whose grant vanished is granted again or failed (server.reconcile.missing).
+  const repair = { missing: config.server?.reconcile?.missing ?? 'regrant', grantRole: (id: string) => grantRoleOf(config, id), signal: runtime.signal.bind(runtime) } as const;
+  const reconciler = new Reconciler({ store, providers, logger, clock, intervalMs: RECONCILE_INTERVAL_MS, repair });
 
   const host = options.host ?? config.server?.host ?? DEFAULT_HOST;
   const server = await listen(app.fetch, options.port ?? config.server?.port ?? DEFAULT_PORT, host);
@@ -196,7 +195,8 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   };
 }
 
-function mapRole(config: LoadedConfig, roleId: string) {
+/** The role as a provider sees it, as configured now. */
+function grantRoleOf(config: LoadedConfig, roleId: string) {
   const role = config.roles.get(roleId);
   return role ? toGrantRole(role) : undefined;
 }
