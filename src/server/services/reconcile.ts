@@ -123,9 +123,13 @@ async function repairMissing(deps: ReconcileDeps, providerId: string, access: Ac
   const request = (await store.requests.get(requestId))!;
   const role = repair?.grantRole(request.role);
   const action = !repair ? 'none' : repair.missing === 'regrant' && role ? 'regrant' : 'fail';
-  await store.audit.append({ actor: 'lease', action: 'grant.missing', subject: requestId, data: { provider: providerId, resolution: action } });
-  if (!repair) return;
+  const finding = { actor: 'lease', action: 'grant.missing', subject: requestId, data: { provider: providerId, resolution: action } };
+  if (!repair) {
+    await store.audit.append(finding);
+    return;
+  }
   if (action === 'regrant') {
+    await store.audit.append(finding);
     const regranted = await regrant(deps, providerId, access, request, role!);
     if (regranted === 'done') report.regranted.push(requestId);
     if (regranted !== 'refused') return;
@@ -133,6 +137,7 @@ async function repairMissing(deps: ReconcileDeps, providerId: string, access: Ac
   const now = toIso(clock.now());
   const message = action === 'regrant' ? `the grant vanished from provider "${providerId}" and the provider refused to grant it again` : `the grant vanished from provider "${providerId}"`;
   await store.transaction(async (tx) => {
+    if (action === 'fail') await tx.audit.append(finding);
     await tx.requests.update(requestId, { outcome: { code: GRANT_MISSING, message }, updated_at: now });
   });
   await repair.signal(requestId, { type: REVOKE_EVENT, source: 'lease/reconcile', data: { reason: 'grant missing', by: 'lease' } });
