@@ -6,6 +6,7 @@ import { registerAgent } from './commands/agent.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerConfig } from './commands/config.js';
+import { registerCredentials } from './commands/credentials.js';
 import { registerHashPassword } from './commands/hash-password.js';
 import { registerList } from './commands/list.js';
 import { registerLogin } from './commands/login.js';
@@ -37,7 +38,7 @@ program.hook('preAction', (_program, command) => {
   if (typeof server === 'string') checkServerUrl(server, '--server');
 });
 
-for (const register of [registerServer, registerHashPassword, registerLogin, registerLogout, registerWhoami, registerSessions, registerAgent, registerRequest, registerStatus, registerList, registerRevoke, registerDecide, registerCatalog, registerAudit, registerConfig, registerWorkflow, registerWorker]) {
+for (const register of [registerServer, registerHashPassword, registerLogin, registerLogout, registerWhoami, registerSessions, registerAgent, registerRequest, registerStatus, registerList, registerRevoke, registerCredentials, registerDecide, registerCatalog, registerAudit, registerConfig, registerWorkflow, registerWorker]) {
   register(program);
 }
 

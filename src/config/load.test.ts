@@ -598,6 +598,15 @@ environment:
     assert.equal(findIssue(await loadIssues(dir), 'server.admins.user').message, 'unknown key');
   });
 
+  it('reads server.reconcile.missing, refusing an unknown value or key there (a misspelt fail would grant again)', async () => {
+    const ok = await configDir({ 'config.yaml': 'server:\n  reconcile:\n    missing: fail\n' });
+    assert.equal((await loadConfig(ok)).server?.reconcile?.missing, 'fail');
+    const badValue = await configDir({ 'config.yaml': 'server:\n  reconcile:\n    missing: delete\n' });
+    assert.match(findIssue(await loadIssues(badValue), 'server.reconcile.missing').message, /regrant.*fail/);
+    const badKey = await configDir({ 'config.yaml': 'server:\n  reconcile:\n    mising: fail\n' });
+    assert.equal(findIssue(await loadIssues(badKey), 'server.reconcile.mising').message, 'unknown key');
+  });
+
   it('refuses an unknown server key that is a near miss of admins or session_ttl (a default there weakens access)', async () => {
     const dir = await configDir({ 'config.yaml': 'server:\n  admin: {users: [bob]}\n  session_tll: 10m\n  Admins: {}\n  limit: {}\n' });
     const result = await validateConfigLocation(dir, { env: {} });

@@ -12,7 +12,8 @@ import { PARSE_OPTIONS, reportZodIssues, zodPath } from './zod-issues.js';
 
 /** Paths inside a settings section where unknown keys are errors. */
 const STRICT_PATHS: Record<string, PathSegment[][]> = {
-  server: [['admins']],
+  // reconcile: a misspelt `missing: fail` would quietly grant a vanished lease again.
+  server: [['admins'], ['reconcile']],
 };
 
 /**

@@ -27,12 +27,14 @@ import { authRoutes } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { deviceRoutes } from './routes/device.js';
 import { oidcRoutes } from './routes/oidc.js';
+import { providerQueryRoutes } from './routes/provider-queries.js';
 import { requestRoutes } from './routes/requests.js';
 import { samlRoutes } from './routes/saml.js';
 import { createAccessControl } from './services/access-control.js';
-import { createAccessDirectory } from './services/access-directory.js';
+import { createAccessDirectory, toGrantRole } from './services/access-directory.js';
 import { AuthService } from './services/auth.js';
 import { LoginThrottle } from './services/login-throttle.js';
+import { ProviderQueries } from './services/provider-queries.js';
 import { BrowserLoginService } from './services/browser-login.js';
 import { DeviceLoginService } from './services/device-login.js';
 import { Reconciler } from './services/reconcile.js';
@@ -149,13 +151,16 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     ...agentRoutes(core.hosts),
     ...catalogRoutes(config, providers),
     ...auditRoutes(store, access),
+    ...providerQueryRoutes(new ProviderQueries({ store, config, providers, access, clock, logger, visibleRequest: (identity, id) => requests.visible(identity, id) })),
   ] as RouteSpec<never, never>[];
   const app = createHttpApp({ routes, web, logger, version: VERSION, ready: () => ready });
 
   core.hosts.serveAgents(); // this process answers the host agents, so it knows which are offline
   await runtime.recover();
   // Drift can also appear while running (someone edits a target by hand): checked periodically.
-  const reconciler = new Reconciler({ store, providers, logger, clock, intervalMs: RECONCILE_INTERVAL_MS });
+  // A lease whose grant vanished is granted again or failed (server.reconcile.missing).
+  const repair = { missing: config.server?.reconcile?.missing ?? 'regrant', grantRole: (id: string) => grantRoleOf(config, id), signal: runtime.signal.bind(runtime) } as const;
+  const reconciler = new Reconciler({ store, providers, logger, clock, intervalMs: RECONCILE_INTERVAL_MS, repair });
 
   const host = options.host ?? config.server?.host ?? DEFAULT_HOST;
   const server = await listen(app.fetch, options.port ?? config.server?.port ?? DEFAULT_PORT, host);
@@ -188,6 +193,12 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
         logger.info({ url }, 'lease server stopped');
       })()),
   };
+}
+
+/** The role as a provider sees it, as configured now. */
+function grantRoleOf(config: LoadedConfig, roleId: string) {
+  const role = config.roles.get(roleId);
+  return role ? toGrantRole(role) : undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Drift: a grant on the target with no live request behind it (left by hand, or by a lost
-// database) is revoked and audited; an active lease whose rule was removed by hand is audited as
-// missing. Leases that a restarted server is still granting or revoking are not drift.
+// database) is revoked and audited (`grant.orphaned`); an active lease whose rule was removed by
+// hand is audited (`grant.missing`) and granted again, or failed with `server.reconcile.missing:
+// fail`. Leases that a restarted server is still granting or revoking are not drift.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -50,7 +51,7 @@ describe('reconciliation', () => {
       const list = await leaseJson<AuditJson[]>(['audit', '--json', '--subject', STRAY_ID], { LEASE_HOME: deployment.home('bob') });
       return list.length > 0 ? list : undefined;
     }, 60_000, 200);
-    assert.deepEqual(entries.map((e) => e.action), ['reconcile.revoked']);
+    assert.deepEqual(entries.map((e) => e.action), ['grant.orphaned']);
     assert.equal(existsSync(stray), false);
   });
 
@@ -117,8 +118,8 @@ describe('reconciliation', () => {
     const round = await waitUntil('the first reconciliation', async () => reconciliationLine(server.output), 120_000, 100);
     await loginAs(deployment, server.url, 'bob');
     const audit = await leaseJson<AuditJson[]>(['audit', '--json', '--limit', '1000'], { LEASE_HOME: deployment.home('bob') });
-    const drift = audit.filter((e) => e.action.startsWith('reconcile.')).map((e) => [e.action, e.subject]);
-    assert.deepEqual(drift.sort(), [['reconcile.missing', lost], ['reconcile.revoked', STRAY_ID]].sort(), server.output);
+    const drift = audit.filter((e) => e.action.startsWith('grant.')).map((e) => [e.action, e.subject]);
+    assert.deepEqual(drift.sort(), [['grant.missing', lost], ['grant.orphaned', STRAY_ID], ['grant.regranted', lost]].sort(), server.output);
     assert.deepEqual([round.revoked, round.missing], [1, 1]);
     assert.equal(existsSync(join(deployment.sudoers, `lease-${STRAY_ID}`)), false, 'the stray rule was removed');
 
@@ -128,8 +129,42 @@ describe('reconciliation', () => {
       const r = await fetch(`${server.url}/api/v1/requests/${id}?until=active,revoked,failed&timeout=60`, { headers: { authorization: `Bearer ${again}` } });
       return ((await r.json()) as RequestJson).status;
     };
-    for (const id of [...healthy, ...granting]) assert.equal(await status(id), 'active', id);
+    for (const id of [...healthy, ...granting, lost]) assert.equal(await status(id), 'active', id);
     for (const id of expiring) assert.equal(await status(id), 'revoked', id);
-    for (const id of [...healthy, ...granting]) assert.ok(existsSync(join(deployment.sudoers, `lease-${id}`)), id);
+    for (const id of [...healthy, ...granting, lost]) assert.ok(existsSync(join(deployment.sudoers, `lease-${id}`)), `${id} (${id === lost ? 'granted again' : 'kept'})`);
+  });
+
+  it('with server.reconcile.missing: fail, ends a lease whose rule vanished as failed, through its revoke', async () => {
+    const deployment = await createDeployment({ visudo: false });
+    cleanups.push(deployment.cleanup);
+    const serverFile = join(deployment.config, 'server.yaml');
+    await writeFile(serverFile, `${await readFile(serverFile, 'utf8')}  reconcile:\n    missing: fail\n`);
+    let server = await startServer({ config: deployment.config, data: deployment.data });
+    cleanups.push(() => server.stop());
+    const token = await apiLogin(server.url, 'alice');
+    const created = await fetch(`${server.url}/api/v1/requests`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'debug', provider: 'box', duration: '30m', reason: 'reconcile fail mode' }),
+    });
+    const { id } = (await created.json()) as RequestJson;
+    const active = await fetch(`${server.url}/api/v1/requests/${id}?until=active,failed&timeout=60`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(((await active.json()) as RequestJson).status, 'active');
+    await server.stop();
+    await unlink(join(deployment.sudoers, `lease-${id}`));
+
+    // The first round after a start finds it.
+    server = await startServer({ config: deployment.config, data: deployment.data, port: Number(new URL(server.url).port) });
+    const again = await apiLogin(server.url, 'alice');
+    const ended = await waitUntil('the lease to be failed', async () => {
+      const r = await fetch(`${server.url}/api/v1/requests/${id}`, { headers: { authorization: `Bearer ${again}` } });
+      const request = (await r.json()) as RequestJson & { outcome: { code: string } | null };
+      return request.status === 'failed' ? request : undefined;
+    }, 120_000, 100);
+    assert.equal(ended.outcome?.code, 'grant_missing');
+    await loginAs(deployment, server.url, 'bob');
+    const actions = (await leaseJson<AuditJson[]>(['audit', '--json', '--subject', id], { LEASE_HOME: deployment.home('bob') })).map((e) => e.action);
+    assert.deepEqual(actions.filter((a) => a.startsWith('grant.') || a === 'lease.revoked' || a === 'request.failed'), ['grant.missing', 'lease.revoked', 'request.failed']);
+    assert.equal(existsSync(join(deployment.sudoers, `lease-${id}`)), false);
   });
 });

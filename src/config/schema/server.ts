@@ -75,6 +75,8 @@ export const serverSchema = z.strictObject({
   trusted_proxies: z.array(addressOrRangeSchema).optional(),
   /** Printed when the server starts; `{url}` is replaced by the server's URL. */
   motd: z.string().optional(),
+  /** Drift repair: an active lease whose grant vanished from its target is granted again (default) or failed. */
+  reconcile: z.strictObject({ missing: z.enum(['regrant', 'fail']).optional() }).optional(),
   /** Workflow engine: `embedded` (default; state in the store) or `temporal` (see services.temporal). */
   engine: z.enum(['embedded', 'temporal']).optional(),
   /** With engine temporal: also run a worker inside the server (default true); false when `lease worker` processes run it. */

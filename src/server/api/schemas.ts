@@ -133,6 +133,39 @@ export const providerViewSchema = z
 
 export const providerListSchema = z.object({ providers: z.array(providerViewSchema) }).meta({ id: 'ProviderList' });
 
+export const nativeRoleQuerySchema = z
+  .object({
+    search: z.string().max(200).optional().describe('case-insensitive substring of the id, name or description'),
+    limit: queryNumber(z.number().int().min(1).max(1000)).optional().describe('at most this many (default 100)'),
+  })
+  .strict();
+
+export const nativeRoleViewSchema = z
+  .object({
+    id: z.string().describe('as `inherits: [<provider>:<id>]` names it'),
+    name: z.string(),
+    description: z.string().optional(),
+  })
+  .meta({ id: 'NativeRole' });
+
+export const nativeRoleListSchema = z.object({ roles: z.array(nativeRoleViewSchema) }).meta({ id: 'NativeRoleList' });
+
+/** Short-lived credentials for the target's API, for the lease's requester only; never stored. */
+export const accessCredentialsViewSchema = z
+  .object({
+    kind: z.literal('aws'),
+    accessKeyId: z.string(),
+    secretAccessKey: z.string(),
+    sessionToken: z.string(),
+    expiration: z.string().describe('ISO-8601'),
+    region: z.string().optional(),
+  })
+  .meta({ id: 'AccessCredentials' });
+
+export const consoleUrlViewSchema = z
+  .object({ url: z.string().describe('a sign-in URL to the target\'s web console: a secret, like credentials') })
+  .meta({ id: 'ConsoleUrl' });
+
 export const auditEntryViewSchema = z
   .object({
     seq: z.number().int(),
@@ -167,6 +200,8 @@ export type CreateRequestBody = z.infer<typeof createRequestBodySchema>;
 export type RequestView = z.infer<typeof requestViewSchema>;
 export type RoleView = z.infer<typeof roleViewSchema>;
 export type ProviderView = z.infer<typeof providerViewSchema>;
+export type NativeRoleView = z.infer<typeof nativeRoleViewSchema>;
+export type AccessCredentialsView = z.infer<typeof accessCredentialsViewSchema>;
 
 export const browserLoginStartSchema = z
   .object({ redirect: z.string().min(1).max(2048).describe('the CLI\'s loopback callback: http://127.0.0.1:<port>/<path>') })

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { silentLogger, systemClock, toIso, type Identity, type RequestStatus } from '../../core/index.js';
+import { LeaseError, silentLogger, systemClock, toIso, type Identity, type RequestStatus } from '../../core/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
 import { openSqliteStore, type Store } from '../../store/index.js';
 import { createBuiltinCalls } from '../../workflow/calls/index.js';
@@ -15,9 +15,9 @@ import { createJqEngine } from '../../workflow/expressions/index.js';
 import { EmbeddedRuntime, type Checkpoint } from '../../workflow/runtime/index.js';
 import { loadServerConfig } from '../server.js';
 import { createAccessControl } from './access-control.js';
-import { createAccessDirectory } from './access-directory.js';
+import { createAccessDirectory, toGrantRole } from './access-directory.js';
 import { HeldAccessProvider } from './held-access-provider.fake.js';
-import { Reconciler, reconcileGrants } from './reconcile.js';
+import { Reconciler, reconcileGrants, type MissingGrantAction } from './reconcile.js';
 import { RequestService } from './requests.js';
 
 const alice: Identity = { id: 'alice', email: 'alice@example.com', groups: ['eng'], provider: 'local', provider_type: 'local' };
@@ -66,8 +66,10 @@ roles:
   });
   const deps = { store, providers, logger, clock };
   const request = async () => (await requests.create(alice, { role: 'debug', provider: 'box', duration: '30m', reason: 'reconcile test' })).id;
-  const reconcileEntries = async () => (await store.audit.list()).filter((e) => e.action.startsWith('reconcile.')).map((e) => [e.action, e.subject]);
-  return { store, box, requests, runtime, deps, request, reconcileEntries };
+  const reconcileEntries = async () => (await store.audit.list()).filter((e) => e.action.startsWith('grant.')).map((e) => [e.action, e.subject]);
+  /** The server's repair settings for a missing grant. */
+  const repair = (missing: MissingGrantAction) => ({ missing, grantRole: (id: string) => toGrantRole(config.roles.get(id)!), signal: runtime.signal.bind(runtime) });
+  return { store, box, requests, runtime, deps, request, reconcileEntries, repair };
 }
 
 async function waitForStatus(store: Store, id: string, status: RequestStatus): Promise<void> {
@@ -97,7 +99,7 @@ describe('reconciliation', () => {
     await waitForStatus(store, id, 'revoked'); // ...and the request ended before the listing answered
     list.release();
 
-    assert.deepEqual(await run, { checked: 1, revoked: [], missing: [] });
+    assert.deepEqual(await run, { checked: 1, revoked: [], missing: [], regranted: [], failed: [] });
     assert.deepEqual(await reconcileEntries(), []);
     assert.deepEqual(box.calls.filter((c) => c === 'revoke'), ['revoke'], 'revoked once, by its workflow');
   });
@@ -116,7 +118,7 @@ describe('reconciliation', () => {
     await waitForStatus(store, id, 'active'); // ...which was made and recorded before it answered
     list.release();
 
-    assert.deepEqual(await run, { checked: 0, revoked: [], missing: [] });
+    assert.deepEqual(await run, { checked: 0, revoked: [], missing: [], regranted: [], failed: [] });
     assert.deepEqual(await reconcileEntries(), []);
   });
 
@@ -140,7 +142,7 @@ describe('reconciliation', () => {
 
     await store.workflows.save(id, { state: checkpoint, status: row.status, wake_at: row.wake_at });
     assert.deepEqual((await reconcileGrants(deps)).missing, [id], 'idle again: the missing grant is drift');
-    assert.deepEqual(await reconcileEntries(), [['reconcile.missing', id]]);
+    assert.deepEqual(await reconcileEntries(), [['grant.missing', id]]);
   });
 
   it('finds real drift: a grant removed by hand is audited missing, a grant with no request is revoked', async (t) => {
@@ -155,10 +157,71 @@ describe('reconciliation', () => {
     await store.requests.update(expired, { expires_at: toIso(Date.now() - 1_000) });
     box.granted.delete(expired);
 
-    assert.deepEqual(await reconcileGrants(deps), { checked: 2, revoked: [STRAY], missing: [lost] });
+    assert.deepEqual(await reconcileGrants(deps), { checked: 2, revoked: [STRAY], missing: [lost], regranted: [], failed: [] });
     assert.equal(box.granted.has(STRAY), false, 'the stray grant was revoked');
-    assert.deepEqual((await reconcileEntries()).sort(), [['reconcile.missing', lost], ['reconcile.revoked', STRAY]].sort());
+    assert.deepEqual((await reconcileEntries()).sort(), [['grant.missing', lost], ['grant.orphaned', STRAY]].sort());
     assert.ok(box.granted.has(kept));
+  });
+
+  it('grants a missing lease again, with its own request id and expiry (server.reconcile.missing: regrant)', async (t) => {
+    const { store, box, deps, request, reconcileEntries, repair } = await setUp(t);
+    const lost = await request();
+    await waitForStatus(store, lost, 'active');
+    const expiresAt = (await store.requests.get(lost))!.expires_at;
+    box.granted.delete(lost);
+    let granted: unknown;
+    const grant = box.grant.bind(box);
+    box.grant = async (input) => ((granted = [input.requestId, input.expiresAt, input.role.id]), grant(input));
+
+    assert.deepEqual(await reconcileGrants({ ...deps, repair: repair('regrant') }), { checked: 0, revoked: [], missing: [lost], regranted: [lost], failed: [] });
+    assert.deepEqual(granted, [lost, expiresAt, 'debug']);
+    assert.ok(box.granted.has(lost), 'granted again');
+    assert.equal((await store.requests.get(lost))!.status, 'active');
+    assert.deepEqual(await reconcileEntries(), [['grant.missing', lost], ['grant.regranted', lost]]);
+    assert.deepEqual((await store.audit.list({ subject: lost })).find((e) => e.action === 'grant.missing')?.data, { provider: 'box', resolution: 'regrant' });
+    assert.deepEqual(await reconcileGrants({ ...deps, repair: repair('regrant') }), { checked: 1, revoked: [], missing: [], regranted: [], failed: [] }, 'no drift left');
+  });
+
+  it('fails a lease whose grant vanished through its revoke path (server.reconcile.missing: fail)', async (t) => {
+    const { store, box, deps, request, reconcileEntries, repair } = await setUp(t);
+    const lost = await request();
+    await waitForStatus(store, lost, 'active');
+    box.granted.delete(lost);
+
+    assert.deepEqual(await reconcileGrants({ ...deps, repair: repair('fail') }), { checked: 0, revoked: [], missing: [lost], regranted: [], failed: [lost] });
+    await waitForStatus(store, lost, 'failed');
+    const failed = (await store.requests.get(lost))!;
+    assert.deepEqual(failed.outcome, { code: 'grant_missing', message: 'the grant vanished from provider "box"' });
+    assert.ok(failed.ended_at);
+    assert.ok(box.calls.includes('revoke'), 'the revoke path ran');
+    assert.ok((await store.grants.get(lost, 'box'))?.revoked_at, 'the grant is recorded revoked');
+    assert.deepEqual(await reconcileEntries(), [['grant.missing', lost]]);
+    const actions = (await store.audit.list({ subject: lost })).map((e) => e.action);
+    assert.deepEqual(actions.slice(-3), ['lease.revoking', 'lease.revoked', 'request.failed']);
+  });
+
+  it('fails a missing lease whose re-grant the provider refuses, and retries one it cannot reach', async (t) => {
+    const { store, box, deps, request, repair } = await setUp(t);
+    const unreachable = await request();
+    const refused = await request();
+    for (const id of [unreachable, refused]) await waitForStatus(store, id, 'active');
+    box.granted.delete(unreachable);
+    box.granted.delete(refused);
+    const grant = box.grant.bind(box);
+    box.grant = async (input) => {
+      if (input.requestId === refused) throw new LeaseError('target_not_found', 'no IAM user alice', { status: 404 });
+      throw new Error('connect ECONNREFUSED');
+    };
+
+    const report = await reconcileGrants({ ...deps, repair: repair('regrant') });
+    assert.deepEqual([report.regranted, report.failed], [[], [refused]]);
+    await waitForStatus(store, refused, 'failed');
+    assert.match((await store.requests.get(refused))!.outcome!.message, /refused to grant it again/);
+    assert.equal((await store.requests.get(unreachable))!.status, 'active', 'left for the next round');
+
+    box.grant = grant;
+    assert.deepEqual((await reconcileGrants({ ...deps, repair: repair('regrant') })).regranted, [unreachable]);
+    assert.ok(box.granted.has(unreachable));
   });
 
   it('at start, waits for the grants and revocations under way before it lists', async (t) => {

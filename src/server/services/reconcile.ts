@@ -1,25 +1,40 @@
 // The reconciler compares what providers report as granted with what the store says. Workflows
 // grant and revoke while a listing runs, so drift is looked for only where none is at work:
 // - a grant on a target whose request has ended (or never existed) is revoked and audited
-//   (`reconcile.revoked`): no workflow will touch it again;
-// - an active lease whose grant is absent is audited (`reconcile.missing`) only when its
-//   workflow is idle — request `active`, no lease.authorize or lease.revoke in flight, not past
-//   its expiry — both before the listing and, unchanged, right before acting.
+//   (`grant.orphaned`): no workflow will touch it again;
+// - an active lease whose grant is absent is audited (`grant.missing`) only when its workflow
+//   is idle — request `active`, no lease.authorize or lease.revoke in flight, not past its
+//   expiry — both before the listing and, unchanged, right before acting. Then, as
+//   `server.reconcile.missing` says, it is granted again (same request id and expiry) or the
+//   request is failed through its workflow's revoke path.
 // Each finding is confirmed by a second listing taken after the store was read. That settles
 // it, because of the order in which a workflow works: its revoke removes the grant before it
 // marks the request revoked, so a grant still listed after its request was seen ended is real;
 // and a revoke starts by marking the request revoking, so a lease seen active and unchanged
 // around both listings was not being revoked while they ran.
-import { isFinalStatus, type Clock, type Logger } from '../../core/index.js';
-import type { AccessProvider, ActiveGrant, ProviderInstance } from '../../providers/index.js';
+import { LeaseError, identityKey, isFinalStatus, toIso, type Clock, type Logger } from '../../core/index.js';
+import type { AccessProvider, ActiveGrant, GrantRole, ProviderInstance } from '../../providers/index.js';
 import type { RequestRecord, Store } from '../../store/index.js';
+import { GRANT_MISSING, REVOKE_EVENT } from '../../workflow/calls/index.js';
+import type { WorkflowEvent } from '../../workflow/interpreter/types.js';
 import { accessCallInFlight } from '../../workflow/runtime/index.js';
+
+/** `server.reconcile.missing`: what becomes of an active lease whose grant vanished. */
+export type MissingGrantAction = 'regrant' | 'fail';
 
 export interface ReconcileDeps {
   store: Store;
   providers: Map<string, ProviderInstance>;
   logger: Logger;
   clock: Clock;
+  /** How a missing grant is repaired; without it, a missing grant is only audited. */
+  repair?: {
+    missing: MissingGrantAction;
+    /** The role as the provider sees it, for a re-grant. */
+    grantRole(roleId: string): GrantRole | undefined;
+    /** Delivers an event to the request's workflow (persisted before it resolves). */
+    signal(requestId: string, event: WorkflowEvent): Promise<void>;
+  };
 }
 
 export interface ReconcileReport {
@@ -27,10 +42,14 @@ export interface ReconcileReport {
   checked: number;
   revoked: string[];
   missing: string[];
+  /** Missing grants granted again. */
+  regranted: string[];
+  /** Missing grants whose request is being failed. */
+  failed: string[];
 }
 
 export async function reconcileGrants(deps: ReconcileDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { checked: 0, revoked: [], missing: [] };
+  const report: ReconcileReport = { checked: 0, revoked: [], missing: [], regranted: [], failed: [] };
   const activeRows = await deps.store.grants.listActive();
   for (const provider of deps.providers.values()) {
     if (!provider.access || !provider.enabled) continue;
@@ -75,9 +94,9 @@ async function reconcileProvider(deps: ReconcileDeps, providerId: string, access
     }
     await store.audit.append({
       actor: 'lease',
-      action: 'reconcile.revoked',
+      action: 'grant.orphaned',
       subject: grant.requestId,
-      data: { provider: providerId, request_status: request?.status ?? 'unknown' },
+      data: { provider: providerId, request_status: request?.status ?? 'unknown', resolution: 'revoked' },
     });
     logger.warn({ provider: providerId, request: grant.requestId }, 'reconcile: revoked a grant with no live request');
     report.revoked.push(grant.requestId);
@@ -87,8 +106,80 @@ async function reconcileProvider(deps: ReconcileDeps, providerId: string, access
     if (!(await idleSince(store, requestId, activeBefore.get(requestId)!, since, clock.now()))) continue;
     report.missing.push(requestId);
     logger.warn({ provider: providerId, request: requestId }, 'reconcile: an active lease is missing on its provider');
-    await store.audit.append({ actor: 'lease', action: 'reconcile.missing', subject: requestId, data: { provider: providerId } });
+    await repairMissing(deps, providerId, access, requestId, report);
   }
+}
+
+/**
+ * Audits a missing grant (`grant.missing`) and repairs it as configured. A re-grant goes to the
+ * provider with the lease's own request id and expiry (grants are idempotent per request id);
+ * a re-grant the target refuses fails the request instead. Failing records the outcome with
+ * the audit entry, then asks the workflow to revoke: its revoke path runs (nothing stays on the
+ * target) and ends the request `failed`. Each step is safe to repeat: a round cut short by a
+ * crash is finished by a later one, since the lease is still active with its grant missing.
+ */
+async function repairMissing(deps: ReconcileDeps, providerId: string, access: AccessProvider, requestId: string, report: ReconcileReport): Promise<void> {
+  const { store, logger, clock, repair } = deps;
+  const request = (await store.requests.get(requestId))!;
+  const role = repair?.grantRole(request.role);
+  const action = !repair ? 'none' : repair.missing === 'regrant' && role ? 'regrant' : 'fail';
+  const finding = { actor: 'lease', action: 'grant.missing', subject: requestId, data: { provider: providerId, resolution: action } };
+  if (!repair) {
+    await store.audit.append(finding);
+    return;
+  }
+  if (action === 'regrant') {
+    await store.audit.append(finding);
+    const regranted = await regrant(deps, providerId, access, request, role!);
+    if (regranted === 'done') report.regranted.push(requestId);
+    if (regranted !== 'refused') return;
+  }
+  const now = toIso(clock.now());
+  const message = action === 'regrant' ? `the grant vanished from provider "${providerId}" and the provider refused to grant it again` : `the grant vanished from provider "${providerId}"`;
+  await store.transaction(async (tx) => {
+    if (action === 'fail') await tx.audit.append(finding);
+    await tx.requests.update(requestId, { outcome: { code: GRANT_MISSING, message }, updated_at: now });
+  });
+  await repair.signal(requestId, { type: REVOKE_EVENT, source: 'lease/reconcile', data: { reason: 'grant missing', by: 'lease' } });
+  logger.warn({ provider: providerId, request: requestId }, 'reconcile: failing a lease whose grant vanished');
+  report.failed.push(requestId);
+}
+
+/**
+ * Grants a missing lease again. `refused`: the target said no (the caller fails the request);
+ * `retry`: the target could not be reached (the next round tries again).
+ */
+async function regrant(deps: ReconcileDeps, providerId: string, access: AccessProvider, request: RequestRecord, role: GrantRole): Promise<'done' | 'refused' | 'retry'> {
+  const { store, logger, clock } = deps;
+  let record;
+  try {
+    record = await access.grant({ requestId: request.id, identity: request.identity, role, expiresAt: request.expires_at! });
+  } catch (err) {
+    if (err instanceof LeaseError && err.status < 500) {
+      logger.warn({ provider: providerId, request: request.id, err: errorText(err) }, 'reconcile: the provider refused to grant a missing lease again');
+      return 'refused';
+    }
+    logger.error({ provider: providerId, request: request.id, err: errorText(err) }, 'reconcile: cannot grant a missing lease again; the next round retries');
+    return 'retry';
+  }
+  const now = toIso(clock.now());
+  const current = await store.requests.get(request.id);
+  if (current?.status !== 'active') {
+    // Its workflow began revoking while the grant was being made: take back what was just made.
+    try {
+      await access.revoke(record);
+    } catch (err) {
+      logger.error({ provider: providerId, request: request.id, err: errorText(err) }, 'reconcile: cannot revoke a re-grant whose lease ended meanwhile; the next round retries');
+    }
+    return 'retry';
+  }
+  await store.transaction(async (tx) => {
+    const existing = await tx.grants.get(request.id, providerId);
+    await tx.grants.upsert({ request_id: request.id, provider: providerId, record, granted_at: existing?.granted_at ?? now });
+    await tx.audit.append({ actor: 'lease', action: 'grant.regranted', subject: request.id, data: { provider: providerId, identity: identityKey(request.identity), expires_at: request.expires_at } });
+  });
+  logger.info({ provider: providerId, request: request.id }, 'reconcile: granted a missing lease again');
+  return 'done';
 }
 
 /** The provider's grants, or undefined (logged) when it cannot list them now; the next round tries again. */
@@ -163,7 +254,7 @@ export class Reconciler {
     const { logger } = this.deps;
     try {
       const report = await this.run();
-      const counts = { checked: report.checked, revoked: report.revoked.length, missing: report.missing.length };
+      const counts = { checked: report.checked, revoked: report.revoked.length, missing: report.missing.length, regranted: report.regranted.length, failed: report.failed.length };
       if (counts.revoked || counts.missing) logger.warn(counts, 'reconciliation found drift');
       else logger.info(counts, 'reconciliation done');
     } catch (err) {

@@ -308,7 +308,8 @@ export class RequestService implements StepObserver {
       outcome = { code: 'cancelled', message: 'revoked before access was granted' };
     } else if (state.status === 'faulted') {
       const error = state.error;
-      const denied = error?.type === `${LEASE_ERROR_BASE}denied` || error?.status === 403;
+      // A target refusing the grant (e.g. the provider lacks a permission) is a failure, not a policy denial.
+      const denied = error?.type === `${LEASE_ERROR_BASE}denied` || (error?.status === 403 && error.type !== `${LEASE_ERROR_BASE}grant_refused`);
       status = denied ? 'denied' : 'failed';
       outcome = { code: error?.title ?? (denied ? 'denied' : 'workflow_failed'), message: error?.detail ?? error?.title ?? 'the workflow failed' };
     } else {
@@ -338,8 +339,8 @@ export class RequestService implements StepObserver {
     return { workflowId: id, document: workflow.workflow as WorkflowDocument };
   }
 
-  /** Readable by its requester, administrators and those who may decide on it. */
-  private async visible(identity: Identity, id: string): Promise<RequestRecord> {
+  /** Readable by its requester, administrators and those who may decide on it; otherwise 404. */
+  async visible(identity: Identity, id: string): Promise<RequestRecord> {
     const record = await this.deps.store.requests.get(id);
     // Someone else's request is reported as missing, so ids cannot be probed.
     if (!record || (!sameIdentity(record.identity, identity) && !this.mayDecide(identity, record))) {

@@ -5,7 +5,7 @@ import { LeaseError, identityKey, toIso, type Clock, type Logger } from '../../c
 import type { AccessProvider, GrantRecord, GrantRole, NotificationProvider } from '../../providers/index.js';
 import type { RequestRecord, Store } from '../../store/index.js';
 import { ActivityFailure, LEASE_ERROR_BASE, type ActivityContext, type ActivityHandler } from '../runtime/activities.js';
-import { canonicalCallName } from './names.js';
+import { GRANT_MISSING, canonicalCallName } from './names.js';
 
 /** What the calls need to know of the configuration, resolved by the server at call time. */
 export interface AccessDirectory {
@@ -84,8 +84,10 @@ async function authorize(deps: BuiltinCallDeps, request: RequestRecord): Promise
   try {
     record = await provider.grant({ requestId: request.id, identity: request.identity, role, expiresAt });
   } catch (err) {
-    // A refusal by the provider (bad account, invalid command) will not pass on retry.
+    // A refusal by the provider (bad account, invalid command) will not pass on retry. What it
+    // made before refusing is undone first, so nothing stays once the request has failed.
     if (err instanceof LeaseError && err.status < 500) {
+      await undoRefusedGrant(deps, provider, request);
       throw new ActivityFailure({ type: `${LEASE_ERROR_BASE}grant_refused`, status: err.status, title: err.code, detail: err.message });
     }
     throw err;
@@ -104,9 +106,23 @@ async function authorize(deps: BuiltinCallDeps, request: RequestRecord): Promise
   return { granted: true, provider: request.provider, expires_at: expiresAt };
 }
 
+/**
+ * Revokes by request id after a refused grant (the provider finds what it made by its tags or
+ * names). A failure here is logged and the request still fails: the reconciler revokes a grant
+ * whose request has ended.
+ */
+async function undoRefusedGrant(deps: BuiltinCallDeps, provider: AccessProvider, request: RequestRecord): Promise<void> {
+  try {
+    await provider.revoke({ provider: request.provider, requestId: request.id, data: {} });
+  } catch (err) {
+    deps.logger.error({ request: request.id, provider: request.provider, err: err instanceof Error ? err.message : String(err) }, 'cannot undo a refused grant; left for reconciliation');
+  }
+}
+
 async function revoke(deps: BuiltinCallDeps, request: RequestRecord, reason: string): Promise<unknown> {
   const { store, clock } = deps;
-  if (request.status === 'revoked') return { revoked: true, provider: request.provider };
+  const grantMissing = request.outcome?.code === GRANT_MISSING;
+  if (request.status === 'revoked' || (grantMissing && request.status === 'failed')) return { revoked: true, provider: request.provider };
   const provider = deps.directory.accessProvider(request.provider);
   const grant = await store.grants.get(request.id, request.provider);
   if (provider && !grant?.revoked_at) {
@@ -122,12 +138,13 @@ async function revoke(deps: BuiltinCallDeps, request: RequestRecord, reason: str
   await store.transaction(async (tx) => {
     if (grant && !grant.revoked_at) await tx.grants.markRevoked(request.id, request.provider, now);
     await tx.requests.update(request.id, {
-      status: 'revoked',
+      status: grantMissing ? 'failed' : 'revoked',
       ended_at: now,
       updated_at: now,
-      outcome: { code: reason === 'expired' ? 'expired' : 'revoked', message: reason },
+      outcome: grantMissing && request.outcome ? request.outcome : { code: reason === 'expired' ? 'expired' : 'revoked', message: reason },
     });
     await tx.audit.append({ actor: 'lease', action: 'lease.revoked', subject: request.id, data: { provider: request.provider, reason } });
+    if (grantMissing) await tx.audit.append({ actor: 'lease', action: 'request.failed', subject: request.id, data: { code: GRANT_MISSING, message: request.outcome?.message ?? '' } });
   });
   // Reasons are people's words (the audit has them): logs carry ids only.
   deps.logger.info({ request: request.id, user: identityKey(request.identity), role: request.role, provider: request.provider }, reason === 'expired' ? 'lease expired' : 'lease revoked');

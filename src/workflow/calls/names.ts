@@ -38,3 +38,10 @@ export const REVOKE_EVENT = 'com.lease.revoke';
 
 /** What lease.monitor watches for: alerts about a session (`com.thand.*` spellings too). */
 export const ALERT_EVENTS = ['com.lease.alert', 'com.lease.alert.event', 'com.lease.monitor.event'] as const;
+
+/**
+ * The outcome code of a lease the reconciler ends because its grant vanished from the target
+ * (`server.reconcile.missing: fail`): recorded before the revoke event is sent, so the revoke
+ * that follows ends the request `failed` rather than `revoked`, even after a crash.
+ */
+export const GRANT_MISSING = 'grant_missing';
