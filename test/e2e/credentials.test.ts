@@ -1,7 +1,7 @@
 // Credentials, console URLs and native role catalogs through a real `lease server` and the CLI:
 // who may fetch what, and the same answer for a request one may not see as for one that does
 // not exist (ids cannot be probed). The sudo provider issues no credentials, so an active lease
-// answers 501; the credential shapes are checked in src/cli/credential-formats.test.ts and the
+// answers 400 not_supported; the credential shapes are checked in src/cli/credential-formats.test.ts and the
 // routes with a provider that issues them in src/server/routes/provider-queries.test.ts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -71,7 +71,7 @@ describe('credentials and console', () => {
     }
     const token = await apiLogin(server.url, 'alice');
     const answer = await fetch(`${server.url}/api/v1/requests/${active}/credentials`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-    assert.equal(answer.status, 501);
+    assert.equal(answer.status, 400);
     assert.equal(answer.headers.get('cache-control'), 'no-store');
   });
 

@@ -52,11 +52,11 @@ describe('GET /api/v1/providers/{id}/roles', () => {
     });
   });
 
-  it('answers 404 for an unknown provider and 501 for one without a catalog', async (t) => {
+  it('answers 404 for an unknown provider and 400 not_supported for one without a catalog', async (t) => {
     const { call } = await setUp(t);
     assert.deepEqual((await errorOf(await call('bob', 'GET', '/api/v1/providers/nowhere/roles'))).code, 'provider_not_found');
     const plain = await errorOf(await call('alice', 'GET', '/api/v1/providers/plain/roles'));
-    assert.deepEqual([plain.status, plain.code], [501, 'not_supported']);
+    assert.deepEqual([plain.status, plain.code], [400, 'not_supported']);
   });
 
   it('refuses a limit out of range with 400 naming it', async (t) => {
@@ -156,12 +156,12 @@ describe('POST /api/v1/requests/{id}/credentials and /console', () => {
     assert.deepEqual([r.status, r.code], [409, 'lease_expired']);
   });
 
-  it('answers 501 when the lease\'s provider issues no credentials or URLs', async (t) => {
+  it('answers 400 not_supported when the lease\'s provider issues no credentials or URLs', async (t) => {
     const { call, activeLease } = await setUp(t);
     const id = await activeLease('plain');
     for (const path of ['credentials', 'console']) {
       const r = await errorOf(await call('alice', 'POST', `/api/v1/requests/${id}/${path}`));
-      assert.deepEqual([r.status, r.code], [501, 'not_supported']);
+      assert.deepEqual([r.status, r.code], [400, 'not_supported']);
     }
   });
 

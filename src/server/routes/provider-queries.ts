@@ -14,7 +14,7 @@ export function providerQueryRoutes(queries: ProviderQueries) {
       auth: true,
       query: nativeRoleQuerySchema,
       response: nativeRoleListSchema,
-      errors: [403, 404, 409, 501, 502, 503],
+      errors: [400, 403, 404, 409, 502, 503],
       handler: async ({ params, query, identity }) => ({ roles: await queries.nativeRoles(identity, params.id as string, query) }),
     }),
     route({
@@ -24,7 +24,7 @@ export function providerQueryRoutes(queries: ProviderQueries) {
       tag: 'requests',
       auth: true,
       response: accessCredentialsViewSchema,
-      errors: [403, 404, 409, 501, 502, 503],
+      errors: [400, 403, 404, 409, 502, 503],
       handler: async ({ params, identity, c }) => {
         c.header('cache-control', 'no-store');
         return queries.credentials(identity, params.id as string);
@@ -37,7 +37,7 @@ export function providerQueryRoutes(queries: ProviderQueries) {
       tag: 'requests',
       auth: true,
       response: consoleUrlViewSchema,
-      errors: [403, 404, 409, 501, 502, 503],
+      errors: [400, 403, 404, 409, 502, 503],
       handler: async ({ params, identity, c }) => {
         c.header('cache-control', 'no-store');
         return queries.consoleUrl(identity, params.id as string);

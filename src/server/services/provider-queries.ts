@@ -133,5 +133,5 @@ export class ProviderQueries {
 }
 
 function notSupported(provider: Pick<ProviderInstance, 'id' | 'type'>, what: string): LeaseError {
-  return new LeaseError('not_supported', `provider "${provider.id}" (type ${provider.type}) ${what}`, { status: 501 });
+  return new LeaseError('not_supported', `provider "${provider.id}" (type ${provider.type}) ${what}`, { status: 400 });
 }
