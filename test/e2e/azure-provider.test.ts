@@ -143,7 +143,7 @@ roles:
       const r = await runLease(['request', '--role', 'azure-reader', '--provider', 'azure-prod', '--duration', '10m', '--reason', 'INC-8', '--wait', '--json'], { env: env() });
       assert.notEqual(r.code, 0);
       const lease = JSON.parse(r.stdout) as RequestJson;
-      assert.equal(lease.status, 'denied', r.stdout);
+      assert.equal(lease.status, 'failed', r.stdout);
       assert.equal(lease.outcome?.code, 'target_permission_denied');
       assert.match(lease.outcome?.message ?? '', /AuthorizationFailed: .*'Microsoft\.Authorization\/roleAssignments\/write'/);
     } finally {
