@@ -93,7 +93,7 @@ export class IamAccessProvider implements AccessProvider {
     const name = artefactName(input.requestId);
     const inline = roleStatements(input.role, { expiresAt: input.expiresAt });
     const managed = this.managedPolicyRefs(input.role);
-    if (inline.length === 0 && managed.length === 0) {
+    if (!inline.some((s) => s.Effect === 'Allow') && managed.length === 0) {
       throw new TargetRefused('target_refused', `${this.context.target}: role "${input.role.id}" grants nothing on AWS: give it AWS actions in permissions.allow (ec2:Describe*) or inherits: [aws:<managed policy>]`);
     }
     const inlineDocument = policyDocument(inline);
