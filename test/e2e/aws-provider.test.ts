@@ -15,6 +15,7 @@ import { leaseJson, runLease, startServer, tempDir, waitUntil, writeFiles, type 
 import { startMoto } from '../support/moto.js';
 import { registerTestSecret } from '../support/secrets.js';
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = '1';
 const PASSWORD = 'aws-e2e-Pw-9k';
 registerTestSecret(PASSWORD);
 const STRAY_ID = 'req_0000000000stray00000000000';
