@@ -273,7 +273,7 @@ describe('aws identity_center (moto)', () => {
     w.fake.throttleNext = 2;
     await w.provider().grant({ requestId: 'req-t', identity: alice, role: role(), expiresAt: inAnHour() });
     w.fake.throttleNext = 100;
-    await assert.rejects(w.provider({ retry: { baseDelayMs: 1, attempts: 2 } }).listActive(), (err) => err instanceof TargetUnavailable && /ThrottlingException/.test(err.message));
+    await assert.rejects(w.provider({ retry: { baseDelayMs: 1, attempts: 2 } }).listActive(), (err) => err instanceof TargetUnavailable && /Throttling/.test(err.message));
     w.fake.throttleNext = 0;
   });
 

@@ -38,9 +38,9 @@ import { TargetRefused, TargetUnavailable, type RetryOptions } from '../../cloud
 import type { AccessProvider, ActiveGrant, GrantInput, GrantRecord, GrantRole } from '../../provider.js';
 import type { Identity, Logger } from '../../../core/index.js';
 import { awsCall, isNotFound } from './errors.js';
-import { policyDocument, roleStatements } from './inline-policy.js';
+import { policyDocument, roleStatements } from '../policy.js';
 import { holdersOf, holdTagKey, holdTagValue, MAX_HOLDERS, permissionSetName, PROVIDER_TAG, ROLE_TAG, type Holder } from './naming.js';
-import type { AwsClientConfig } from './types.js';
+import type { AwsClientConfig } from '../clients.js';
 
 export interface IdentityCenterOptions {
   providerId: string;
@@ -458,6 +458,7 @@ export class IdentityCenterAccess implements AccessProvider {
 
   /** What the role's permission set must hold: its permissions as an inline policy, and the managed policies it inherits. */
   private contentOf(role: GrantRole, partition: string): PermissionSetContent {
+    // No time condition: the permission set is shared by every lease of the role.
     const statements = roleStatements(role);
     const managed = new Set<string>();
     const customer = new Map<string, { Name: string; Path: string }>();
@@ -476,7 +477,7 @@ export class IdentityCenterAccess implements AccessProvider {
         throw new TargetRefused('target_refused', `${this.target}: role "${role.id}" inherits "${entry}", which is neither an AWS managed policy name nor a policy ARN`);
       }
     }
-    if (statements.length === 0 && managed.size === 0 && customer.size === 0) {
+    if (!statements.some((s) => s.Effect === 'Allow') && managed.size === 0 && customer.size === 0) {
       throw new TargetRefused('target_refused', `${this.target}: role "${role.id}" grants nothing on AWS: give it permissions or inherits: [aws:<managed policy name or ARN>]`);
     }
     if (managed.size + customer.size > 20) {
