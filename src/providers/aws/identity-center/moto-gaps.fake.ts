@@ -72,6 +72,8 @@ export class MotoGapsFake {
     if (action !== undefined && this.denied.has(`sso:${action}`)) {
       return send(res, 400, { __type: 'AccessDeniedException', Message: `User: arn:aws:iam::123456789012:user/lease is not authorized to perform: sso:${action} on resource: arn:aws:sso:::instance/*` });
     }
+    // Only sso-admin (JSON) is looked into; STS, identity store and the rest pass through untouched.
+    if (action === undefined) return this.pass(req, res, body);
     const input = body.length > 0 ? (JSON.parse(body.toString()) as Record<string, unknown>) : {};
     switch (action) {
       case 'TagResource':
@@ -121,6 +123,11 @@ export class MotoGapsFake {
         return send(res, 200, { [key]: { RequestId: requestId, Status: 'IN_PROGRESS' } });
       }
     }
+    res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.raw);
+  }
+
+  private async pass(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const answer = await this.forward(req, body);
     res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.raw);
   }
 
