@@ -31,14 +31,14 @@ const fakeFactory: ProviderFactory<{ dir: string }> = {
 };
 
 describe('provider registry', () => {
-  test('the default registry knows sudo, azure, local, oidc, saml, webhook, oauth2 and oauth2.google', () => {
-    assert.deepEqual(defaultRegistry().names().sort(), ['azure', 'local', 'oauth2', 'oauth2.google', 'oidc', 'saml', 'sudo', 'webhook']);
+  test('the default registry knows sudo, azure, aws, local, oidc, saml, webhook, oauth2 and oauth2.google', () => {
+    assert.deepEqual(defaultRegistry().names().sort(), ['aws', 'azure', 'local', 'oauth2', 'oauth2.google', 'oidc', 'saml', 'sudo', 'webhook']);
     assert.deepEqual(defaultRegistry().names('identity').sort(), ['local', 'oauth2', 'oauth2.google', 'oidc', 'saml']);
   });
 
   test('each built-in type loads a factory of that type, under the names and with the capabilities declared for it', async () => {
     const factories = await defaultRegistry().factories();
-    assert.deepEqual([...factories.keys()].sort(), ['azure', 'local', 'oauth2', 'oauth2.google', 'oidc', 'saml', 'sudo', 'webhook']);
+    assert.deepEqual([...factories.keys()].sort(), ['aws', 'azure', 'local', 'oauth2', 'oauth2.google', 'oidc', 'saml', 'sudo', 'webhook']);
     for (const [name, factory] of factories) assert.ok(name === factory.type || factory.aliases?.includes(name), name);
   });
 
@@ -86,8 +86,15 @@ describe('provider registry', () => {
   });
 
   test('an unknown type yields an instance marked not implemented, with no capabilities, so the server still starts', async () => {
+    const instance = (await defaultRegistry().create([entry({ id: 'crm', provider: 'salesforce', config: { domain: 'example.my.salesforce.com' } })], { dataDir: '.lease' })).get('crm');
+    assert.deepEqual(instance, { id: 'crm', type: 'salesforce', name: 'Provider one', enabled: true, implemented: false, capabilities: [] });
+  });
+
+  test('creates an aws access provider without calling AWS (its SDK loads on first use)', async () => {
     const instance = (await defaultRegistry().create([entry({ id: 'aws', provider: 'aws', config: { region: 'eu-west-1' } })], { dataDir: '.lease' })).get('aws');
-    assert.deepEqual(instance, { id: 'aws', type: 'aws', name: 'Provider one', enabled: true, implemented: false, capabilities: [] });
+    assert.deepEqual(instance?.capabilities, ['access']);
+    assert.equal(instance?.access?.type, 'aws');
+    assert.equal(typeof instance?.access?.credentials, 'function');
   });
 
   test('an invalid config names the provider and the path inside its config', async () => {

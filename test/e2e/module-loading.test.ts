@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { hashPassword } from '../../src/identity/index.js';
-import { leaseJson, ROOT, runLease, startServer, tempDir, writeFiles } from '../support/lease-process.js';
+import { leaseJson, ROOT, runLease, startServer, tempDir, waitUntil, writeFiles } from '../support/lease-process.js';
 import { loadedOf, moduleTraceEnv, ownFolders, readModuleTrace } from '../support/module-trace.js';
 
 /** Packages only the server, or only some configurations, need. */
@@ -95,5 +95,28 @@ providers:
     const modules = await readModuleTrace(trace('sso'));
     assert.deepEqual(loadedOf(modules, ['@node-saml/node-saml', 'xml-crypto', 'openid-client']), ['@node-saml/node-saml', 'openid-client', 'xml-crypto']);
     assert.deepEqual(loadedOf(modules, ['@temporalio/', '@aws-sdk/']), []);
+  });
+
+  it('a server with an aws provider loads the AWS SDK (IAM and STS, not Identity Center) when it first calls AWS, and no other configured-only library', async () => {
+    const root = join(dir.path, 'aws');
+    await writeFiles(root, {
+      'config/providers.yaml': `version: "1.0"
+providers:
+  aws-prod:
+    name: AWS
+    provider: aws
+    config: { region: us-east-1, account_id: "123456789012", access_key_id: AKIAMODULETRACE, secret_access_key: not-a-real-secret, endpoint: 'http://127.0.0.1:1' }
+`,
+    });
+    const server = await startServer({ config: join(root, 'config'), data: join(root, 'data'), env: { ...moduleTraceEnv(trace('aws')), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '1' } });
+    try {
+      // The reconciliation round at start is the first AWS call (it fails: nothing listens there).
+      await waitUntil('the first reconciliation', async () => (/"msg":"reconcil/.test(server.output) ? true : undefined), 120_000, 100);
+    } finally {
+      await server.stop();
+    }
+    const modules = await readModuleTrace(trace('aws'));
+    assert.deepEqual(loadedOf(modules, ['@aws-sdk/client-iam', '@aws-sdk/client-sts', '@aws-sdk/client-sso-admin', '@aws-sdk/client-identitystore']), ['@aws-sdk/client-iam', '@aws-sdk/client-sts']);
+    assert.deepEqual(loadedOf(modules, ['@node-saml/node-saml', 'openid-client', '@temporalio/']), []);
   });
 });

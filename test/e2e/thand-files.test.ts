@@ -67,14 +67,15 @@ describe("Thand's file layout", () => {
     }
   });
 
-  it('refuses a request on a provider whose type Lease does not implement as provider_not_implemented', async () => {
+  it('takes a request on its aws provider to the approval workflow of the role; refuses one on the switched-off provider', async () => {
     const login = await runLease(['login', '--server', server.url, '--provider', 'people', '--username', 'dana', '--password-stdin'], { env: env(), input: `${PASSWORD}\n` });
     assert.equal(login.code, 0, login.stderr);
-    for (const provider of ['cloud-prod', 'cloud-sandbox']) {
-      const r = await runLease(['request', '--role', 'cloud-admin', '--provider', provider, '--duration', '10m', '--reason', 'incident', '--json'], { env: env() });
-      assert.notEqual(r.code, 0);
-      assert.match(r.stderr, /\[provider_not_implemented\]/, `${provider}: ${r.stderr}`);
-    }
+    const prod = await runLease(['request', '--role', 'cloud-admin', '--provider', 'cloud-prod', '--duration', '10m', '--reason', 'incident', '--json'], { env: env() });
+    assert.equal(prod.code, 0, prod.stderr);
+    assert.equal((JSON.parse(prod.stdout) as { status: string }).status, 'pending', prod.stdout);
+    const sandbox = await runLease(['request', '--role', 'cloud-admin', '--provider', 'cloud-sandbox', '--duration', '10m', '--reason', 'incident', '--json'], { env: env() });
+    assert.notEqual(sandbox.code, 0);
+    assert.match(sandbox.stderr, /\[provider_disabled\]/, sandbox.stderr);
   });
 
   it('fails a workflow at slack.postMessage with a clear error until a Slack provider exists, granting nothing', async () => {
