@@ -39,7 +39,7 @@ class HoldProxy {
       void (async () => {
         const body = await read(req);
         const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)).map(([k, v]) => [k, String(v)]));
-        const answer = await fetch(`${this.target}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(body.length > 0 ? { body } : {}) });
+        const answer = await fetch(`${this.target}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(body.length > 0 ? { body: new Uint8Array(body) } : {}) });
         const text = Buffer.from(await answer.arrayBuffer());
         const held = this.held;
         if (held && held.pattern.test(body.toString())) {
