@@ -23,7 +23,7 @@ export interface TokenOptions {
 
 /** Signs the JWT-bearer assertion for a service account key. */
 export async function signAssertion(credentials: Extract<GoogleCredentials, { kind: 'service_account' }>, nowMs: number, target: string): Promise<string> {
-  let key: CryptoKey;
+  let key: Awaited<ReturnType<typeof importPKCS8>>;
   try {
     key = await importPKCS8(credentials.privateKey, 'RS256');
   } catch {
