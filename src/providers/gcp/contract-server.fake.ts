@@ -384,14 +384,20 @@ export class GcpContractServer {
     }
     let principals = 0;
     const merged: FakeBinding[] = [];
+    const byKey = new Map<string, FakeBinding>();
     for (const binding of bindings) {
       this.checkBinding(binding);
       principals += binding.members.length;
       const condition = binding.condition ? { ...(binding.condition.title !== undefined ? { title: binding.condition.title } : {}), ...(binding.condition.description !== undefined ? { description: binding.condition.description } : {}), expression: binding.condition.expression } : undefined;
       // Google merges bindings of one role with the same condition, and drops repeated members.
-      const same = merged.find((m) => m.role === binding.role && JSON.stringify(m.condition) === JSON.stringify(condition));
+      const key = JSON.stringify([binding.role, condition ?? null]);
+      const same = byKey.get(key);
       if (same) same.members = [...new Set([...same.members, ...binding.members])];
-      else merged.push({ role: binding.role, members: [...new Set(binding.members)], ...(condition ? { condition } : {}) });
+      else {
+        const entry = { role: binding.role, members: [...new Set(binding.members)], ...(condition ? { condition } : {}) };
+        byKey.set(key, entry);
+        merged.push(entry);
+      }
     }
     if (principals > MAX_PRINCIPALS) throw invalid(`The number of members in the policy (${principals}) is larger than the maximum allowed size ${MAX_PRINCIPALS}.`);
     this.policyState = { version: conditional ? 3 : version === 0 ? 1 : version, etag: newEtag(), bindings: merged };

@@ -122,6 +122,16 @@ describe('gcp grant', () => {
     assert.deepEqual(leaseBindings().map((b) => b.condition?.title), [`lease:${lease.requestId}`]);
   });
 
+  test('grants at once share read-modify-writes, and one refused grant does not fail the others', async () => {
+    const gcp = provider();
+    const person = (id: string) => ({ id, email: `${id}@example.com`, email_verified: true, groups: [], provider: 'corp', provider_type: 'oidc' });
+    const leases = ['alice', 'alice', 'bob', 'carol', 'alice'].map((id) => input({ identity: person(id) }));
+    const results = await Promise.allSettled(leases.map((lease) => gcp.grant(lease)));
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    assert.match(String((results[3] as PromiseRejectedResult).reason), /User carol@example.com does not exist/);
+    assert.deepEqual(leaseBindings().map((b) => b.condition?.title).sort(), leases.filter((_, i) => i !== 3).map((l) => `lease:${l.requestId}`).sort());
+  });
+
   test('a role with permissions.allow is granted through a project custom role made from them, updated when they change', async () => {
     const gcp = provider();
     const custom = role({ id: 'vm-reader', name: 'VM reader', nativeRoles: [], permissions: { allow: ['compute.instances.list', 'compute.instances.get', 'storage.buckets.list'], deny: ['storage.buckets.list'] } });

@@ -20,6 +20,9 @@ const ROLE_NAME = /^(?:roles\/[\w.]+|projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/rol
 /** A permission as custom roles take it: `service.resource.verb`, no wildcards. */
 const PERMISSION = /^[a-z][a-zA-Z0-9]*(?:\.[a-zA-Z0-9]+){2,}$/;
 
+/** New bindings from the current ones, or undefined when there is nothing to change. */
+type PolicyChange = (bindings: Binding[]) => Binding[] | undefined;
+
 export interface GcpGrantData {
   project: string;
   member: string;
@@ -56,6 +59,8 @@ export class GcpAccessProvider implements AccessProvider {
   private readonly now: () => number;
   private googleCredentials?: Promise<GoogleCredentials>;
   private readonly customRoles = new Map<string, { permissions: string; until: number }>();
+  private readonly queued: Array<{ change: PolicyChange; resolve: () => void; reject: (err: unknown) => void }> = [];
+  private writing = false;
 
   constructor(
     readonly id: string,
@@ -218,15 +223,58 @@ export class GcpAccessProvider implements AccessProvider {
 
   /**
    * Read-modify-write of the project's allow policy: `change` gets the current bindings and
-   * returns the new ones (undefined: nothing to do). Written with the etag it was read with, as
-   * version 3; when Google answers that another writer changed it meanwhile (409 ABORTED, 412
-   * FAILED_PRECONDITION), read again and redo the change.
+   * returns the new ones (undefined: nothing to do). Changes asked for while a write is under
+   * way are applied together in the next one (one policy, one writer at a time in this
+   * process); a batch that fails is retried change by change, so one change's refusal is
+   * its own.
    */
-  private async modifyPolicy(change: (bindings: Binding[]) => Binding[] | undefined): Promise<void> {
+  private modifyPolicy(change: PolicyChange): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queued.push({ change, resolve, reject });
+      void this.drainQueue();
+    });
+  }
+
+  private async drainQueue(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.queued.length > 0) {
+        const batch = this.queued.splice(0);
+        try {
+          await this.writePolicy(batch.map((b) => b.change));
+          for (const b of batch) b.resolve();
+        } catch (err) {
+          if (batch.length === 1) {
+            batch[0]?.reject(err);
+            continue;
+          }
+          for (const b of batch) await this.writePolicy([b.change]).then(b.resolve, b.reject);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /**
+   * One read-modify-write: read the policy (version 3), apply the changes, write it with the
+   * etag it was read with, as version 3. When Google answers that another writer changed it
+   * meanwhile (409 ABORTED, 412 FAILED_PRECONDITION), read again and redo the changes.
+   */
+  private async writePolicy(changes: PolicyChange[]): Promise<void> {
     for (let attempt = 1; attempt <= POLICY_WRITE_ATTEMPTS; attempt++) {
       const policy = await this.getPolicy();
-      const bindings = change(policy.bindings ?? []);
-      if (bindings === undefined) return;
+      let bindings = policy.bindings ?? [];
+      let changed = false;
+      for (const change of changes) {
+        const next = change(bindings);
+        if (next !== undefined) {
+          bindings = next;
+          changed = true;
+        }
+      }
+      if (!changed) return;
       try {
         await callRest(this.resourceManager, {
           method: 'POST',
@@ -236,7 +284,7 @@ export class GcpAccessProvider implements AccessProvider {
         return;
       } catch (err) {
         if (!(err instanceof TargetRefused && err.code === 'target_conflict')) throw withPermission(err);
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * attempt));
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * attempt));
       }
     }
     throw new TargetUnavailable(`${this.target}: the allow policy of project ${this.config.project_id} kept changing while Lease wrote it (${POLICY_WRITE_ATTEMPTS} attempts)`);
