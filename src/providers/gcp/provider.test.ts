@@ -134,7 +134,7 @@ describe('gcp grant', () => {
 
   test('a role with permissions.allow is granted through a project custom role made from them, updated when they change', async () => {
     const gcp = provider();
-    const custom = role({ id: 'vm-reader', name: 'VM reader', nativeRoles: [], permissions: { allow: ['compute.instances.list', 'compute.instances.get', 'storage.buckets.list'], deny: ['storage.buckets.list'] } });
+    const custom = role({ id: 'vm-reader', name: 'VM reader', nativeRoles: [], permissions: { allow: ['compute.instances.list', 'compute.instances.get', 'storage.buckets.list', 'ec2:Describe*', '/usr/bin/journalctl'], deny: ['storage.buckets.list'] } });
     await gcp.grant(input({ role: custom }));
     const name = `projects/${PROJECT}/roles/${customRoleId('vm-reader')}`;
     assert.match(customRoleId('vm-reader'), /^lease_vm_reader_[0-9a-f]{8}$/);

@@ -167,10 +167,15 @@ export class GcpAccessProvider implements AccessProvider {
     return [...new Set(names)];
   }
 
-  /** `permissions.allow` minus `permissions.deny`, each an exact IAM permission (custom roles take no wildcards). */
+  /**
+   * `permissions.allow` minus `permissions.deny`, each an exact IAM permission (custom roles take
+   * no wildcards). Entries in another target's form (`ec2:Describe*`, a sudo command: with a
+   * colon, a slash or a space) are for the role's other providers and are left out.
+   */
   private permissionsOf(role: GrantRole): string[] {
     const denied = new Set(role.permissions.deny);
-    const allowed = [...new Set(role.permissions.allow.filter((p) => !denied.has(p)))].sort();
+    const ours = (p: string) => !/[:/\s]/.test(p);
+    const allowed = [...new Set(role.permissions.allow.filter((p) => ours(p) && !denied.has(p)))].sort();
     const bad = allowed.filter((p) => !PERMISSION.test(p));
     if (bad.length > 0) {
       throw new TargetRefused('target_refused', `${this.target}: role "${role.id}" allows ${bad.map((p) => JSON.stringify(p)).join(', ')}; a custom role takes exact IAM permissions like compute.instances.get (no wildcards)`);
