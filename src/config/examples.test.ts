@@ -88,12 +88,15 @@ describe('a config directory split by kind, as Thand ships it', () => {
       'config.yaml: server.security.metrics',
       'config.yaml: server.health',
       'providers/cloud.yaml: providers.code.provider',
+      'providers/cloud.yaml: providers.analytics.config.region',
       'workflows/two-approvals.yml: workflows.two_approvals.workflow.do[5].refused.with.provider',
       'workflows/broken-notice.yml: workflows.broken_notice.workflow.do[0].check.then',
       'workflows/broken-notice.yml: workflows.broken_notice.workflow.do[2].tell.call',
     ]) {
       assert.ok(where.includes(expected), `${expected} in:\n${where.join('\n')}`);
     }
+    // Thand's gcp provider (project_id, region, no key: Application Default Credentials) is implemented.
+    assert.ok(!where.includes('providers/cloud.yaml: providers.analytics.provider'), where.join('\n'));
   });
 });
 

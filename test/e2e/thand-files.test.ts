@@ -65,6 +65,10 @@ describe("Thand's file layout", () => {
     for (const warning of IGNORED) {
       assert.ok(warnings.some((msg) => msg.startsWith(`config: ${join(TREE, 'config.yaml')}: ${warning}`)), `${warning} in:\n${warnings.join('\n')}`);
     }
+    // Thand's gcp provider loads as one Lease implements: only its unused region is warned about.
+    const cloud = join(TREE, 'providers', 'cloud.yaml');
+    assert.ok(warnings.some((msg) => msg.startsWith(`config: ${cloud}: providers.analytics.config.region: IAM is global: the gcp provider does not use a region: ignored`)), warnings.join('\n'));
+    assert.ok(!warnings.some((msg) => msg.startsWith(`config: ${cloud}: providers.analytics.provider`)), warnings.join('\n'));
   });
 
   it('takes a request on its aws provider to the approval workflow of the role; refuses one on the switched-off provider', async () => {
