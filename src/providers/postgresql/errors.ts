@@ -34,7 +34,7 @@ export function pgError(err: unknown, target: string, what: string): unknown {
   if (code === '42501') return new TargetRefused('target_permission_denied', `${say} (SQLSTATE 42501: the admin role lacks this privilege; see the provider's required privileges)`, { missingPermission: missingPrivilege(message), cause: err });
   if (code === '28P01' || code === '28000') return new TargetRefused('target_permission_denied', `${say} (SQLSTATE ${code}: check the admin connection's user and password)`, { cause: err });
   if (['42704', '42P01', '3F000', '3D000', '42883'].includes(code)) return new TargetRefused('target_not_found', `${say} (SQLSTATE ${code})`, { cause: err });
-  if (code === '42710' || code === '2BP01' || code === '55006') return new TargetRefused('target_conflict', `${say} (SQLSTATE ${code})`, { cause: err });
+  if (code === '42710' || code === '23505' || code === '2BP01' || code === '55006') return new TargetRefused('target_conflict', `${say} (SQLSTATE ${code})`, { cause: err });
   if (code.startsWith('42') || code.startsWith('22') || code.startsWith('0L') || code.startsWith('0P') || code.startsWith('2B')) return new TargetRefused('target_refused', `${say} (SQLSTATE ${code})`, { cause: err });
   return err;
 }

@@ -241,9 +241,19 @@ describe('postgresql provider on a real PostgreSQL', () => {
   it('concurrent grants of the same request make one role', async (t) => {
     if (!requirePostgres(t, server)) return;
     const i = input();
-    const [a, b] = await Promise.all([provider.grant(i), make().grant(i)]);
-    assert.deepEqual(a, b);
-    await provider.revoke(a);
+    const others = [make(), make(), make()];
+    const records = await Promise.all([provider.grant(i), ...others.map((p) => p.grant(i))]);
+    for (const r of records) assert.deepEqual(r, records[0]);
+    assert.deepEqual((await superQuery("SELECT count(*)::int AS n FROM pg_roles WHERE rolname = $1", [leaseRoleName(i.requestId)])), [{ n: 1 }]);
+    await provider.revoke(records[0]!);
+  });
+
+  it('concurrent revokes of one lease all succeed', async (t) => {
+    if (!requirePostgres(t, server)) return;
+    const i = input();
+    const record = await provider.grant(i);
+    await Promise.all([provider.revoke(record), make().revoke(record), make().revoke({ ...record, data: {} })]);
+    assert.equal(await roleInfo(leaseRoleName(i.requestId)), undefined);
   });
 
   it('revoking a role already dropped by hand succeeds', async (t) => {

@@ -35,7 +35,7 @@ interface RoleRow {
 
 /** How long revoke waits for each of the lease role's sessions to end. */
 const TERMINATE_WAIT_MS = 5_000;
-/** A concurrent grant of the same request can win the CREATE ROLE race; the loser then adopts it. */
+/** A concurrent grant of the same request can win the CREATE ROLE race; the loser then adopts its role. */
 const GRANT_ATTEMPTS = 2;
 
 export class PostgresqlAccessProvider implements AccessProvider {
@@ -70,6 +70,7 @@ export class PostgresqlAccessProvider implements AccessProvider {
       for (let attempt = 1; ; attempt++) {
         try {
           await inTransaction(client, async () => {
+            await lockRole(client, role);
             const existing = await roleRow(client, role);
             if (existing) {
               // Made by an earlier attempt of this grant (a crash before its record, a retry): bring it up to date.
@@ -85,7 +86,9 @@ export class PostgresqlAccessProvider implements AccessProvider {
           });
           return;
         } catch (err) {
-          if ((err as { code?: string }).code === '42710' && attempt < GRANT_ATTEMPTS) continue;
+          // 42710 duplicate_object, or 23505 when both CREATE ROLEs passed the check before either committed.
+          const code = (err as { code?: string }).code;
+          if ((code === '42710' || code === '23505') && attempt < GRANT_ATTEMPTS) continue;
           throw err;
         }
       }
@@ -97,15 +100,22 @@ export class PostgresqlAccessProvider implements AccessProvider {
   async revoke(record: GrantRecord): Promise<void> {
     const role = typeof record.data.role === 'string' ? record.data.role : leaseRoleName(record.requestId);
     await this.withClient(`revoke request ${record.requestId} (role ${role})`, async (client) => {
-      const existing = await roleRow(client, role);
-      if (!existing) return;
-      this.checkTag(existing, record.requestId);
-      // No new sessions, then end the open ones: a revoked lease keeps no connection.
-      await client.query(`ALTER ROLE ${ident(role)} WITH NOLOGIN`);
-      // A non-superuser admin needs the role's privileges to end its sessions and drop what it owns.
-      if (!(await this.isSuperuser(client))) await client.query(`GRANT ${ident(role)} TO CURRENT_USER`);
+      const found = await inTransaction(client, async () => {
+        await lockRole(client, role);
+        const existing = await roleRow(client, role);
+        if (!existing) return false;
+        this.checkTag(existing, record.requestId);
+        // No new sessions, then end the open ones: a revoked lease keeps no connection.
+        await client.query(`ALTER ROLE ${ident(role)} WITH NOLOGIN`);
+        // A non-superuser admin needs the role's privileges to end its sessions and drop what it owns.
+        if (!(await this.isSuperuser(client))) await client.query(`GRANT ${ident(role)} TO CURRENT_USER`);
+        return true;
+      });
+      if (!found) return;
       await client.query('SELECT pg_catalog.pg_terminate_backend(pid, $2) FROM pg_catalog.pg_stat_activity WHERE usename = $1 AND pid <> pg_catalog.pg_backend_pid()', [role, TERMINATE_WAIT_MS]);
       await inTransaction(client, async () => {
+        await lockRole(client, role);
+        if (!(await roleRow(client, role))) return;
         // What the lease created is kept, owned by the admin role; its privileges go with it.
         await client.query(`REASSIGN OWNED BY ${ident(role)} TO CURRENT_USER`);
         await client.query(`DROP OWNED BY ${ident(role)}`);
@@ -148,12 +158,15 @@ export class PostgresqlAccessProvider implements AccessProvider {
   async credentials(record: GrantRecord, lease: ActiveLease): Promise<AccessCredentials> {
     const role = typeof record.data.role === 'string' ? record.data.role : leaseRoleName(record.requestId);
     const password = newPassword();
-    await this.withClient(`set the password of role ${role}`, async (client) => {
-      const existing = await roleRow(client, role);
-      if (!existing) throw new TargetRefused('target_not_found', `${this.target}: the lease role ${role} of request ${record.requestId} no longer exists`);
-      this.checkTag(existing, record.requestId);
-      await client.query(`ALTER ROLE ${ident(role)} WITH PASSWORD ${literal(scramVerifier(password))} VALID UNTIL ${literal(validUntil(lease.expiresAt))}`);
-    });
+    await this.withClient(`set the password of role ${role}`, (client) =>
+      inTransaction(client, async () => {
+        await lockRole(client, role);
+        const existing = await roleRow(client, role);
+        if (!existing) throw new TargetRefused('target_not_found', `${this.target}: the lease role ${role} of request ${record.requestId} no longer exists`);
+        this.checkTag(existing, record.requestId);
+        await client.query(`ALTER ROLE ${ident(role)} WITH PASSWORD ${literal(scramVerifier(password))} VALID UNTIL ${literal(validUntil(lease.expiresAt))}`);
+      }),
+    );
     const { host, port, database } = clientTarget(this.config);
     const sslmode = sslModeOf(this.config);
     const hostInUrl = host.includes(':') ? `[${host}]` : host;
@@ -259,11 +272,21 @@ async function roleRow(client: PoolClient, name: string): Promise<RoleRow | unde
   return rows[0];
 }
 
-async function inTransaction(client: PoolClient, work: () => Promise<void>): Promise<void> {
+/**
+ * Serialises the changes to one lease role until the transaction ends, across connections and
+ * Lease replicas: PostgreSQL fails concurrent ALTER ROLEs of one role ("tuple concurrently
+ * updated"), and two grants of one request would both try CREATE ROLE.
+ */
+async function lockRole(client: PoolClient, role: string): Promise<void> {
+  await client.query('SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended($1, 0))', [`lease-role:${role}`]);
+}
+
+async function inTransaction<T>(client: PoolClient, work: () => Promise<T>): Promise<T> {
   await client.query('BEGIN');
   try {
-    await work();
+    const result = await work();
     await client.query('COMMIT');
+    return result;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
