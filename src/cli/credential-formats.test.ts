@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { credentialProcessDocument, envLines } from './credential-formats.js';
+import { connectionUrl, credentialProcessDocument, envLines } from './credential-formats.js';
+import { CliError } from './errors.js';
 
 const credentials = {
   kind: 'aws' as const,
@@ -32,5 +33,29 @@ describe('credential formats', () => {
   it('env lines leave the region out when the provider names none', () => {
     const { region: _region, ...withoutRegion } = credentials;
     assert.deepEqual(envLines(withoutRegion).map((l) => l.split('=')[0]), ['export AWS_ACCESS_KEY_ID', 'export AWS_SECRET_ACCESS_KEY', 'export AWS_SESSION_TOKEN', 'export AWS_CREDENTIAL_EXPIRATION']);
+  });
+
+  const database = {
+    kind: 'postgresql' as const,
+    url: 'postgresql://lease_x:p%27w%24(id)@db.example.com:5432/orders?sslmode=verify-full',
+    host: 'db.example.com',
+    port: 5432,
+    database: 'orders',
+    username: 'lease_x',
+    password: "p'w$(id)",
+    expiration: '2026-12-04T21:00:00.000Z',
+    sslmode: 'verify-full',
+  };
+
+  it('env lines for a database are libpq\'s variables, expanding nothing', () => {
+    const script = `${envLines(database).join('\n')}\nprintf '%s\\n' "$PGHOST" "$PGPORT" "$PGDATABASE" "$PGUSER" "$PGPASSWORD" "$PGSSLMODE"`;
+    const printed = execFileSync('sh', ['-c', script], { encoding: 'utf8' }).split('\n').slice(0, 6);
+    assert.deepEqual(printed, ['db.example.com', '5432', 'orders', 'lease_x', "p'w$(id)", 'verify-full']);
+  });
+
+  it('url is for database credentials, credential-process for AWS: anything else is bad usage', () => {
+    assert.equal(connectionUrl(database), database.url);
+    assert.throws(() => connectionUrl(credentials), (err) => err instanceof CliError && err.exitCode === 2 && /--format url is for database credentials; these are aws credentials/.test(err.message));
+    assert.throws(() => credentialProcessDocument(database), (err) => err instanceof CliError && err.exitCode === 2 && /--format credential-process is for AWS credentials; these are postgresql credentials/.test(err.message));
   });
 });

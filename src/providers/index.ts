@@ -1,6 +1,8 @@
 // providers/: the provider contract, the registry of provider types, the built-in providers.
 export type {
   AccessCredentials,
+  AwsAccessCredentials,
+  PostgresqlAccessCredentials,
   AccessProvider,
   ActiveLease,
   NativeRole,

@@ -92,8 +92,11 @@ export interface NativeRole {
   description?: string;
 }
 
-/** Credentials for a cloud API; `kind` says which. */
-export interface AccessCredentials {
+/** Credentials for a target; `kind` says which. */
+export type AccessCredentials = AwsAccessCredentials | PostgresqlAccessCredentials;
+
+/** Credentials for AWS's API (STS). */
+export interface AwsAccessCredentials {
   kind: 'aws';
   accessKeyId: string;
   secretAccessKey: string;
@@ -101,6 +104,22 @@ export interface AccessCredentials {
   /** ISO-8601. */
   expiration: string;
   region?: string;
+}
+
+/** A database login of its own for the lease (postgresql): the password is new at each fetch. */
+export interface PostgresqlAccessCredentials {
+  kind: 'postgresql';
+  /** `postgresql://user:password@host:port/database[?sslmode=...]`. */
+  url: string;
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string;
+  /** ISO-8601: the role's VALID UNTIL. */
+  expiration: string;
+  /** libpq's sslmode when TLS is on (require, verify-full). */
+  sslmode?: string;
 }
 
 /** A configured provider instance; capabilities it lacks are absent. */

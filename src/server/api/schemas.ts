@@ -152,14 +152,27 @@ export const nativeRoleListSchema = z.object({ roles: z.array(nativeRoleViewSche
 
 /** Short-lived credentials for the target's API, for the lease's requester only; never stored. */
 export const accessCredentialsViewSchema = z
-  .object({
-    kind: z.literal('aws'),
-    accessKeyId: z.string(),
-    secretAccessKey: z.string(),
-    sessionToken: z.string(),
-    expiration: z.string().describe('ISO-8601'),
-    region: z.string().optional(),
-  })
+  .discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('aws'),
+      accessKeyId: z.string(),
+      secretAccessKey: z.string(),
+      sessionToken: z.string(),
+      expiration: z.string().describe('ISO-8601'),
+      region: z.string().optional(),
+    }),
+    z.object({
+      kind: z.literal('postgresql'),
+      url: z.string().describe('postgresql://user:password@host:port/database[?sslmode=...]'),
+      host: z.string(),
+      port: z.number().int(),
+      database: z.string(),
+      username: z.string().describe('the lease\'s own login role'),
+      password: z.string().describe('new at each fetch: the previous one stops working'),
+      expiration: z.string().describe('ISO-8601: the role\'s VALID UNTIL'),
+      sslmode: z.string().optional(),
+    }),
+  ])
   .meta({ id: 'AccessCredentials' });
 
 export const consoleUrlViewSchema = z

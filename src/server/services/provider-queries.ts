@@ -61,15 +61,7 @@ export class ProviderQueries {
   async credentials(identity: Identity, requestId: string): Promise<AccessCredentials> {
     const { provider, record, lease, request } = await this.activeLease(identity, requestId, 'credentials');
     const issued = await this.ask(request.provider, 'issue credentials', () => provider.credentials!(record, lease));
-    // Only the documented fields leave the server, whatever else the provider returned.
-    const credentials: AccessCredentials = {
-      kind: issued.kind,
-      accessKeyId: issued.accessKeyId,
-      secretAccessKey: issued.secretAccessKey,
-      sessionToken: issued.sessionToken,
-      expiration: issued.expiration,
-      ...(issued.region ? { region: issued.region } : {}),
-    };
+    const credentials = documentedFields(issued);
     await this.issued(identity, request, { kind: issued.kind, expiration: issued.expiration });
     return credentials;
   }
@@ -129,6 +121,33 @@ export class ProviderQueries {
       this.deps.logger.warn({ provider: providerId, err: message }, `provider cannot ${what}`);
       throw new LeaseError('provider_failed', `provider "${providerId}" cannot ${what}: ${message}`, { status: 502, cause: err });
     }
+  }
+}
+
+/** Only the documented fields leave the server, whatever else the provider returned. */
+function documentedFields(issued: AccessCredentials): AccessCredentials {
+  switch (issued.kind) {
+    case 'aws':
+      return {
+        kind: issued.kind,
+        accessKeyId: issued.accessKeyId,
+        secretAccessKey: issued.secretAccessKey,
+        sessionToken: issued.sessionToken,
+        expiration: issued.expiration,
+        ...(issued.region ? { region: issued.region } : {}),
+      };
+    case 'postgresql':
+      return {
+        kind: issued.kind,
+        url: issued.url,
+        host: issued.host,
+        port: issued.port,
+        database: issued.database,
+        username: issued.username,
+        password: issued.password,
+        expiration: issued.expiration,
+        ...(issued.sslmode ? { sslmode: issued.sslmode } : {}),
+      };
   }
 }
 

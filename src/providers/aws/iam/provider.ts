@@ -28,7 +28,7 @@ import {
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Identity, Logger } from '../../../core/index.js';
 import { TargetRefused, TargetUnavailable, type RetryOptions } from '../../cloud/index.js';
-import type { AccessCredentials, AccessProvider, ActiveGrant, ActiveLease, GrantInput, GrantRecord, GrantRole, NativeRole, NativeRoleQuery } from '../../provider.js';
+import type { AccessProvider, AwsAccessCredentials, ActiveGrant, ActiveLease, GrantInput, GrantRecord, GrantRole, NativeRole, NativeRoleQuery } from '../../provider.js';
 import { callAws, type AwsCallContext, type AwsClientConfig } from '../clients.js';
 import { IAM_USER_NAME, partitionOf, type AwsConfig } from '../config.js';
 import { awsTime, policyDocument, ROLE_INLINE_POLICY_LIMIT, roleStatements, untilCondition, USER_INLINE_POLICY_LIMIT } from '../policy.js';
@@ -178,7 +178,7 @@ export class IamAccessProvider implements AccessProvider {
     return matching.slice(0, query.limit ?? 100);
   }
 
-  async credentials(record: GrantRecord, lease: ActiveLease): Promise<AccessCredentials> {
+  async credentials(record: GrantRecord, lease: ActiveLease): Promise<AwsAccessCredentials> {
     const name = artefactName(record.requestId);
     const data = record.data as Partial<IamGrantData>;
     const roleArn = typeof data.roleArn === 'string' && data.roleArn.endsWith(`:role${this.path}${name}`) ? data.roleArn : `arn:${this.partition}:iam::${await this.options.accountId()}:role${this.path}${name}`;
@@ -402,7 +402,7 @@ function sessionNameOf(identity: Identity): string {
  * The console sign-in URL for a session: the federation endpoint's getSigninToken for the
  * credentials, then its login action with that token. The token is a secret: never logged.
  */
-export async function consoleSignInUrl(federation: string, credentials: AccessCredentials, options: { target: string; destination: string; issuer?: string }): Promise<string> {
+export async function consoleSignInUrl(federation: string, credentials: AwsAccessCredentials, options: { target: string; destination: string; issuer?: string }): Promise<string> {
   const session = JSON.stringify({ sessionId: credentials.accessKeyId, sessionKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken });
   const tokenUrl = new URL(federation);
   tokenUrl.searchParams.set('Action', 'getSigninToken');
