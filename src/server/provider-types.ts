@@ -7,6 +7,7 @@ import { ProviderRegistry, type ProviderFactory, type ProviderType } from '../pr
 export const BUILTIN_PROVIDER_TYPES: ProviderType[] = [
   { type: 'sudo', capabilities: ['access'], load: async () => (await import('../providers/sudo/index.js')).sudoProviderFactory as ProviderFactory },
   { type: 'azure', capabilities: ['access'], load: async () => (await import('../providers/azure/index.js')).azureProviderFactory as ProviderFactory },
+  { type: 'ssh', capabilities: ['access'], load: async () => (await import('../providers/ssh/index.js')).sshProviderFactory as ProviderFactory },
   { type: 'webhook', capabilities: ['notification'], load: async () => (await import('../providers/webhook/index.js')).webhookProviderFactory as ProviderFactory },
   { type: 'local', capabilities: ['identity'], load: identityFactoryLoaders.local },
   { type: 'oidc', capabilities: ['identity'], load: identityFactoryLoaders.oidc },
