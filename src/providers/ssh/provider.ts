@@ -103,7 +103,10 @@ export class SshAccessProvider implements AccessProvider {
       if (until <= this.now()) return; // expired: validity already ends every certificate
       const earlier = state.revoked[record.requestId];
       const serials = [...new Set([...(earlier?.serials ?? []), ...(lease?.certificates ?? []).map((c) => c.serial)])];
-      state.revoked[record.requestId] = { key_id: keyId, serials, until: new Date(Math.max(until, earlier ? Date.parse(earlier.until) : 0)).toISOString() };
+      // The serials name every certificate signed here (each is persisted before it is handed out).
+      // Without the lease's entry they are unknown: revoke by key id, which names the user.
+      const byKeyId = lease === undefined || earlier?.key_id !== undefined;
+      state.revoked[record.requestId] = { ...(byKeyId ? { key_id: keyId } : {}), serials, until: new Date(Math.max(until, earlier ? Date.parse(earlier.until) : 0)).toISOString() };
     });
   }
 
@@ -207,7 +210,7 @@ export class SshAccessProvider implements AccessProvider {
       comment: `lease ssh provider ${this.id}`,
       caKey: this.ca.publicKeyBlob,
       serials: entries.flatMap((e) => e.serials.map((s) => BigInt(s))),
-      keyIds: entries.map((e) => e.key_id),
+      keyIds: entries.flatMap((e) => (e.key_id === undefined ? [] : [e.key_id])),
     });
     await mkdir(dirname(this.krlPath), { recursive: true });
     const temp = `${this.krlPath}.${randomBytes(6).toString('hex')}.tmp`;

@@ -17,7 +17,8 @@ const leaseSchema = z.object({
 });
 
 const revokedSchema = z.object({
-  key_id: z.string(),
+  /** Revoked by key id too: only when the CA lost track of the lease's serials (its state was lost). */
+  key_id: z.string().optional(),
   serials: z.array(z.string().regex(/^[1-9]\d*$/)).default([]),
   /** After this instant every certificate of the lease has expired: the KRL entry can go. */
   until: z.string(),
