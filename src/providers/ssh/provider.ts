@@ -47,7 +47,7 @@ export class SshAccessProvider implements AccessProvider {
   private readonly now: () => number;
   private readonly maxValidityMs: number | undefined;
   /** Writes the KRL from the persisted state at start (a crash may have come between the two). */
-  private readonly ready: Promise<void>;
+  readonly ready: Promise<void>;
 
   /** Relative paths: `ca_key` from the config file's directory, `krl_file` and the state under the data directory. */
   constructor(
@@ -298,7 +298,9 @@ export const sshProviderFactory: ProviderFactory<SshConfig> = {
   configSchema: sshConfigSchema,
   create({ id, name, enabled, config, deps }): ProviderInstance {
     const access = new SshAccessProvider(id, config, deps);
-    deps.logger?.info({ provider: id, ca: access.ca.fingerprint, krl: access.krlPath }, 'ssh certificate authority ready');
+    deps.logger?.info({ provider: id, ca: access.ca.fingerprint, krl: access.krlPath }, 'ssh certificate authority loaded');
+    // Hosts need the KRL file from the start (sshd refuses every key when RevokedKeys is unreadable): say so when it cannot be written.
+    access.ready.catch((err: unknown) => deps.logger?.error({ provider: id, err: err instanceof Error ? err.message : String(err) }, 'ssh provider cannot write its state or KRL'));
     return { id, type: 'ssh', name, enabled, capabilities: ['access'], access };
   },
 };
