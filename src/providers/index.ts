@@ -19,6 +19,7 @@ export type {
   ProviderDeps,
   ProviderFactory,
   ProviderInstance,
+  SshCertificate,
 } from './provider.js';
 export { ProviderRegistry, type HostTransports, type ProviderConfigEntry, type ProviderType } from './registry.js';
 export { ProviderConfigInvalid, ProviderTypeConflict, ProviderTypeMismatch } from './errors.js';

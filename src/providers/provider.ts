@@ -67,6 +67,26 @@ export interface AccessProvider {
   credentials?(record: GrantRecord, lease: ActiveLease): Promise<AccessCredentials>;
   /** A sign-in URL to the target's web console for an active grant (a secret like credentials). */
   consoleUrl?(record: GrantRecord, lease: ActiveLease): Promise<string>;
+  /** An SSH certificate for the requester's public key, for an active grant (type `ssh`). */
+  sshCertificate?(record: GrantRecord, lease: ActiveLease, publicKey: string): Promise<SshCertificate>;
+  /** The SSH CA's public key line, for hosts' TrustedUserCAKeys (public). */
+  sshCaPublicKey?(): string;
+  /** The SSH CA's Key Revocation List, the bytes hosts load with RevokedKeys (public). */
+  sshKrl?(): Promise<Uint8Array>;
+}
+
+/** A signed OpenSSH user certificate (`<key>-cert.pub` content) and what it says. */
+export interface SshCertificate {
+  certificate: string;
+  keyId: string;
+  /** Decimal: a 64-bit serial does not fit a JSON number. */
+  serial: string;
+  principals: string[];
+  /** ISO-8601. */
+  validAfter: string;
+  validBefore: string;
+  /** `SHA256:...` of the CA key that signed it. */
+  caFingerprint: string;
 }
 
 /** The lease a credentials or console call is for. */

@@ -10,9 +10,9 @@ import { leaseJson, ROOT, runLease, startServer, tempDir, waitUntil, writeFiles 
 import { loadedOf, moduleTraceEnv, ownFolders, readModuleTrace } from '../support/module-trace.js';
 
 /** Packages only the server, or only some configurations, need. */
-const SERVER_PACKAGES = ['hono', '@hono/node-server', 'better-sqlite3', 'kysely', 'jq-web', 'ajv', 'yaml', 'jose', 'openid-client', '@node-saml/node-saml', 'xml-crypto', 'xml2js', '@temporalio/', '@aws-sdk/', 'pg'];
+const SERVER_PACKAGES = ['hono', '@hono/node-server', 'better-sqlite3', 'kysely', 'jq-web', 'ajv', 'yaml', 'jose', 'openid-client', '@node-saml/node-saml', 'xml-crypto', 'xml2js', '@temporalio/', '@aws-sdk/', 'pg', 'sshpk'];
 /** Packages a server loads only when its configuration asks for them. */
-const CONFIGURED_ONLY = ['@node-saml/node-saml', 'xml-crypto', 'xml2js', 'openid-client', '@temporalio/', '@aws-sdk/', 'ajv', 'pg'];
+const CONFIGURED_ONLY = ['@node-saml/node-saml', 'xml-crypto', 'xml2js', 'openid-client', '@temporalio/', '@aws-sdk/', 'ajv', 'pg', 'sshpk'];
 /** Our folders that only the server needs (dist/server/version.js aside: the CLI prints the version). */
 const SERVER_FOLDERS = ['config', 'identity', 'providers', 'store', 'workflow', 'audit'];
 

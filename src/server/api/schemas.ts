@@ -250,3 +250,22 @@ export const deviceAuthorizationSchema = z
   .meta({ id: 'DeviceAuthorization' });
 
 export type DeviceAuthorization = z.infer<typeof deviceAuthorizationSchema>;
+
+/** POST /api/v1/requests/{id}/ssh-certificate: the public key to sign (type ssh). */
+export const sshCertificateRequestSchema = z
+  .object({ public_key: z.string().min(1).max(16 * 1024).describe('one OpenSSH public key line: the content of ~/.ssh/id_ed25519.pub') })
+  .strict()
+  .meta({ id: 'SshCertificateRequest' });
+
+/** A signed OpenSSH user certificate for the lease's requester: valid until the lease's expiry. */
+export const sshCertificateViewSchema = z
+  .object({
+    certificate: z.string().describe('the `<key>-cert.pub` line: ssh-ed25519-cert-v01@openssh.com AAAA... <key id>'),
+    key_id: z.string().describe('lease:<request id>:<identity>'),
+    serial: z.string().regex(/^\d+$/).describe('decimal 64-bit serial'),
+    principals: z.array(z.string()).describe('the login names it is valid for'),
+    valid_after: z.string().describe('ISO-8601'),
+    valid_before: z.string().describe('ISO-8601: the lease\'s expiry at the latest'),
+    ca_fingerprint: z.string().describe('SHA256 fingerprint of the signing CA key'),
+  })
+  .meta({ id: 'SshCertificate' });

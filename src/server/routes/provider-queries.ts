@@ -3,6 +3,7 @@
 import { route } from '../api/route.js';
 import { accessCredentialsViewSchema, consoleUrlViewSchema, nativeRoleListSchema, nativeRoleQuerySchema } from '../api/schemas.js';
 import type { ProviderQueries } from '../services/provider-queries.js';
+import { sshAuthorityRoutes } from './ssh.js';
 
 export function providerQueryRoutes(queries: ProviderQueries) {
   return [
@@ -43,5 +44,6 @@ export function providerQueryRoutes(queries: ProviderQueries) {
         return queries.consoleUrl(identity, params.id as string);
       },
     }),
+    ...sshAuthorityRoutes(queries),
   ];
 }

@@ -15,7 +15,7 @@ import {
   type Logger,
 } from '../../core/index.js';
 import type { LoadedConfig } from '../../config/index.js';
-import type { AccessCredentials, AccessProvider, ActiveLease, GrantRecord, NativeRole, ProviderInstance } from '../../providers/index.js';
+import type { AccessCredentials, AccessProvider, ActiveLease, GrantRecord, NativeRole, ProviderInstance, SshCertificate } from '../../providers/index.js';
 import type { RequestRecord, Store } from '../../store/index.js';
 import type { AccessControl } from './access-control.js';
 import { toGrantRole } from './access-directory.js';
@@ -74,16 +74,43 @@ export class ProviderQueries {
     return { url };
   }
 
+  /** An SSH certificate for the caller's public key, for their own active lease (type ssh). */
+  async sshCertificate(identity: Identity, requestId: string, publicKey: string): Promise<SshCertificate> {
+    const { provider, record, lease, request } = await this.activeLease(identity, requestId, 'sshCertificate');
+    const signed = await this.ask(request.provider, 'sign an SSH certificate', () => provider.sshCertificate!(record, lease, publicKey), { passRefusals: true });
+    await this.issued(identity, request, { kind: 'ssh_certificate', serial: signed.serial, key_id: signed.keyId, valid_before: signed.validBefore });
+    return signed;
+  }
+
+  /** The SSH CA public key of a provider (public: hosts put it in TrustedUserCAKeys). */
+  sshCaPublicKey(providerId: string): string {
+    const provider = this.sshProvider(providerId, 'sshCaPublicKey');
+    return provider.access!.sshCaPublicKey!();
+  }
+
+  /** The SSH CA's Key Revocation List (public: it names revoked certificates, nothing secret). */
+  async sshKrl(providerId: string): Promise<Uint8Array> {
+    const provider = this.sshProvider(providerId, 'sshKrl');
+    return this.ask(providerId, 'read its KRL', () => provider.access!.sshKrl!());
+  }
+
+  private sshProvider(providerId: string, capability: 'sshCaPublicKey' | 'sshKrl'): ProviderInstance {
+    const provider = this.deps.providers.get(providerId);
+    if (!provider) throw new NotFound('provider_not_found', `provider "${providerId}" is not configured`, 'id');
+    if (!provider.access?.[capability]) throw notSupported(provider, 'is no SSH certificate authority');
+    return provider;
+  }
+
   /**
    * The lease a credentials or console call is for. Someone who may not see the request gets the
    * same 404 as for an id that does not exist, so ids cannot be probed; those who may see it
    * (approvers, administrators) but did not request it get 403: the secrets are the requester's.
    */
-  private async activeLease(identity: Identity, requestId: string, capability: 'credentials' | 'consoleUrl') {
+  private async activeLease(identity: Identity, requestId: string, capability: 'credentials' | 'consoleUrl' | 'sshCertificate') {
     const { store, providers, config, clock } = this.deps;
     const request = await this.deps.visibleRequest(identity, requestId);
     if (!sameIdentity(request.identity, identity)) {
-      throw new Forbidden('not_requester', `only the requester of ${requestId} may fetch its ${capability === 'credentials' ? 'credentials' : 'console sign-in URL'}`, 'id');
+      throw new Forbidden('not_requester', `only the requester of ${requestId} may fetch its ${WHAT[capability]}`, 'id');
     }
     if (request.status !== 'active') throw new Conflict('not_active', `request ${requestId} is ${request.status}: only an active lease has credentials`);
     if (request.expires_at === null || Date.parse(request.expires_at) <= clock.now()) {
@@ -92,7 +119,7 @@ export class ProviderQueries {
     const instance = providers.get(request.provider);
     const provider = instance?.access;
     if (!instance || !provider?.[capability]) {
-      throw notSupported(instance ?? { id: request.provider, type: 'unknown' }, capability === 'credentials' ? 'issues no credentials' : 'has no console sign-in');
+      throw notSupported(instance ?? { id: request.provider, type: 'unknown' }, LACKS[capability]);
     }
     const grant = await store.grants.get(request.id, request.provider);
     if (!grant || grant.revoked_at) throw new Conflict('not_active', `request ${requestId} has no grant in force`);
@@ -112,11 +139,13 @@ export class ProviderQueries {
    * Calls the provider. The target being unavailable stays a 503 (try again); any other failure
    * is the provider's (502) — never a 4xx, which would read as a fault in the caller's request.
    */
-  private async ask<T>(providerId: string, what: string, call: () => Promise<T>): Promise<T> {
+  private async ask<T>(providerId: string, what: string, call: () => Promise<T>, options: { passRefusals?: boolean } = {}): Promise<T> {
     try {
       return await call();
     } catch (err) {
       if (err instanceof LeaseError && err.status === 503) throw err;
+      // A refusal of what the caller sent (an SSH public key that is no key) is the caller's 4xx.
+      if (options.passRefusals && err instanceof LeaseError && (err.status === 400 || err.status === 409)) throw err;
       const message = err instanceof Error ? err.message : String(err);
       this.deps.logger.warn({ provider: providerId, err: message }, `provider cannot ${what}`);
       throw new LeaseError('provider_failed', `provider "${providerId}" cannot ${what}: ${message}`, { status: 502, cause: err });
@@ -150,6 +179,9 @@ function documentedFields(issued: AccessCredentials): AccessCredentials {
       };
   }
 }
+
+const WHAT = { credentials: 'credentials', consoleUrl: 'console sign-in URL', sshCertificate: 'SSH certificate' } as const;
+const LACKS = { credentials: 'issues no credentials', consoleUrl: 'has no console sign-in', sshCertificate: 'signs no SSH certificates' } as const;
 
 function notSupported(provider: Pick<ProviderInstance, 'id' | 'type'>, what: string): LeaseError {
   return new LeaseError('not_supported', `provider "${provider.id}" (type ${provider.type}) ${what}`, { status: 400 });
