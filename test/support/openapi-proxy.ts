@@ -53,7 +53,7 @@ export class OpenApiProxy {
   readonly violations: string[] = [];
   readonly requests: ProxiedRequest[] = [];
   intercept?: Intercept;
-  /** Resolves when the matching request may go on; meanwhile it is held (before reaching the upstream). */
+  /** Holds the upstream's answer to a request (the upstream has acted) until the promise resolves. */
   hold?: (request: ProxiedRequest) => Promise<void> | undefined;
   private server?: Server;
   private readonly ajv: Ajv;
@@ -128,8 +128,6 @@ export class OpenApiProxy {
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ message: `openapi-proxy: ${problem}` }));
       return;
     }
-    const held = this.hold?.(request);
-    if (held) await held;
     const answer = this.intercept?.(request);
     if (answer) {
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(answer.body === undefined ? '' : JSON.stringify(answer.body));
@@ -143,6 +141,8 @@ export class OpenApiProxy {
     upstream.headers.forEach((value, name) => {
       if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(name)) out[name] = value;
     });
+    const held = this.hold?.(request);
+    if (held) await held;
     res.writeHead(upstream.status, out).end(text);
   }
 }
