@@ -11,6 +11,7 @@ export const BUILTIN_PROVIDER_TYPES: ProviderType[] = [
   { type: 'gcp', capabilities: ['access'], load: async () => (await import('../providers/gcp/index.js')).gcpProviderFactory as ProviderFactory },
   { type: 'postgresql', aliases: ['postgres'], capabilities: ['access'], load: async () => (await import('../providers/postgresql/index.js')).postgresqlProviderFactory as ProviderFactory },
   { type: 'ssh', capabilities: ['access'], load: async () => (await import('../providers/ssh/index.js')).sshProviderFactory as ProviderFactory },
+  { type: 'github', capabilities: ['access'], load: async () => (await import('../providers/github/index.js')).githubProviderFactory as ProviderFactory },
   { type: 'webhook', capabilities: ['notification'], load: async () => (await import('../providers/webhook/index.js')).webhookProviderFactory as ProviderFactory },
   { type: 'local', capabilities: ['identity'], load: identityFactoryLoaders.local },
   { type: 'oidc', capabilities: ['identity'], load: identityFactoryLoaders.oidc },

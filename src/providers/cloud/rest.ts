@@ -12,6 +12,15 @@ export interface RestClientOptions {
   /** Names the target in messages (`gcp provider "gcp-prod"`). */
   target: string;
   retry?: RetryOptions;
+  /** The Authorization scheme before the token (default `Bearer`; Okta API tokens use `SSWS`). */
+  authScheme?: string;
+  /** Headers sent with every request (e.g. an API version). */
+  headers?: Record<string, string>;
+  /**
+   * The target's own reading of a non-2xx answer, before the generic one (e.g. GitHub's
+   * secondary rate limit is a 403, Okta's throttling names its reset time in a header).
+   */
+  classify?: (answer: { status: number; body: unknown; headers: Headers; what: string }) => Error | undefined;
 }
 
 export interface RestRequest {
@@ -45,8 +54,9 @@ async function callOnce<T>(client: RestClientOptions, request: RestRequest): Pro
       redirect: 'error',
       headers: {
         accept: 'application/json',
-        authorization: `Bearer ${token}`,
+        authorization: `${client.authScheme ?? 'Bearer'} ${token}`,
         ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...client.headers,
         ...request.headers,
       },
       ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
@@ -57,6 +67,9 @@ async function callOnce<T>(client: RestClientOptions, request: RestRequest): Pro
   const text = await response.text();
   const body = parseJson(text);
   if (response.ok) return { status: response.status, body: body as T, headers: response.headers };
+  const what = `${request.method ?? 'GET'} ${url.pathname}`;
+  const own = client.classify?.({ status: response.status, body, headers: response.headers, what });
+  if (own) throw own;
   throw answerError(client.target, `${request.method ?? 'GET'} ${url.pathname}`, response.status, body, response.headers.get('retry-after'));
 }
 
@@ -77,8 +90,10 @@ export function answerError(target: string, what: string, status: number, body: 
 function targetMessage(body: unknown): string | undefined {
   if (typeof body === 'string') return body.slice(0, 500) || undefined;
   if (typeof body !== 'object' || body === null) return undefined;
-  const record = body as { error?: unknown; error_description?: unknown; message?: unknown };
+  const record = body as { error?: unknown; error_description?: unknown; message?: unknown; errorSummary?: unknown; errorCode?: unknown };
   if (typeof record.error_description === 'string') return record.error_description;
+  // Okta: {errorCode: 'E0000007', errorSummary: 'Not found: ...'}
+  if (typeof record.errorSummary === 'string') return typeof record.errorCode === 'string' ? `${record.errorCode}: ${record.errorSummary}` : record.errorSummary;
   if (typeof record.error === 'object' && record.error !== null) {
     const error = record.error as { code?: unknown; message?: unknown };
     const code = typeof error.code === 'string' ? `${error.code}: ` : '';
