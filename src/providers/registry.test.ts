@@ -86,8 +86,8 @@ describe('provider registry', () => {
   });
 
   test('an unknown type yields an instance marked not implemented, with no capabilities, so the server still starts', async () => {
-    const instance = (await defaultRegistry().create([entry({ id: 'crm', provider: 'salesforce', config: { domain: 'example.my.salesforce.com' } })], { dataDir: '.lease' })).get('crm');
-    assert.deepEqual(instance, { id: 'crm', type: 'salesforce', name: 'Provider one', enabled: true, implemented: false, capabilities: [] });
+    const instance = (await defaultRegistry().create([entry({ id: 'crm', provider: 'servicenow', config: { instance: 'example.service-now.com' } })], { dataDir: '.lease' })).get('crm');
+    assert.deepEqual(instance, { id: 'crm', type: 'servicenow', name: 'Provider one', enabled: true, implemented: false, capabilities: [] });
   });
 
   test('creates an aws access provider without calling AWS (its SDK loads on first use)', async () => {
