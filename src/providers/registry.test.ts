@@ -32,13 +32,13 @@ const fakeFactory: ProviderFactory<{ dir: string }> = {
 
 describe('provider registry', () => {
   test('the default registry knows sudo, azure, aws, gcp, postgresql (alias postgres), ssh, github, local, oidc, saml, webhook, oauth2 and oauth2.google', () => {
-    assert.deepEqual(defaultRegistry().names().sort(), ['aws', 'azure', 'gcp', 'github', 'local', 'oauth2', 'oauth2.google', 'oidc', 'postgres', 'postgresql', 'saml', 'ssh', 'sudo', 'webhook']);
+    assert.deepEqual(defaultRegistry().names().sort(), ['aws', 'azure', 'gcp', 'github', 'local', 'oauth2', 'oauth2.google', 'oidc', 'postgres', 'postgresql', 'salesforce', 'saml', 'ssh', 'sudo', 'terraform', 'webhook']);
     assert.deepEqual(defaultRegistry().names('identity').sort(), ['local', 'oauth2', 'oauth2.google', 'oidc', 'saml']);
   });
 
   test('each built-in type loads a factory of that type, under the names and with the capabilities declared for it', async () => {
     const factories = await defaultRegistry().factories();
-    assert.deepEqual([...factories.keys()].sort(), ['aws', 'azure', 'gcp', 'github', 'local', 'oauth2', 'oauth2.google', 'oidc', 'postgres', 'postgresql', 'saml', 'ssh', 'sudo', 'webhook']);
+    assert.deepEqual([...factories.keys()].sort(), ['aws', 'azure', 'gcp', 'github', 'local', 'oauth2', 'oauth2.google', 'oidc', 'postgres', 'postgresql', 'salesforce', 'saml', 'ssh', 'sudo', 'terraform', 'webhook']);
     for (const [name, factory] of factories) assert.ok(name === factory.type || factory.aliases?.includes(name), name);
   });
 
@@ -86,8 +86,8 @@ describe('provider registry', () => {
   });
 
   test('an unknown type yields an instance marked not implemented, with no capabilities, so the server still starts', async () => {
-    const instance = (await defaultRegistry().create([entry({ id: 'crm', provider: 'salesforce', config: { domain: 'example.my.salesforce.com' } })], { dataDir: '.lease' })).get('crm');
-    assert.deepEqual(instance, { id: 'crm', type: 'salesforce', name: 'Provider one', enabled: true, implemented: false, capabilities: [] });
+    const instance = (await defaultRegistry().create([entry({ id: 'crm', provider: 'servicenow', config: { instance: 'example.service-now.com' } })], { dataDir: '.lease' })).get('crm');
+    assert.deepEqual(instance, { id: 'crm', type: 'servicenow', name: 'Provider one', enabled: true, implemented: false, capabilities: [] });
   });
 
   test('creates an aws access provider without calling AWS (its SDK loads on first use)', async () => {

@@ -70,7 +70,8 @@ async function callOnce<T>(client: RestClientOptions, request: RestRequest): Pro
   const what = `${request.method ?? 'GET'} ${url.pathname}`;
   const own = client.classify?.({ status: response.status, body, headers: response.headers, what });
   if (own) throw own;
-  throw answerError(client.target, `${request.method ?? 'GET'} ${url.pathname}`, response.status, body, response.headers.get('retry-after'));
+  // Retry-After, or HCP Terraform's X-RateLimit-Reset (seconds until the limit resets).
+  throw answerError(client.target, `${request.method ?? 'GET'} ${url.pathname}`, response.status, body, response.headers.get('retry-after') ?? response.headers.get('x-ratelimit-reset'));
 }
 
 /** The error for a non-2xx answer: the target's own message, typed by status. */
@@ -78,7 +79,7 @@ export function answerError(target: string, what: string, status: number, body: 
   const message = `${target}: ${what} answered ${status}: ${targetMessage(body) ?? 'no message'}`;
   if (status === 429 || status >= 500) {
     const seconds = retryAfter ? Number(retryAfter) : NaN;
-    return new TargetUnavailable(message, Number.isFinite(seconds) ? { retryAfterSeconds: seconds } : {});
+    return new TargetUnavailable(message, Number.isFinite(seconds) && seconds >= 0 ? { retryAfterSeconds: seconds } : {});
   }
   if (status === 401 || status === 403) return new TargetRefused('target_permission_denied', message, { status: 403, ...missingPermissionOf(body) });
   if (status === 404) return new TargetRefused('target_not_found', message);
@@ -86,10 +87,27 @@ export function answerError(target: string, what: string, status: number, body: 
   return new TargetRefused('target_refused', message, { status: 400 });
 }
 
-/** `{error: {message}}` (Google, Azure), `{error: {code, message}}`, `{error_description}` (OAuth), or a plain string. */
+/**
+ * `{error: {message}}` (Google, Azure), `{error: {code, message}}`, `{error_description}` (OAuth),
+ * JSON:API `{errors: [{title, detail}]}` (HCP Terraform), `[{errorCode, message}]` (Salesforce),
+ * or a plain string.
+ */
 function targetMessage(body: unknown): string | undefined {
   if (typeof body === 'string') return body.slice(0, 500) || undefined;
+  if (Array.isArray(body)) {
+    const parts = body.flatMap((e: { errorCode?: unknown; message?: unknown }) => (typeof e?.message === 'string' ? [`${typeof e.errorCode === 'string' ? `${e.errorCode}: ` : ''}${e.message}`] : []));
+    return parts.length > 0 ? parts.join('; ') : undefined;
+  }
   if (typeof body !== 'object' || body === null) return undefined;
+  const jsonApi = (body as { errors?: unknown }).errors;
+  if (Array.isArray(jsonApi)) {
+    const parts = jsonApi.flatMap((e: { title?: unknown; detail?: unknown; source?: { pointer?: unknown } }) => {
+      const text = [e?.title, e?.detail].filter((t): t is string => typeof t === 'string' && t !== '').join(': ');
+      const at = typeof e?.source?.pointer === 'string' ? ` (at ${e.source.pointer})` : '';
+      return text ? [`${text}${at}`] : [];
+    });
+    if (parts.length > 0) return parts.join('; ');
+  }
   const record = body as { error?: unknown; error_description?: unknown; message?: unknown; errorSummary?: unknown; errorCode?: unknown };
   if (typeof record.error_description === 'string') return record.error_description;
   // Okta: {errorCode: 'E0000007', errorSummary: 'Not found: ...'}

@@ -22,4 +22,9 @@ export class TokenCache {
     this.current = await this.pending;
     return this.current.token;
   }
+
+  /** Forgets the token (the target said it is no longer valid): the next get() fetches a new one. */
+  invalidate(): void {
+    this.current = undefined;
+  }
 }
