@@ -8,6 +8,7 @@ export const BUILTIN_PROVIDER_TYPES: ProviderType[] = [
   { type: 'sudo', capabilities: ['access'], load: async () => (await import('../providers/sudo/index.js')).sudoProviderFactory as ProviderFactory },
   { type: 'azure', capabilities: ['access'], load: async () => (await import('../providers/azure/index.js')).azureProviderFactory as ProviderFactory },
   { type: 'aws', capabilities: ['access'], load: async () => (await import('../providers/aws/index.js')).awsProviderFactory as ProviderFactory },
+  { type: 'kubernetes', capabilities: ['access'], load: async () => (await import('../providers/kubernetes/index.js')).kubernetesProviderFactory as ProviderFactory },
   { type: 'webhook', capabilities: ['notification'], load: async () => (await import('../providers/webhook/index.js')).webhookProviderFactory as ProviderFactory },
   { type: 'local', capabilities: ['identity'], load: identityFactoryLoaders.local },
   { type: 'oidc', capabilities: ['identity'], load: identityFactoryLoaders.oidc },
