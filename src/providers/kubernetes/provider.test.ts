@@ -170,10 +170,16 @@ describe('kubernetes provider against kube-apiserver', () => {
     const p = provider();
     const grant = input({ role: role({ permissions: { allow: ['get:secrets'], deny: [] } }) });
     const a = await p.grant(grant);
+    const versions = async () => (await Promise.all(['rolebindings', 'roles'].map((kind) => labelled(kind, grant.requestId)))).flat().map((o) => `${o.metadata.namespace}/${o.metadata.name}@${(o.metadata as { resourceVersion?: string }).resourceVersion}`).sort();
+    const before = await versions();
     const b = await p.grant(grant);
     assert.deepEqual(a, b);
     assert.equal((await labelled('rolebindings', grant.requestId)).length, 4);
     assert.equal((await labelled('roles', grant.requestId)).length, 2);
+    assert.deepEqual(await versions(), before, 'nothing was written again');
+    // The same request granted again with other permissions (a role edited meanwhile): its Role follows.
+    await p.grant({ ...grant, role: role({ permissions: { allow: ['list:secrets'], deny: [] } }) });
+    for (const r of await labelled('roles', grant.requestId)) assert.deepEqual(r.rules, [{ verbs: ['list'], apiGroups: [''], resources: ['secrets'] }]);
     await p.revoke(a);
   });
 

@@ -288,9 +288,15 @@ function isObjectRef(value: unknown): value is ObjectRef {
   return typeof v === 'object' && v !== null && typeof v.name === 'string' && v.kind in PLURAL && ((v.kind !== 'Role' && v.kind !== 'RoleBinding') || typeof v.namespace === 'string');
 }
 
-/** Compares what the API server gives back with what Lease sends (it adds no fields to rules, subjects or roleRef). */
+/** Compares what the API server gives back with what Lease sends, whatever the order of keys (it adds no fields to rules, subjects or roleRef). */
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return JSON.stringify(canonical(a ?? null)) === JSON.stringify(canonical(b ?? null));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]));
 }
 
 export type { Scope };
