@@ -193,6 +193,11 @@ describe('kubernetes provider against kube-apiserver', () => {
     await p.revoke(record);
     await p.revoke({ provider: 'k8s-prod', requestId: grant.requestId, data: {} });
 
+    // A record older than what the request has on the cluster (a re-grant after a role edit): the labelled rest goes too.
+    const stale = await p.grant(input({ role: role({ permissions: { allow: ['get:secrets'], deny: [] } }) }));
+    await p.revoke({ ...stale, data: { ...stale.data, objects: (stale.data as unknown as KubernetesGrantData).objects.slice(0, 1) } });
+    for (const kind of ['rolebindings', 'roles']) assert.equal((await labelled(kind, stale.requestId)).length, 0, kind);
+
     const other = await p.grant(input());
     const [byHand] = (other.data as unknown as KubernetesGrantData).objects;
     assert.equal((await kube!.call('DELETE', `${RBAC}/namespaces/${byHand!.namespace}/rolebindings/${byHand!.name}`)).status, 200);

@@ -151,8 +151,17 @@ export class KubernetesAccessProvider implements AccessProvider {
   async revoke(record: GrantRecord): Promise<void> {
     const api = await this.connect();
     const data = record.data as Partial<KubernetesGrantData>;
-    // No record of what was made (a crash between the API server's answer and the store): find it by label.
-    const objects = Array.isArray(data.objects) ? data.objects.filter(isObjectRef) : await this.labelled(api, `${REQUEST_LABEL}=${requestLabel(record.requestId)}`);
+    const recorded = Array.isArray(data.objects) ? data.objects.filter(isObjectRef) : undefined;
+    // Everything labelled with the request goes too: with no record (a crash between the API
+    // server's answer and the store) that is all there is to go by, and a record can be older
+    // than a re-grant. A credential that may not list cluster-wide still deletes what was recorded.
+    let found: ObjectRef[] = [];
+    try {
+      found = await this.labelled(api, `${REQUEST_LABEL}=${requestLabel(record.requestId)}`);
+    } catch (err) {
+      if (!(recorded && err instanceof TargetRefused && err.code === 'target_permission_denied')) throw err;
+    }
+    const objects = [...new Map([...(recorded ?? []), ...found].map((o) => [`${o.kind}/${o.namespace ?? ''}/${o.name}`, o])).values()];
     // Bindings first: access ends before the roles it pointed at go.
     const ordered = [...objects.filter((o) => BINDING_KINDS.has(o.kind)), ...objects.filter((o) => !BINDING_KINDS.has(o.kind))];
     for (const object of ordered) await api.remove(pathOf(object));
