@@ -1,6 +1,6 @@
 // Builds (once) the kube-apiserver the kubernetes provider's tests run against, from the Go module
 // proxy: `go build k8s.io/kubernetes/cmd/kube-apiserver` with scripts/kube-apiserver/go.mod.
-// The binary is cached OUTSIDE the checkout, keyed by version (a cold build takes 15–25 minutes
+// The binary is cached OUTSIDE the checkout, keyed by version (a cold build takes 8–25 minutes
 // on 2 cores): ${XDG_CACHE_HOME:-~/.cache}/lease/kube-apiserver/<version>/kube-apiserver, with the
 // Go module and build caches beside it (${XDG_CACHE_HOME:-~/.cache}/lease/go). $LEASE_KUBE_APISERVER
 // names an existing binary instead. test/support/kube-apiserver.ts finds it the same way.
@@ -49,7 +49,7 @@ export function provisionKubeApiserver() {
   copyFileSync(join(here, 'go.mod'), join(work, 'go.mod'));
   console.log(
     `provision: building kube-apiserver (k8s.io/kubernetes ${KUBERNETES_VERSION}) into ${dir}; ` +
-      'a cold build takes 15–25 minutes on 2 cores (the Go module and build caches are kept in ' +
+      'a cold build takes 8–25 minutes on 2 cores (the Go module and build caches are kept in ' +
       `${go}, so a second build is quick)`,
   );
   const started = Date.now();

@@ -26,7 +26,7 @@ import { hasCommand } from './system.js';
 /** Keep in step with scripts/kube-apiserver/build.mjs. */
 export const KUBERNETES_VERSION = 'v1.35.4';
 const HOW_TO_GET =
-  'run `node scripts/provision.mjs` (builds kube-apiserver from the Go module proxy into ~/.cache/lease/kube-apiserver, 15–25 min the first time, and installs the Debian package etcd-server), or set LEASE_KUBE_APISERVER to a kube-apiserver binary and LEASE_ETCD to an etcd binary';
+  'run `node scripts/provision.mjs` (builds kube-apiserver from the Go module proxy into ~/.cache/lease/kube-apiserver, 8–25 min the first time, and installs the Debian package etcd-server), or set LEASE_KUBE_APISERVER to a kube-apiserver binary and LEASE_ETCD to an etcd binary';
 const READY_TIMEOUT_MS = 180_000;
 
 export function kubeApiserverBinary(): string {
