@@ -8,9 +8,13 @@
 // - schemathesis (property-based API testing from the OpenAPI document; the API contract test):
 //   PyPI `schemathesis` into .cache/schemathesis; test/support/schemathesis.ts runs it.
 // - Chromium (Debian package `chromium`) for the web session tests, driven by playwright-core.
+// - etcd (Debian package `etcd-server`) and kube-apiserver (built from k8s.io/kubernetes with the Go
+//   toolchain, cached outside the checkout: scripts/kube-apiserver/build.mjs) for the kubernetes
+//   provider's tests; test/support/kube-apiserver.ts runs them.
 // In CI (CI=true) a component that cannot be provisioned is an error, never a silent skip.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { provisionKubeApiserver } from './kube-apiserver/build.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const ci = process.env.CI === 'true';
@@ -158,6 +162,15 @@ if (!provisionSchemathesis()) {
 if (!existsSync(process.env.LEASE_CHROMIUM ?? '/usr/bin/chromium')) {
   console.log('provision: installing chromium (Debian package) for the web session tests');
   if (!aptInstall(['chromium'])) problems.push('Chromium: install the Debian package `chromium` (apt-get install chromium) as root, or set LEASE_CHROMIUM');
+}
+
+// The kubernetes provider's real API server: etcd from Debian, kube-apiserver from the Go module proxy.
+if (!process.env.LEASE_ETCD && !has('etcd')) {
+  console.log('provision: installing etcd (Debian package etcd-server) for the kubernetes provider tests');
+  if (!aptInstall(['etcd-server'])) problems.push('etcd: install the Debian package `etcd-server` (apt-get install etcd-server) as root, or set LEASE_ETCD');
+}
+if (!provisionKubeApiserver()) {
+  problems.push('kube-apiserver: `node scripts/kube-apiserver/build.mjs` (needs the Go toolchain and the Go module proxy), or set LEASE_KUBE_APISERVER to a kube-apiserver binary');
 }
 
 if (problems.length) {

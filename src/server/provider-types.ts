@@ -14,6 +14,7 @@ export const BUILTIN_PROVIDER_TYPES: ProviderType[] = [
   { type: 'github', capabilities: ['access'], load: async () => (await import('../providers/github/index.js')).githubProviderFactory as ProviderFactory },
   { type: 'salesforce', capabilities: ['access'], load: async () => (await import('../providers/salesforce/index.js')).salesforceProviderFactory as ProviderFactory },
   { type: 'terraform', capabilities: ['access'], load: async () => (await import('../providers/terraform/index.js')).terraformProviderFactory as ProviderFactory },
+  { type: 'kubernetes', capabilities: ['access'], load: async () => (await import('../providers/kubernetes/index.js')).kubernetesProviderFactory as ProviderFactory },
   { type: 'webhook', capabilities: ['notification'], load: async () => (await import('../providers/webhook/index.js')).webhookProviderFactory as ProviderFactory },
   { type: 'local', capabilities: ['identity'], load: identityFactoryLoaders.local },
   { type: 'oidc', capabilities: ['identity'], load: identityFactoryLoaders.oidc },
