@@ -58,7 +58,8 @@ describe('postgresql provider through lease server and the CLI', () => {
   const request = (role: string, duration: string) => leaseJson<RequestJson>(['request', '--role', role, '--provider', 'pg-prod', '--duration', duration, '--reason', 'INC-9 look at orders', '--wait', '--json'], home('alice'));
   const credentials = async (id: string) => {
     const c = await leaseJson<CredentialsJson>(['credentials', id, '--format', 'json'], home('alice'));
-    registerTestSecret(c.password);
+    // Not a registered secret: printing it to its requester is `lease credentials`' job; the
+    // server's and PostgreSQL's logs are checked for every issued password instead.
     issued.push(c.password);
     return c;
   };
@@ -175,7 +176,6 @@ roles:
     const url = await runLease(['credentials', lease.id, '--format', 'url'], { env: home('alice') });
     assert.equal(url.code, 0, url.stderr);
     const latest = url.stdout.trim();
-    registerTestSecret(decodeURIComponent(new URL(latest).password));
     issued.push(decodeURIComponent(new URL(latest).password));
     assert.match(latest, new RegExp(`^postgresql://${c.username}:[^@]+@127\\.0\\.0\\.1:${db.port}/postgres$`));
     assert.match((await loginError(c.url)) ?? '', /password authentication failed/, 'a new fetch replaced the password');
