@@ -10,8 +10,9 @@ import type { OktaConfig } from './config.js';
 
 export function classifyOktaAnswer(target: string, now: () => number): NonNullable<RestClientOptions['classify']> {
   return ({ status, body, headers, what }) => {
-    const okta = body as { errorCode?: unknown; errorSummary?: unknown } | undefined;
-    const said = typeof okta?.errorSummary === 'string' ? `${typeof okta.errorCode === 'string' ? `${okta.errorCode}: ` : ''}${okta.errorSummary}` : 'no message';
+    const okta = body as { errorCode?: unknown; errorSummary?: unknown; message?: unknown } | undefined;
+    const said =
+      typeof okta?.errorSummary === 'string' ? `${typeof okta.errorCode === 'string' ? `${okta.errorCode}: ` : ''}${okta.errorSummary}` : typeof okta?.message === 'string' ? okta.message : 'no message';
     const text = `${target}: ${what} answered ${status}: ${said}`;
     if (status === 429) {
       const reset = Number(headers.get('x-rate-limit-reset') ?? NaN);

@@ -131,6 +131,23 @@ test('okta provider against emulate', async (t) => {
     assert.deepEqual(await lease.listActive(), []);
   });
 
+  await t.test('listActive asks Okta the fewer way round: per group, or per user when one user holds several groups', async () => {
+    const both = input({ role: role({ nativeRoles: ['okta:group/Platform', 'okta:group/Security'] }) });
+    const record = await lease.grant(both);
+    const before = okta.proxy.requests.length;
+    assert.deepEqual((await lease.listActive()).map((g) => g.requestId), [both.requestId]);
+    assert.deepEqual(okta.proxy.operationsCalled().slice(before), ['GET /api/v1/users/{userId}/groups']);
+    await okta.admin('DELETE', `/api/v1/groups/${await okta.groupId('Security')}/users/${await okta.userId('alice@example.com')}`);
+    assert.deepEqual(await lease.listActive(), [], 'one of its memberships removed by hand: the lease is missing');
+    const bob = await lease.grant(input({ identity: identity('bob@example.com') }));
+    const carol = await lease.grant(input({ identity: identity('carol@example.com') }));
+    const mark = okta.proxy.requests.length;
+    assert.equal((await lease.listActive()).length, 2, "bob's and carol's");
+    assert.deepEqual(okta.proxy.operationsCalled().slice(mark).sort(), ['GET /api/v1/groups/{groupId}/users', 'GET /api/v1/groups/{groupId}/users'], 'two groups, three users: per group');
+    for (const r of [record, bob, carol]) await lease.revoke(r);
+    assert.deepEqual(await okta.members('Platform'), []);
+  });
+
   await t.test('a group deleted in Okta: listActive drops the lease and revoke succeeds', async () => {
     const created = await okta.admin<{ id: string }>('POST', '/api/v1/groups', { profile: { name: 'Temporary', description: 'to be deleted' } });
     const record = await lease.grant(input({ role: role({ nativeRoles: ['okta:group/Temporary'] }) }));

@@ -16,6 +16,8 @@ const GROUP_ID = /^00g[A-Za-z0-9]{17}$/;
 /** Okta group names: up to 255 characters, no control characters. */
 const GROUP_NAME = /^[^\p{Cc}]{1,255}$/u;
 const MEMBER = 'member';
+/** How long a group found by name or id is reused: Okta's rate limits count every lookup. */
+const GROUP_CACHE_MS = 60_000;
 
 /** The seat's state: `member`, or null (not a member). */
 type Seat = LedgerSeat<string>;
@@ -57,6 +59,8 @@ export class OktaAccessProvider implements AccessProvider {
   readonly type = 'okta';
   private readonly api: OktaApi;
   private readonly ledger: MembershipLedger<string>;
+  private readonly now: () => number;
+  private readonly groups = new Map<string, { group: OktaGroup; at: number }>();
 
   constructor(
     readonly id: string,
@@ -64,7 +68,8 @@ export class OktaAccessProvider implements AccessProvider {
     deps: Pick<ProviderDeps, 'dataDir' | 'configDir'>,
     options: OktaProviderOptions = {},
   ) {
-    this.api = oktaApi(id, config, { now: options.now ?? Date.now, ...(options.retry ? { retry: options.retry } : {}) });
+    this.now = options.now ?? Date.now;
+    this.api = oktaApi(id, config, { now: this.now, ...(options.retry ? { retry: options.retry } : {}) });
     const file = config.ledger_file !== undefined ? resolve(deps.configDir, config.ledger_file) : join(deps.dataDir, 'okta', `${id}.ledger.json`);
     this.ledger = new MembershipLedger<string>(file);
   }
@@ -123,34 +128,47 @@ export class OktaAccessProvider implements AccessProvider {
     });
   }
 
-  /** The ledger's holders whose membership Okta confirms (one listing of groups per user). */
+  /**
+   * The ledger's holders whose membership Okta confirms. Okta is asked the fewer way round: the
+   * members of each group Lease holds seats in, or the groups of each user it holds seats for.
+   */
   async listActive(): Promise<ActiveGrant[]> {
-    const seats = await this.ledger.read();
-    const groupsOf = new Map<string, Set<string>>();
+    const seats = Object.entries(await this.ledger.read()).filter(([, seat]) => Object.keys(seat.holders).length > 0);
+    const targets = seats.map(([, seat]) => seat.target as { groupId: string; groupName: string; userId: string; login: string });
+    const present = await this.membershipsOf(targets);
     const grants = new Map<string, OktaGrantData & { verified: boolean }>();
-    for (const [key, seat] of Object.entries(seats)) {
-      const holders = Object.keys(seat.holders);
-      if (holders.length === 0) continue;
+    for (const [key, seat] of seats) {
       const t = seat.target as { groupId: string; groupName: string; userId: string; login: string };
-      let current = groupsOf.get(t.userId);
-      if (current === undefined) {
-        current = await this.groupIdsOf(t.userId).catch((err: unknown) => {
-          // A user deleted in Okta holds nothing any more.
-          if (err instanceof TargetRefused && err.code === 'target_not_found') return new Set<string>();
-          throw err;
-        });
-        groupsOf.set(t.userId, current);
-      }
-      for (const requestId of holders) {
+      for (const requestId of Object.keys(seat.holders)) {
         const grant = grants.get(requestId) ?? { userId: t.userId, login: t.login, seats: [], verified: true };
         grant.seats.push({ key, groupId: t.groupId, groupName: t.groupName, prior: seat.prior === MEMBER ? MEMBER : null });
-        if (!current.has(t.groupId)) grant.verified = false;
+        if (!present.has(seatKey(t.groupId, t.userId))) grant.verified = false;
         grants.set(requestId, grant);
       }
     }
     return [...grants]
       .filter(([, g]) => g.verified)
       .map(([requestId, g]) => ({ provider: this.id, requestId, data: { userId: g.userId, login: g.login, seats: g.seats } satisfies OktaGrantData }));
+  }
+
+  /** Which of these seats Okta shows as memberships (seat keys); a group or user deleted in Okta holds none. */
+  private async membershipsOf(targets: Array<{ groupId: string; userId: string }>): Promise<Set<string>> {
+    const groups = new Set(targets.map((t) => t.groupId));
+    const users = new Set(targets.map((t) => t.userId));
+    const present = new Set<string>();
+    const goneIsEmpty = (err: unknown): never[] => {
+      if (err instanceof TargetRefused && err.code === 'target_not_found') return [];
+      throw err;
+    };
+    if (groups.size <= users.size) {
+      for (const groupId of groups) {
+        const members = await this.api.all<{ id: string }>({ path: `/api/v1/groups/${encodeURIComponent(groupId)}/users`, query: { limit: '1000' } }, { keep: (u) => users.has(u.id) }).catch(goneIsEmpty);
+        for (const user of members) present.add(seatKey(groupId, user.id));
+      }
+    } else {
+      for (const userId of users) for (const groupId of await this.groupIdsOf(userId).catch(goneIsEmpty)) present.add(seatKey(groupId, userId));
+    }
+    return present;
   }
 
   /** The org's Okta groups (the ones whose membership Lease can change), as `inherits: [okta:group/<name>]` names them. */
@@ -213,8 +231,20 @@ export class OktaAccessProvider implements AccessProvider {
     return user;
   }
 
-  /** The group by id or by exact name; only Okta-mastered groups (`OKTA_GROUP`) have memberships Lease may change. */
+  /**
+   * The group by id or by exact name; only Okta-mastered groups (`OKTA_GROUP`) have memberships
+   * Lease may change. A group found is reused for a minute (a group deleted meanwhile makes the
+   * membership call answer 404: the grant is refused naming it).
+   */
   private async groupOf(ref: string): Promise<OktaGroup> {
+    const cached = this.groups.get(ref);
+    if (cached !== undefined && this.now() - cached.at < GROUP_CACHE_MS) return cached.group;
+    const group = await this.findGroup(ref);
+    this.groups.set(ref, { group, at: this.now() });
+    return group;
+  }
+
+  private async findGroup(ref: string): Promise<OktaGroup> {
     const notFound = () => new TargetRefused('target_not_found', `okta provider "${this.id}": group ${ref} does not exist, or the token cannot see it`);
     let group: OktaGroup | undefined;
     if (GROUP_ID.test(ref)) {
@@ -252,7 +282,10 @@ export class OktaAccessProvider implements AccessProvider {
     try {
       await this.api.call({ method: 'PUT', path: `/api/v1/groups/${encodeURIComponent(t.groupId)}/users/${encodeURIComponent(t.userId)}` });
     } catch (err) {
-      if (err instanceof TargetRefused && err.code === 'target_not_found') throw new TargetRefused('target_not_found', `okta provider "${this.id}": group ${t.groupName} (${t.groupId}) or its user ${t.userId} is gone from Okta`, { cause: err });
+      if (err instanceof TargetRefused && err.code === 'target_not_found') {
+        for (const [ref, cached] of this.groups) if (cached.group.id === t.groupId) this.groups.delete(ref);
+        throw new TargetRefused('target_not_found', `okta provider "${this.id}": group ${t.groupName} (${t.groupId}) or its user ${t.userId} is gone from Okta`, { cause: err });
+      }
       throw err;
     }
   }
