@@ -12,6 +12,7 @@ export const BUILTIN_PROVIDER_TYPES: ProviderType[] = [
   { type: 'postgresql', aliases: ['postgres'], capabilities: ['access'], load: async () => (await import('../providers/postgresql/index.js')).postgresqlProviderFactory as ProviderFactory },
   { type: 'ssh', capabilities: ['access'], load: async () => (await import('../providers/ssh/index.js')).sshProviderFactory as ProviderFactory },
   { type: 'github', capabilities: ['access'], load: async () => (await import('../providers/github/index.js')).githubProviderFactory as ProviderFactory },
+  { type: 'okta', capabilities: ['access'], load: async () => (await import('../providers/okta/index.js')).oktaProviderFactory as ProviderFactory },
   { type: 'salesforce', capabilities: ['access'], load: async () => (await import('../providers/salesforce/index.js')).salesforceProviderFactory as ProviderFactory },
   { type: 'terraform', capabilities: ['access'], load: async () => (await import('../providers/terraform/index.js')).terraformProviderFactory as ProviderFactory },
   { type: 'kubernetes', capabilities: ['access'], load: async () => (await import('../providers/kubernetes/index.js')).kubernetesProviderFactory as ProviderFactory },

@@ -139,7 +139,8 @@ export class OpenApiProxy {
     const text = await upstream.text();
     const out: Record<string, string> = {};
     upstream.headers.forEach((value, name) => {
-      if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(name)) out[name] = value;
+      // Paging links name the upstream's origin: point them back at the proxy.
+      if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(name)) out[name] = name === 'link' ? value.split(this.upstream).join(new URL(this.url).origin) : value;
     });
     const held = this.hold?.(request);
     if (held) await held;
