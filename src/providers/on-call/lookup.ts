@@ -34,7 +34,7 @@ export async function getJson(providerId: string, url: URL, headers: Record<stri
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   // The path and query name the schedule, never a secret: safe in messages.
   const what = `GET ${url.pathname}`;
-  let last = '';
+  let last: string;
   for (let attempt = 1; ; attempt++) {
     let retryAfterMs: number | undefined;
     try {

@@ -16,6 +16,7 @@ export const ADAPTIVE_CARD_VERSION = '1.4';
 export function escapeCardText(text: string): string {
   return text
     .replace(/[\r\n\t\u2028\u2029]+/g, ' ')
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
     .replace(/[\u0000-\u001f\u007f]/g, '')
     .replace(/[\\`*_[\]()#+\-.!<>~|&]/g, (c) => `\\${c}`)
     .replace(/\{/g, '{\u200b');

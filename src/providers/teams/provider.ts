@@ -33,7 +33,7 @@ export class TeamsNotifier implements NotificationProvider {
 
   async send(notification: Notification): Promise<void> {
     const body = JSON.stringify(teamsMessage({ notification, link: notification.link }));
-    let last = '';
+    let last: string;
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.post(body);
       if (outcome.ok) return;
