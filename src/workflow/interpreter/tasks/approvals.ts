@@ -76,7 +76,7 @@ function decide(t: TaskContext, spec: ApprovalsSpec, memo: ApprovalsMemo, event:
   if (canonicalEventType(String(event.type)) !== APPROVAL_EVENT) return 'ignored';
   const data = (event.data !== null && typeof event.data === 'object' ? event.data : {}) as Record<string, unknown>;
   // Lease's approval of a requester on call (only Lease makes approval events) completes the wait whatever `count` and `from` say.
-  if (data.approved === true && data.channel === 'on-call') return done(t, [...memo.approvals, cloneJson(data)]);
+  if (data.approved === true && data.channel === 'on-call' && String(data.approver).startsWith('lease:on-call:')) return done(t, [...memo.approvals, cloneJson(data)]);
   const approver = approverOf(data);
   const allowed = allowedApprovers(spec.from);
   if (allowed && (approver === undefined || !allowed.includes(approver))) return 'ignored';
