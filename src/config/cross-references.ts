@@ -8,6 +8,9 @@ import type { MergedConfig } from './merge.js';
 import { isPlainObject } from './plain-object.js';
 import { roleReferences } from './role-references.js';
 
+/** The provider types that say who is on call (approvals.auto_approve_on_call). */
+const ON_CALL_TYPES = ['pagerduty', 'opsgenie'];
+
 /** An `inherits` entry with a colon (`iam:admin`) names a role that exists on the target. */
 export function isNativeRoleReference(entry: string): boolean {
   return entry.includes(':');
@@ -23,6 +26,14 @@ export function checkCrossReferences(config: MergedConfig, log: IssueLog): void 
     refs.workflows.forEach((workflow, i) => {
       if (!config.workflows.has(workflow)) log.error(file, ['roles', id, 'workflows', i], `unknown workflow "${workflow}"`);
     });
+    const onCall = entry.value?.approvals?.auto_approve_on_call;
+    if (onCall !== undefined) {
+      const type = config.providers.get(onCall.provider)?.value?.provider;
+      if (type === undefined || !ON_CALL_TYPES.includes(type)) {
+        const found = config.providers.has(onCall.provider) ? `is of type "${type ?? '?'}"` : 'is not defined';
+        log.error(file, ['roles', id, 'approvals', 'auto_approve_on_call', 'provider'], `provider "${onCall.provider}" ${found}: name a provider of type ${ON_CALL_TYPES.join(' or ')}`);
+      }
+    }
     if (entry.value?.approvals !== undefined) {
       const named: Array<[string, PathSegment[]]> = [
         ...(refs.workflow === undefined ? [] : [[refs.workflow, ['roles', id, 'workflow']] as [string, PathSegment[]]]),

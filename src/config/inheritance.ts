@@ -56,6 +56,7 @@ export function resolveRoles(roles: Roles, principals: PrincipalResolver): Map<s
     role.requesters = principals.resolve(role.scopes, file, ['roles', id, value.scopes ? 'scopes' : 'applies']);
     if (value.approvals) {
       role.approvals = { approvers: principals.resolve(value.approvals.approvers, file, ['roles', id, 'approvals', 'approvers']), required: value.approvals.required };
+      if (value.approvals.auto_approve_on_call) role.approvals.autoApproveOnCall = { ...value.approvals.auto_approve_on_call };
     }
     resolved.set(id, role);
   }

@@ -56,6 +56,8 @@ export interface RoleApprovals {
   approvers: PrincipalRef[];
   /** Distinct approvers needed. */
   required: number;
+  /** `auto_approve_on_call`: whoever is on call on this schedule is approved by Lease. */
+  autoApproveOnCall?: { provider: string; schedule: string };
 }
 
 export type LoadedProvider = Omit<ProviderConfig, 'name'> & {

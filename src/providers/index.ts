@@ -16,6 +16,7 @@ export type {
   GrantRole,
   Notification,
   NotificationProvider,
+  OnCallProvider,
   ProviderDeps,
   ProviderFactory,
   ProviderInstance,

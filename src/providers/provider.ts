@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Identity, Logger } from '../core/index.js';
 import type { IdentityProvider } from './identity-provider.js';
 
-export type Capability = 'access' | 'identity' | 'notification';
+export type Capability = 'access' | 'identity' | 'notification' | 'on-call';
 
 /** The role as a provider sees it: after inheritance, deny already wins over allow. */
 export interface GrantRole {
@@ -155,6 +155,8 @@ export interface ProviderInstance {
   /** How this provider logs people in (identity/types.ts: password or redirect). */
   readonly identity?: IdentityProvider;
   readonly notification?: NotificationProvider;
+  /** Who is on call (PagerDuty, Opsgenie): for roles that approve requests from whoever is on call. */
+  readonly onCall?: OnCallProvider;
 }
 
 /** A message about a request, for people (approvers, requesters, a channel). */
@@ -162,12 +164,25 @@ export interface Notification {
   /** Recipient as the workflow names it (channel, address, group); the provider interprets it. */
   to: string | null;
   message: string;
-  request: { id: string; role: string; provider: string; requester: string; reason: string; status: string };
+  /** `duration`: ISO-8601 (`PT1H`). */
+  request: { id: string; role: string; provider: string; requester: string; reason: string; status: string; duration?: string };
+  /** The request's page in Lease's web app (`<server.url>/requests/<id>`), when the server's URL is known. */
+  link?: string;
 }
 
 /** Sends notifications (webhook, Slack, email, Teams...). Throws on failure; the runtime retries. */
 export interface NotificationProvider {
   send(notification: Notification): Promise<void>;
+}
+
+/** An on-call schedule service (type `pagerduty`, `opsgenie`). */
+export interface OnCallProvider {
+  /**
+   * The e-mail addresses (lower-case) of everyone on call on `schedule` at `at`. Throws when the
+   * service cannot say (unknown schedule, refused credential, unreachable): callers never read
+   * an error as "nobody is on call" or as "on call".
+   */
+  onCallAt(schedule: string, at: Date): Promise<string[]>;
 }
 
 /** Everything a provider factory may use; no globals. */

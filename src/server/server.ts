@@ -108,8 +108,11 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   await temporalHosts?.prepare();
   const access = createAccessControl(config.admins);
   const requests = new RequestService({ store, config, providers, clock, logger, access });
-  const calls = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers, { store, access }) });
-  return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, calls, encryption, dataDir: options.dataDir };
+  // Links in notifications: `server.url` until the server knows its own (startLeaseServer sets it).
+  const links = { publicUrl: config.server?.url ? config.server.url.replace(/\/+$/, '') : undefined as string | undefined };
+  const requestLink = (id: string) => (links.publicUrl === undefined ? undefined : `${links.publicUrl}/requests/${encodeURIComponent(id)}`);
+  const calls = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers, { store, access }), requestLink });
+  return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, calls, encryption, links, dataDir: options.dataDir };
 }
 
 /** `logging.output`: stdout, stderr, or a file Lease writes (relative to the data directory). */
@@ -168,6 +171,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const port = typeof address === 'object' && address ? address.port : (options.port ?? DEFAULT_PORT);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   publicUrl = externalUrl(options.url ?? config.server?.url, port);
+  core.links.publicUrl = publicUrl;
   await store.audit.append({ actor: 'lease', action: 'server.started', subject: null, data: { version: VERSION, url } });
   reconciler.start();
   ready = true;

@@ -84,8 +84,8 @@ export interface HostTaskRecord {
   completed_at: string | null;
 }
 
-/** Where an approver decided: the CLI/API, the web app, a chat or an e-mail link. */
-export type DecisionChannel = 'api' | 'web' | 'slack' | 'email';
+/** Where an approver decided: the CLI/API, the web app, a chat or an e-mail link; `on-call`: Lease itself (the requester was on call). */
+export type DecisionChannel = 'api' | 'web' | 'slack' | 'email' | 'on-call';
 
 /** One approver's decision on one request. */
 export interface DecisionRecord {

@@ -32,6 +32,12 @@ export const approvalsSchema = z.strictObject({
     error: 'name at least one approver (users or groups)',
   }),
   required: z.number().int().min(1).default(1),
+  /**
+   * (Lease) Approves a request at once when its requester is on call now on this schedule of a
+   * `pagerduty` or `opsgenie` provider (matched by verified e-mail); otherwise, or when the
+   * service cannot say, the approvers above decide.
+   */
+  auto_approve_on_call: z.strictObject({ provider: idRefSchema, schedule: z.string().min(1) }).optional(),
 });
 
 /** The fields of a role, without the cross-field rule (for reading single fields leniently). */

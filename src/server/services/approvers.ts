@@ -6,6 +6,7 @@ import { PolicyDenied, identityMatches, sameIdentity, type Identity } from '../.
 import type { ResolvedRole } from '../../config/index.js';
 import type { DecisionRecord, RequestRecord } from '../../store/index.js';
 import type { AccessControl } from './access-control.js';
+import { isOnCallApproval } from './on-call-approval.js';
 
 /** Whether `identity` may decide on requests for `role` (the requester aside). */
 export function isApprover(identity: Identity, role: ResolvedRole | undefined, access: AccessControl): boolean {
@@ -18,6 +19,8 @@ export function isApprover(identity: Identity, role: ResolvedRole | undefined, a
  */
 export function checkApprovalsMet(request: RequestRecord, role: ResolvedRole | undefined, decisions: readonly DecisionRecord[], access: AccessControl): void {
   if (role?.approvals === undefined) return;
+  // Lease's own approval of a requester on call satisfies the whole rule (on-call-approval.ts).
+  if (decisions.some((d) => isOnCallApproval(d, role)) && decisions.every((d) => d.approved)) return;
   const denial = decisions.find((d) => !d.approved);
   if (denial) throw new PolicyDenied('approval_denied', `request ${request.id} was denied by ${denial.approver}`);
   const approvers = new Set(

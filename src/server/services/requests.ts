@@ -29,6 +29,7 @@ import type { CreateRequestBody, RequestView } from '../api/schemas.js';
 import type { AccessControl } from './access-control.js';
 import { checkPolicy, requestedProvider } from './access-directory.js';
 import { isApprover } from './approvers.js';
+import { approveIfOnCall } from './on-call-approval.js';
 import { toRequestView } from './views.js';
 
 export interface RequestServiceDeps {
@@ -120,6 +121,10 @@ export class RequestService implements StepObserver {
       },
     });
     logger.info({ request: record.id, user: identityKey(identity), role: record.role, provider: record.provider }, 'request created');
+    if (role!.approvals?.autoApproveOnCall) {
+      const approval = await approveIfOnCall(this.deps, record, role!);
+      if (approval) await this.requireRuntime().signal(record.id, { type: APPROVAL_EVENT, source: 'lease/on-call', data: approval });
+    }
     return this.get(identity, record.id);
   }
 

@@ -1,7 +1,7 @@
 // The built-in access calls (lease.validate, lease.authorize, lease.revoke, lease.notify) as
 // activities of the runtime. Each is idempotent for its request: run twice after a crash, it
 // grants once, records once and revokes without failing.
-import { LeaseError, identityKey, toIso, type Clock, type Logger } from '../../core/index.js';
+import { LeaseError, formatIsoDuration, identityKey, toIso, type Clock, type Logger } from '../../core/index.js';
 import type { AccessProvider, GrantRecord, GrantRole, NotificationProvider } from '../../providers/index.js';
 import type { RequestRecord, Store } from '../../store/index.js';
 import { ActivityFailure, LEASE_ERROR_BASE, type ActivityContext, type ActivityHandler } from '../runtime/activities.js';
@@ -24,6 +24,8 @@ export interface BuiltinCallDeps {
   clock: Clock;
   logger: Logger;
   directory: AccessDirectory;
+  /** The request's page in the web app, for notifications; undefined while the server's URL is unknown. */
+  requestLink?: (requestId: string) => string | undefined;
 }
 
 type Call = (args: Record<string, unknown>, request: RequestRecord, ctx: ActivityContext) => Promise<unknown>;
@@ -178,10 +180,20 @@ async function notify(deps: BuiltinCallDeps, request: RequestRecord, args: Recor
   const providerId = typeof args.provider === 'string' ? args.provider : null;
   const notifier = providerId ? deps.directory.notifier(providerId) : undefined;
   if (notifier) {
+    const link = deps.requestLink?.(request.id);
     await notifier.send({
       to,
       message,
-      request: { id: request.id, role: request.role, provider: request.provider, requester: request.identity.email ?? request.identity.id, reason: request.reason, status: request.status },
+      request: {
+        id: request.id,
+        role: request.role,
+        provider: request.provider,
+        requester: request.identity.email ?? request.identity.id,
+        reason: request.reason,
+        status: request.status,
+        duration: formatIsoDuration(request.duration_ms),
+      },
+      ...(link === undefined ? {} : { link }),
     });
   } else {
     deps.logger.info({ request: request.id, to, provider: providerId }, `notify (no notification provider "${providerId ?? ''}"): ${message}`);

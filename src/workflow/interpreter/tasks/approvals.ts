@@ -75,6 +75,8 @@ function specOf(t: TaskContext): ApprovalsSpec {
 function decide(t: TaskContext, spec: ApprovalsSpec, memo: ApprovalsMemo, event: WorkflowEvent): Exclude<Offer, 'done'> | Outcome {
   if (canonicalEventType(String(event.type)) !== APPROVAL_EVENT) return 'ignored';
   const data = (event.data !== null && typeof event.data === 'object' ? event.data : {}) as Record<string, unknown>;
+  // Lease's approval of a requester on call (only Lease makes approval events) completes the wait whatever `count` and `from` say.
+  if (data.approved === true && data.channel === 'on-call' && String(data.approver).startsWith('lease:on-call:')) return done(t, [...memo.approvals, cloneJson(data)]);
   const approver = approverOf(data);
   const allowed = allowedApprovers(spec.from);
   if (allowed && (approver === undefined || !allowed.includes(approver))) return 'ignored';
@@ -94,7 +96,12 @@ function decide(t: TaskContext, spec: ApprovalsSpec, memo: ApprovalsMemo, event:
   const wanted = spec.count ?? spec.approvals;
   const count = typeof wanted === 'number' && wanted > 0 ? wanted : 1;
   if (memo.approvals.length < count) return 'consumed';
-  return { kind: 'done', output: { approved: true, approvals: memo.approvals }, ...(on.approved !== undefined ? { then: on.approved } : {}) };
+  return done(t, memo.approvals);
+}
+
+function done(t: TaskContext, approvals: Array<Record<string, unknown>>): Outcome {
+  const on = onOf(t);
+  return { kind: 'done', output: { approved: true, approvals }, ...(on.approved !== undefined ? { then: on.approved } : {}) };
 }
 
 /** Thand's `on: {approved, denied}` of the task (sibling task names; checked at load). */
