@@ -16,6 +16,12 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
+    ignores: ['src/server/web/client/**'],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // The web app's browser modules (served as they are, see src/server/web/README.md).
+    files: ['src/server/web/client/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: { ...globals.browser } },
   },
 );

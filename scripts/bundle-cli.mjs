@@ -37,3 +37,10 @@ const result = await build({
   logLevel: 'warning',
 });
 await writeFile(`${outdir}/meta.json`, JSON.stringify(result.metafile));
+
+// The web app's browser files (ES modules, CSS, icon) are served from disk, not bundled into
+// the server: copied beside the compiled server (dist/server/web/client/), where
+// src/server/web/app.ts finds them from both dist/server/web/ and dist/bundle/.
+const { cp } = await import('node:fs/promises');
+await rm(`${root}dist/server/web/client`, { recursive: true, force: true });
+await cp(`${root}src/server/web/client`, `${root}dist/server/web/client`, { recursive: true });

@@ -40,6 +40,7 @@ import { DeviceLoginService } from './services/device-login.js';
 import { Reconciler } from './services/reconcile.js';
 import { RequestService } from './services/requests.js';
 import { VERSION } from './version.js';
+import { webAppRoutes } from './web/app.js';
 import { WebLogin } from './web/web-login.js';
 import { WebSessions } from './web/web-sessions.js';
 
@@ -153,7 +154,8 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     ...requestRoutes(requests),
     ...agentRoutes(core.hosts),
     ...catalogRoutes(config, providers),
-    ...auditRoutes(store, access),
+    ...auditRoutes(store, access, clock),
+    ...webAppRoutes({ publicUrl: () => publicUrl }),
     ...providerQueryRoutes(new ProviderQueries({ store, config, providers, access, clock, logger, visibleRequest: (identity, id) => requests.visible(identity, id) })),
   ] as RouteSpec<never, never>[];
   const app = createHttpApp({ routes, web, logger, version: VERSION, ready: () => ready });

@@ -162,3 +162,17 @@ test('verify reports data that is no longer JSON rather than throwing', async (t
   tamper(t, file).prepare(`UPDATE audit_log SET data = 'not json' WHERE seq = 2`).run();
   assert.equal((await store.audit.verify()).broken_at, 2);
 });
+
+test('list filters by actor, action and an inclusive time range, combined with the others', async (t) => {
+  const { store, clock } = await openTempStore(t);
+  for (let n = 1; n <= 6; n++) {
+    await store.audit.append({ actor: n % 2 ? 'local:alice' : 'local:bob', action: n <= 3 ? 'request.created' : 'request.approved', subject: `req_${n % 2}`, data: {} });
+    clock.advance(60_000);
+  }
+  const seqs = (entries: { seq: number }[]) => entries.map((e) => e.seq);
+  assert.deepEqual(seqs(await store.audit.list({ actor: 'local:alice' })), [1, 3, 5]);
+  assert.deepEqual(seqs(await store.audit.list({ action: 'request.approved' })), [4, 5, 6]);
+  assert.deepEqual(seqs(await store.audit.list({ actor: 'local:bob', action: 'request.approved' })), [4, 6]);
+  assert.deepEqual(seqs(await store.audit.list({ since: '2026-01-01T00:01:00.000Z', until: '2026-01-01T00:03:00.000Z' })), [2, 3, 4]);
+  assert.deepEqual(seqs(await store.audit.list({ subject: 'req_1', since: '2026-01-01T00:01:00.000Z', afterSeq: 3, limit: 1 })), [5]);
+});

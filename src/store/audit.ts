@@ -56,21 +56,26 @@ export function auditRepository(db: BetterSqlite3.Database, clock: Clock): Audit
       return db.inTransaction ? appendNow(input, dataJson) : appendAtomically.immediate(input, dataJson);
     },
 
-    /** In seq order. */
+    /** In seq order. `since`/`until`: ISO-8601 times, inclusive, compared as stored (UTC). */
     list(filter = {}) {
-      const { afterSeq, subject, limit } = filter;
+      const { afterSeq, subject, actor, action, since, until, limit } = filter;
       const where: string[] = [];
       const params: unknown[] = [];
-      if (afterSeq !== undefined) {
-        where.push('seq > ?');
-        params.push(afterSeq);
-      }
-      if (subject !== undefined) {
-        where.push('subject = ?');
-        params.push(subject);
+      const conditions: [unknown, string][] = [
+        [afterSeq, 'seq > ?'],
+        [subject, 'subject = ?'],
+        [actor, 'actor = ?'],
+        [action, 'action = ?'],
+        [since, 'ts >= ?'],
+        [until, 'ts <= ?'],
+      ];
+      for (const [value, sql] of conditions) {
+        if (value === undefined) continue;
+        where.push(sql);
+        params.push(value);
       }
       if (limit !== undefined) params.push(limit);
-      const stmt = byShape.get(`list:${afterSeq !== undefined}:${subject !== undefined}:${limit !== undefined}`, () => {
+      const stmt = byShape.get(`list:${conditions.map(([value]) => value !== undefined).join(':')}:${limit !== undefined}`, () => {
         const whereSql = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
         return `SELECT * FROM audit_log${whereSql} ORDER BY seq${limit !== undefined ? ' LIMIT ?' : ''}`;
       });

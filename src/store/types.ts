@@ -231,7 +231,20 @@ export interface Store {
   audit: {
     /** Appends one entry, linked to the previous by hash. The only way entries are written. */
     append(input: AuditInput): Promise<AuditEntry>;
-    list(filter?: { afterSeq?: number; subject?: string; limit?: number }): Promise<AuditEntry[]>;
+    list(filter?: AuditFilter): Promise<AuditEntry[]>;
     verify(): Promise<AuditVerification>;
   };
+}
+
+/** Which audit entries to list: every condition given must hold. */
+export interface AuditFilter {
+  afterSeq?: number;
+  subject?: string;
+  actor?: string;
+  action?: string;
+  /** ISO-8601, inclusive. */
+  since?: string;
+  /** ISO-8601, inclusive. */
+  until?: string;
+  limit?: number;
 }

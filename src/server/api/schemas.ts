@@ -194,11 +194,35 @@ export const auditEntryViewSchema = z
 
 export const auditListSchema = z.object({ entries: z.array(auditEntryViewSchema) }).meta({ id: 'AuditList' });
 
+/** An ISO-8601 time in a query, normalised to the stored form (UTC, milliseconds) so it compares as text. */
+const queryTime = (what: string) =>
+  z
+    .string()
+    .max(64)
+    .refine((text) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) && !Number.isNaN(Date.parse(text)), 'must be an ISO-8601 date or time')
+    .transform((text) => new Date(text).toISOString())
+    .describe(what);
+
+const auditFilterFields = {
+  subject: z.string().max(200).optional().describe('the entry\'s subject, e.g. a request id'),
+  actor: z.string().max(1024).optional().describe('who acted: provider:user, or lease'),
+  action: z.string().max(200).optional().describe('e.g. request.created, request.approved'),
+  since: queryTime('entries at or after this time (ISO-8601)').optional(),
+  until: queryTime('entries at or before this time (ISO-8601)').optional(),
+};
+
 export const auditQuerySchema = z
   .object({
     after: queryNumber(z.number().int().min(0)).optional(),
-    subject: z.string().max(200).optional(),
+    ...auditFilterFields,
     limit: queryNumber(z.number().int().min(1).max(1000)).optional(),
+  })
+  .strict();
+
+export const auditExportQuerySchema = z
+  .object({
+    format: z.enum(['csv', 'json']).optional().describe('csv (default) or json'),
+    ...auditFilterFields,
   })
   .strict();
 

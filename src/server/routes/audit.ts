@@ -1,18 +1,31 @@
-import { Forbidden, type Identity } from '../../core/index.js';
-import type { Store } from '../../store/index.js';
+import { Forbidden, toIso, type Clock, type Identity } from '../../core/index.js';
+import type { AuditEntry, AuditFilter, Store } from '../../store/index.js';
 import { route } from '../api/route.js';
-import { auditListSchema, auditQuerySchema, auditVerificationSchema } from '../api/schemas.js';
+import { auditExportQuerySchema, auditListSchema, auditQuerySchema, auditVerificationSchema } from '../api/schemas.js';
 import type { AccessControl } from '../services/access-control.js';
+import { z } from 'zod';
 
-export function auditRoutes(store: Store, access: AccessControl) {
+/** The export reads the log in pages of this many entries, so a long log never sits in memory whole. */
+const EXPORT_PAGE = 1000;
+const CSV_COLUMNS = ['seq', 'ts', 'actor', 'action', 'subject', 'data', 'prev_hash', 'hash'] as const;
+
+export function auditRoutes(store: Store, access: AccessControl, clock: Clock = { now: () => Date.now() }) {
   const requireAdmin = (identity: Identity) => {
     if (!access.isAdmin(identity)) throw new Forbidden('admin_required', 'the audit log is for administrators (server.admins)');
+  };
+  const filterOf = (query: { subject?: string | undefined; actor?: string | undefined; action?: string | undefined; since?: string | undefined; until?: string | undefined }): AuditFilter => {
+    const filter: AuditFilter = {};
+    for (const key of ['subject', 'actor', 'action', 'since', 'until'] as const) {
+      const value = query[key];
+      if (value !== undefined && value !== '') filter[key] = value;
+    }
+    return filter;
   };
   return [
     route({
       method: 'get',
       path: '/api/v1/audit',
-      summary: 'Audit entries, oldest first (administrators)',
+      summary: 'Audit entries, oldest first, filtered by subject, actor, action and time (administrators)',
       tag: 'audit',
       auth: true,
       query: auditQuerySchema,
@@ -22,11 +35,38 @@ export function auditRoutes(store: Store, access: AccessControl) {
         requireAdmin(identity);
         return {
           entries: await store.audit.list({
+            ...filterOf(query),
             ...(query.after !== undefined ? { afterSeq: query.after } : {}),
-            ...(query.subject ? { subject: query.subject } : {}),
             limit: query.limit ?? 100,
           }),
         };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/v1/audit/export',
+      summary: 'Download the audit entries matching the filters, oldest first, as CSV or JSON (administrators)',
+      tag: 'audit',
+      auth: true,
+      query: auditExportQuerySchema,
+      response: z.string().describe('CSV (one entry a line, data as canonical JSON) or a JSON array of entries'),
+      produces: 'text/csv',
+      errors: [403],
+      handler: async ({ query, identity }) => {
+        requireAdmin(identity);
+        const format = query.format ?? 'csv';
+        const filter = filterOf(query);
+        const stamp = toIso(clock.now()).replace(/[:.]/g, '-');
+        const body = exportStream(store, filter, format);
+        return new Response(body, {
+          status: 200,
+          headers: {
+            'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+            'content-disposition': `attachment; filename="lease-audit-${stamp}.${format}"`,
+            'cache-control': 'no-store',
+            'x-content-type-options': 'nosniff',
+          },
+        });
       },
     }),
     route({
@@ -43,4 +83,48 @@ export function auditRoutes(store: Store, access: AccessControl) {
       },
     }),
   ];
+}
+
+/** The matching entries, page by page, as CSV lines or the items of one JSON array. */
+function exportStream(store: Store, filter: AuditFilter, format: 'csv' | 'json'): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let afterSeq = 0;
+  let first = true;
+  let done = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (done) return;
+      const entries = await store.audit.list({ ...filter, afterSeq, limit: EXPORT_PAGE });
+      let text = '';
+      if (first) text += format === 'csv' ? `${CSV_COLUMNS.join(',')}\r\n` : '[';
+      for (const entry of entries) {
+        text += format === 'csv' ? `${csvLine(entry)}\r\n` : `${first ? '' : ','}\n${JSON.stringify(entry)}`;
+        first = false;
+      }
+      first = false;
+      afterSeq = entries.at(-1)?.seq ?? afterSeq;
+      if (entries.length < EXPORT_PAGE) {
+        done = true;
+        if (format === 'json') text += '\n]\n';
+      }
+      controller.enqueue(encoder.encode(text));
+      if (done) controller.close();
+    },
+  });
+}
+
+function csvLine(entry: AuditEntry): string {
+  return CSV_COLUMNS.map((column) => {
+    const value = entry[column];
+    return csvCell(column === 'data' ? JSON.stringify(value) : value === null ? '' : String(value));
+  }).join(',');
+}
+
+/**
+ * RFC 4180 quoting; a cell a spreadsheet would run as a formula (=, +, -, @, TAB, CR first) gets a
+ * leading apostrophe (OWASP CSV injection), since actors and reasons come from users.
+ */
+export function csvCell(text: string): string {
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) || safe !== text ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -6,12 +6,11 @@
 //   and CSRF rules are in ../web/ (see its README).
 // - An administrator ends every session of one identity: sessions/revoke.
 import { z } from 'zod';
-import type { Identity } from '../../core/index.js';
+import { Unauthenticated, type Identity } from '../../core/index.js';
 import { route } from '../api/route.js';
 import { clientAddressOf, type ClientAddressOf } from '../client-address.js';
 import { identityViewSchema, loginBodySchema, redirectResponseSchema, sessionViewSchema } from '../api/schemas.js';
 import type { AuthService } from '../services/auth.js';
-import { PAGE_HEADERS, PAGE_HTML, PAGE_SCRIPT, SCRIPT_HEADERS } from '../web/page.js';
 import type { WebLogin } from '../web/web-login.js';
 import type { WebSessions } from '../web/web-sessions.js';
 
@@ -45,7 +44,31 @@ const sessionsEndedSchema = z
   .object({ provider: z.string(), user: z.string(), ended_before: z.string().describe('sessions issued until this time no longer work') })
   .meta({ id: 'SessionsEnded' });
 
-const textSchema = (what: string) => z.string().describe(what);
+const loginProviderListSchema = z
+  .object({
+    providers: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        type: z.string().describe('local, oidc, saml, ...'),
+        login: z.enum(['password', 'redirect']).describe('password: POST .../login; redirect: GET .../web-login'),
+      }),
+    ),
+  })
+  .meta({ id: 'LoginProviderList' });
+
+const webSessionStateSchema = z
+  .union([
+    z.object({ signed_in: z.literal(false) }),
+    z.object({
+      signed_in: z.literal(true),
+      identity: identityViewSchema,
+      csrf_token: z.string().describe('send as X-CSRF-Token on POSTs with the cookie'),
+      admin: z.boolean().describe('whether this identity is an administrator (server.admins)'),
+      expires_at: z.string().optional(),
+    }),
+  ])
+  .meta({ id: 'WebSessionState' });
 
 /** Redirects carry one-time codes or land on a fresh session: nothing may cache them or pass them on. */
 const REDIRECT_HEADERS = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
@@ -143,23 +166,31 @@ export function authRoutes(auth: AuthService, web: WebSessions, webLogin: WebLog
     }),
     route({
       method: 'get',
-      path: '/',
-      summary: 'The web UI: who is logged in, their requests (revoke), log in and out',
-      tag: 'web',
+      path: '/api/v1/auth/providers',
+      summary: 'The identity providers one can sign in with, and how (the web sign-in page)',
+      tag: 'auth',
       auth: false,
-      response: textSchema('text/html page'),
-      produces: 'text/html',
-      handler: async () => new Response(PAGE_HTML, { status: 200, headers: PAGE_HEADERS }),
+      response: loginProviderListSchema,
+      handler: async () => ({ providers: auth.loginProviders() }),
     }),
     route({
       method: 'get',
-      path: '/ui/app.js',
-      summary: 'The web UI\'s script',
-      tag: 'web',
+      path: '/api/v1/auth/session',
+      summary: 'Whether this browser has a live web session; if so its identity, CSRF token and whether it is an administrator',
+      tag: 'auth',
       auth: false,
-      response: textSchema('JavaScript'),
-      produces: 'text/javascript',
-      handler: async () => new Response(PAGE_SCRIPT, { status: 200, headers: SCRIPT_HEADERS }),
+      response: webSessionStateSchema,
+      handler: async ({ c }) => {
+        c.header('cache-control', 'no-store');
+        try {
+          const { csrf_token, identity } = await web.csrf(c);
+          return { signed_in: true as const, identity: identityView(identity), csrf_token, admin: auth.isAdmin(identity) };
+        } catch (err) {
+          // No cookie, or a dead one: the page shows the sign-in screen (a 200, so no console noise).
+          if (err instanceof Unauthenticated) return { signed_in: false as const };
+          throw err;
+        }
+      },
     }),
   ];
 }

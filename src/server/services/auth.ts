@@ -46,6 +46,18 @@ export class AuthService {
 
   constructor(private readonly deps: AuthServiceDeps) {}
 
+  /** The enabled identity providers a person can sign in with, and how (the web sign-in page lists them). */
+  loginProviders(): { id: string; name: string; type: string; login: 'password' | 'redirect' }[] {
+    return [...this.deps.providers.values()]
+      .filter((p) => p.enabled && p.identity !== undefined)
+      .map((p) => ({ id: p.id, name: p.name, type: p.type, login: p.identity!.kind }));
+  }
+
+  /** Whether `identity` is an administrator (server.admins): the web app shows its admin screens. */
+  isAdmin(identity: Identity): boolean {
+    return this.deps.access.isAdmin(identity);
+  }
+
   /** `clientAddress` is the caller's address (client-address.ts): the throttle counts failures per user and address. */
   async loginWithPassword(providerId: string, username: string, password: string, clientAddress: string): Promise<{ token: string; expires_at: string; identity: Identity }> {
     const { providers, store, throttle, logger } = this.deps;

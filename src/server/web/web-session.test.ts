@@ -421,17 +421,3 @@ describe('web login through a browser (OIDC/SAML) provider', () => {
     assert.ok(cookieOf(r, '__Host-lease_session').attributes.has('secure'));
   });
 });
-
-describe('the web page', () => {
-  it('is served with a CSP that allows only its own script', async (t) => {
-    const { request } = await setup(t);
-    const page = await request('/');
-    assert.equal(page.status, 200);
-    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
-    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
-    assert.match(await page.text(), /<script src="ui\/app.js"/);
-    const script = await request('/ui/app.js');
-    assert.equal(script.status, 200);
-    assert.match(await script.text(), /x-csrf-token/);
-  });
-});

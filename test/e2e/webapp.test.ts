@@ -1,0 +1,363 @@
+// The web app end to end: the real `lease server`, real Chromium (Debian's, through
+// playwright-core) and a real OpenID provider. Every screen as a requester (alice), an approver
+// and administrator (bob) and an outsider (carol): request → approve in the inbox → active with
+// a live countdown → revoke; the audit log's filters, export and chain verification; another
+// user's request by URL is a 404 page. On every page: the CSP header, nothing blocked by it, no
+// console error, and no horizontal scroll at 360 px.
+import { after, before, describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM_HOW_TO_GET, chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { startServer, waitUntil, writeFiles, type ServerProcess } from '../support/lease-process.js';
+import { leaseConfigFor, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
+import { requireComponent } from '../support/require-component.js';
+import { apiLogin, createDeployment, PASSWORDS, type Deployment } from './fixtures.js';
+
+interface RequestJson {
+  id: string;
+  status: string;
+  reason: string;
+  expires_at: string | null;
+  approvals?: { required: number; stage?: number; stages?: { required: number; approved_by: string[] }[]; decisions: unknown[] };
+}
+
+/** What a page said that it should not have: console errors, uncaught errors, CSP violations. */
+interface Watched {
+  page: Page;
+  problems: string[];
+}
+
+const CSP_PROBE = `document.addEventListener('securitypolicyviolation', function (e) { (window.__cspViolations = window.__cspViolations || []).push(e.violatedDirective + ' ' + e.blockedURI); });`;
+
+describe('the web app (real server, Chromium, OpenID provider)', () => {
+  let deployment: Deployment;
+  let server: ServerProcess;
+  let idp: TestOidcProvider;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  const watched: Watched[] = [];
+  const oidcSecret = `oidc-secret-${randomBytes(16).toString('hex')}`;
+  let alice: Page;
+  let bob: Page;
+  let features: { extend: boolean; approvalsInbox: boolean; reviews: boolean };
+
+  before(async () => {
+    idp = await startOidcProvider({ accounts: [{ sub: 'u-dana', email: 'dana@corp.example', name: 'Dana Corp', groups: ['eng'] }] });
+    deployment = await createDeployment({ visudo: false });
+    await writeFiles(deployment.root, { 'config/sso.yaml': leaseConfigFor(idp) });
+    await writeFile(
+      join(deployment.config, 'webapp-roles.yaml'),
+      `version: "1.0"
+roles:
+  db-read:
+    name: Database read
+    description: Read the orders database, after an operator approves
+    permissions: { allow: [/usr/bin/id] }
+    scopes: { groups: [eng] }
+    providers: [box]
+    max_duration: 2h
+    approvals:
+      approvers: { groups: [ops] }
+  pair:
+    name: Pair approval
+    description: Two approvers out of ops and sales
+    permissions: { allow: [/usr/bin/id] }
+    scopes: { groups: [eng] }
+    providers: [box]
+    max_duration: 1h
+    approvals:
+      approvers: { groups: [ops, sales] }
+      required: 2
+`,
+    );
+    server = await startServer({ config: deployment.config, data: deployment.data, env: { LEASE_OIDC_SECRET: oidcSecret } });
+    idp.registerClient({ client_id: 'lease', client_secret: oidcSecret, redirect_uris: [`${server.url}/api/v1/auth/corp/callback`] });
+    const doc = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    features = {
+      extend: Boolean(doc.paths['/api/v1/requests/{id}/extend']?.post),
+      approvalsInbox: Boolean(doc.paths['/api/v1/approvals']?.get),
+      reviews: Boolean(doc.paths['/api/v1/reviews']?.get),
+    };
+    if (chromiumAvailable()) browser = await launchChromium();
+  });
+
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+    await idp?.stop();
+    await deployment?.cleanup();
+  });
+
+  function chromiumFor(t: TestContext): Browser | undefined {
+    return requireComponent(t, 'Chromium', browser !== undefined, CHROMIUM_HOW_TO_GET) ? browser : undefined;
+  }
+
+  /** A fresh browser (360 px wide when asked) whose page is watched for console errors and CSP violations. */
+  async function newPage(b: Browser, options: { width?: number; allow?: RegExp } = {}): Promise<Page> {
+    const context = await b.newContext({ viewport: { width: options.width ?? 1024, height: 800 } });
+    contexts.push(context);
+    await context.addInitScript({ content: CSP_PROBE });
+    const page = await context.newPage();
+    const w: Watched = { page, problems: [] };
+    page.on('console', (m) => {
+      if ((m.type() === 'error' || /Content[- ]Security[- ]Policy/i.test(m.text())) && !options.allow?.test(m.text())) w.problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => w.problems.push(`page error: ${e.message}`));
+    page.on('response', (r) => {
+      // The app's pages (not the login redirects, whose URLs carry one-time codes: only the path is named).
+      if (r.url().startsWith(server.url) && r.request().resourceType() === 'document' && r.status() === 200 && /text\/html/.test(r.headers()['content-type'] ?? '')) {
+        const csp = r.headers()['content-security-policy'] ?? '';
+        if (!/script-src 'self'/.test(csp) || /unsafe-inline|unsafe-eval/.test(csp)) w.problems.push(`CSP of ${new URL(r.url()).pathname}: ${csp || 'missing'}`);
+      }
+    });
+    watched.push(w);
+    return page;
+  }
+
+  async function signIn(page: Page, user: keyof typeof PASSWORDS, path = '/'): Promise<void> {
+    await page.goto(`${server.url}${path}`);
+    await page.fill('#login input[name=username]', user);
+    await page.fill('#login input[name=password]', PASSWORDS[user]);
+    await page.click('#login button[type=submit]');
+    await page.waitForSelector('#who');
+  }
+
+  async function noHorizontalScroll(page: Page, what: string): Promise<void> {
+    const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    assert.ok(scroll <= client, `${what}: scrollWidth ${scroll} > ${client} (horizontal scroll)`);
+  }
+
+  const cookieOf = async (page: Page) => {
+    const c = (await page.context().cookies(server.url)).find((x) => x.name === 'lease_session');
+    assert.ok(c);
+    return `lease_session=${c.value}`;
+  };
+  const getRequest = async (page: Page, id: string, until?: string): Promise<RequestJson> => {
+    const r = await fetch(`${server.url}/api/v1/requests/${id}${until ? `?until=${until}&timeout=30` : ''}`, { headers: { cookie: await cookieOf(page) } });
+    assert.equal(r.status, 200, await r.clone().text());
+    return (await r.json()) as RequestJson;
+  };
+
+  it('serves every screen with a strict CSP (no inline script or style) and its files from this server only', async () => {
+    for (const path of ['/', '/request', '/approvals', '/admin/audit', '/requests/req_x']) {
+      const r = await fetch(`${server.url}${path}`);
+      assert.equal(r.status, 200, path);
+      const csp = r.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /default-src 'none'/);
+      assert.match(csp, /script-src 'self'/);
+      assert.match(csp, /style-src 'self'/);
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+      const html = await r.text();
+      assert.doesNotMatch(html, /<script>|<style|style=/, 'no inline script or style');
+    }
+    const js = await fetch(`${server.url}/ui/app.js`);
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get('content-type') ?? '', /javascript/);
+    for (const bad of ['/ui/nope.js', '/ui/..%2Fapp.ts', '/ui/%2e%2e%2fpackage.json']) assert.equal((await fetch(`${server.url}${bad}`)).status, 404, bad);
+  });
+
+  it('the sign-in page lists every identity provider; SSO signs in through OIDC', async (t) => {
+    const b = chromiumFor(t);
+    if (!b) return;
+    const page = await newPage(b);
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('#login');
+    const sso = page.locator('a[data-provider="corp"]');
+    assert.equal(await sso.textContent(), 'Sign in with Corp SSO');
+    idp.nextLogin = 'u-dana';
+    await sso.click();
+    await page.waitForSelector('#who:has-text("Dana Corp")');
+    assert.match((await page.textContent('#who')) ?? '', /via corp/);
+    assert.equal(new URL(page.url()).pathname, '/');
+  });
+
+  it('requests access with the keyboard only: role, provider, duration within the role\'s bounds, reason, Enter', async (t) => {
+    const b = chromiumFor(t);
+    if (!b) return;
+    alice = await newPage(b);
+    await signIn(alice, 'alice', '/request');
+    await alice.waitForSelector('#request-form');
+    // Only what alice may request: not ops-admin (ops), retired (disabled) or parked-role (disabled provider).
+    const roles = await alice.$$eval('select[name=role] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    assert.deepEqual(roles.sort(), ['db-read', 'debug', 'pair']);
+    // The heading has focus after a navigation; Tab walks the form in order.
+    await alice.keyboard.press('Tab');
+    assert.equal(await alice.evaluate(() => (document.activeElement as HTMLElement).getAttribute('name')), 'role');
+    for (let i = 0; i < 3 && (await alice.$eval('select[name=role]', (s) => (s as HTMLSelectElement).value)) !== 'db-read'; i++) await alice.keyboard.press('ArrowDown');
+    assert.equal(await alice.$eval('select[name=role]', (s) => (s as HTMLSelectElement).value), 'db-read');
+    const durations = await alice.$$eval('select[name=duration] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    assert.deepEqual(durations, ['15m', '30m', '60m', '120m'], 'up to the role\'s 2h');
+    await alice.keyboard.press('Tab');
+    assert.equal(await alice.evaluate(() => (document.activeElement as HTMLElement).getAttribute('name')), 'provider');
+    await alice.keyboard.press('Tab');
+    assert.equal(await alice.evaluate(() => (document.activeElement as HTMLElement).getAttribute('name')), 'duration');
+    await alice.keyboard.press('Tab');
+    assert.equal(await alice.evaluate(() => (document.activeElement as HTMLElement).getAttribute('name')), 'reason');
+    await alice.keyboard.type('INC-7 read the orders table');
+    await alice.keyboard.press('Enter');
+    await alice.waitForURL(/\/requests\/req_/);
+    await alice.waitForSelector('h1:has-text("db-read on box")');
+    assert.equal(await alice.evaluate(() => document.activeElement?.tagName), 'H1', 'focus moves to the new page\'s heading');
+    assert.match((await alice.textContent('dl.facts')) ?? '', /Pending/);
+    const focusRing = await alice.evaluate(() => {
+      const button = document.querySelector('button[data-action=revoke]') as HTMLElement;
+      button.focus();
+      return getComputedStyle(button).outlineStyle;
+    });
+    assert.notEqual(focusRing, 'none', 'focus is visible');
+  });
+
+  it('the approver approves in the inbox with a comment; the requester sees it active with a live countdown, then revokes it', async (t) => {
+    const b = chromiumFor(t);
+    if (!b || !alice) return;
+    const id = new URL(alice.url()).pathname.split('/').pop() as string;
+    bob = await newPage(b);
+    await signIn(bob, 'bob', '/approvals');
+    const card = bob.locator(`li[data-id="${id}"]`);
+    await card.waitFor();
+    assert.match((await card.textContent()) ?? '', /INC-7 read the orders table/);
+    await card.locator('input[name=comment]').fill('ok for INC-7');
+    await card.locator('button[data-action=approve]').click();
+    await card.waitFor({ state: 'detached' });
+    // Alice's page polls: the request turns active and its countdown runs.
+    await alice.waitForSelector('dl.facts .status-active', { timeout: 30_000 });
+    const countdown = alice.locator('dl.facts .countdown');
+    const first = await countdown.textContent();
+    assert.match(first ?? '', /^(59m \d\ds|1h 00m 00s) left$/, 'the default duration: 1h');
+    await waitUntil('the countdown to move', async () => ((await countdown.textContent()) !== first ? true : undefined), 10_000);
+    const approved = await getRequest(alice, id);
+    assert.equal(approved.status, 'active');
+    if (approved.approvals) assert.ok(approved.approvals.decisions.length >= 1);
+    // My access: active, with its countdown; revoke from there.
+    await alice.click('nav a:has-text("My access")');
+    const mine = alice.locator(`li[data-id="${id}"]`);
+    await mine.waitFor();
+    assert.equal(await mine.getAttribute('data-status'), 'active');
+    assert.match((await mine.locator('.countdown').textContent()) ?? '', /left$/);
+    assert.equal(await mine.locator('button[data-action=extend]').count(), features.extend ? 1 : 0, 'Extend only where the server has the route');
+    await mine.locator('button[data-action=revoke]').click();
+    assert.equal((await getRequest(alice, id, 'revoked')).status, 'revoked');
+    await alice.waitForSelector(`section:has(h2:has-text("Ended")) li[data-id="${id}"]`, { timeout: 30_000 });
+  });
+
+  it('shows n-of-m progress (and stages) when the server reports approvals', async (t) => {
+    const b = chromiumFor(t);
+    if (!b || !alice || !bob) return;
+    const token = await apiLogin(server.url, 'alice');
+    const created = await fetch(`${server.url}/api/v1/requests`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'pair', provider: 'box', duration: '30m', reason: 'needs two' }),
+    });
+    assert.equal(created.status, 201);
+    const request = (await created.json()) as RequestJson;
+    await bob.goto(`${server.url}/requests/${request.id}`);
+    await bob.waitForSelector('h1:has-text("pair on box")');
+    if (!request.approvals) {
+      assert.equal(await bob.locator('.progress').count(), 0, 'no progress shown without the field');
+      t.diagnostic('the request view has no `approvals` field on this server: n-of-m and stage displays not asserted');
+      return;
+    }
+    assert.match((await bob.textContent('.approvals .progress')) ?? '', /0 of 2 approvals/);
+    await bob.fill('form.decision input[name=comment]', 'one of two');
+    await bob.click('form.decision button[data-action=approve]');
+    await bob.waitForSelector('.approvals .progress:has-text("1 of 2")', { timeout: 30_000 });
+    if ((request.approvals.stages?.length ?? 0) > 1) assert.match((await bob.textContent('.approvals')) ?? '', /Stage 2/);
+  });
+
+  it('another user opening a request by URL gets the not-found page, as the API answers 404', async (t) => {
+    const b = chromiumFor(t);
+    if (!b || !alice) return;
+    // Alice's db-read request: carol (sales) is not among its approvers (ops), unlike pair's.
+    const id = (await (await fetch(`${server.url}/api/v1/requests?limit=100`, { headers: { cookie: await cookieOf(alice) } })).json() as { requests: RequestJson[] }).requests.find((r) => r.reason.startsWith('INC-7'))?.id;
+    assert.ok(id);
+    // The only console error allowed here: the browser reporting the API's 404.
+    const carol = await newPage(b, { allow: /status of 404/ });
+    await signIn(carol, 'carol', `/requests/${id}`);
+    await carol.waitForSelector('h1.not-found');
+    assert.doesNotMatch((await carol.textContent('main')) ?? '', /INC-7|needs two|pair on box/);
+    const api = await fetch(`${server.url}/api/v1/requests/${id}`, { headers: { cookie: await cookieOf(carol) } });
+    assert.equal(api.status, 404);
+    // Nor do the admin screens show her anything: the links are not there and the API refuses.
+    assert.equal(await carol.locator('nav a:has-text("Audit log")').count(), 0);
+    await carol.goto(`${server.url}/admin/audit`);
+    await carol.waitForSelector('h1.not-found');
+    assert.equal((await fetch(`${server.url}/api/v1/audit`, { headers: { cookie: await cookieOf(carol) } })).status, 403);
+    assert.equal((await fetch(`${server.url}/api/v1/requests?all=true`, { headers: { cookie: await cookieOf(carol) } })).status, 403);
+  });
+
+  it('the administrator sees everyone\'s requests, filters and exports the audit log, and verifies its chain', async (t) => {
+    const b = chromiumFor(t);
+    if (!b || !bob) return;
+    await bob.goto(`${server.url}/admin`);
+    await bob.waitForSelector('h1:has-text("All requests")');
+    await bob.waitForSelector('li[data-id] :text("INC-7 read the orders table")');
+    const id = await bob.locator('li[data-id]:has-text("INC-7")').getAttribute('data-id');
+    assert.ok(id);
+    await bob.click('nav a:has-text("Audit log")');
+    await bob.waitForSelector('table.audit');
+    await bob.fill('input[name=subject]', id);
+    await bob.click('button:has-text("Apply filters")');
+    await waitUntil('the filtered rows', async () => {
+      const subjects = await bob.$$eval('table.audit tbody tr td:nth-child(5)', (tds) => tds.map((td) => td.textContent));
+      return subjects.length > 0 && subjects.every((s) => s === id) ? subjects : undefined;
+    });
+    const actions = await bob.$$eval('table.audit tbody tr', (rows) => rows.map((r) => (r as HTMLElement).dataset.action));
+    assert.ok(actions.includes('request.created') && actions.includes('request.approved'), actions.join(','));
+    // Export: a real download of what the filter shows.
+    const [csv] = await Promise.all([bob.waitForEvent('download'), bob.click('#export-csv')]);
+    assert.match(csv.suggestedFilename(), /^lease-audit-.*\.csv$/);
+    const csvText = await streamText(await csv.createReadStream());
+    const lines = csvText.trim().split('\r\n');
+    assert.equal(lines[0], 'seq,ts,actor,action,subject,data,prev_hash,hash');
+    assert.equal(lines.length - 1, actions.length);
+    assert.ok(lines.slice(1).every((l) => l.includes(`,${id},`)));
+    const [json] = await Promise.all([bob.waitForEvent('download'), bob.click('#export-json')]);
+    const entries = JSON.parse(await streamText(await json.createReadStream())) as { subject: string; hash: string }[];
+    assert.equal(entries.length, actions.length);
+    assert.ok(entries.every((e) => e.subject === id && /^[0-9a-f]{64}$/.test(e.hash)));
+    await bob.click('#verify');
+    await bob.waitForSelector('#verify-result[data-ok="true"]');
+    assert.match((await bob.textContent('#verify-result')) ?? '', /intact: \d+ entries verified/);
+    // Reviews: a screen when the server keeps them; no link otherwise.
+    assert.equal(await bob.locator('nav a:has-text("Reviews")').count(), features.reviews ? 1 : 0);
+  });
+
+  it('every screen fits 360 px without horizontal scroll', async (t) => {
+    const b = chromiumFor(t);
+    if (!b) return;
+    const page = await newPage(b, { width: 360 });
+    await signIn(page, 'bob', '/');
+    const id = (await (await fetch(`${server.url}/api/v1/requests?all=true&limit=1`, { headers: { cookie: await cookieOf(page) } })).json() as { requests: RequestJson[] }).requests[0]?.id;
+    for (const [path, ready] of [['/', 'h1:has-text("My access")'], ['/request', '#request-form'], ['/approvals', 'h1:has-text("Approvals")'], ['/admin', 'li[data-id]'], ['/admin/audit', 'table.audit'], [`/requests/${id}`, 'dl.facts']] as const) {
+      await page.goto(`${server.url}${path}`);
+      await page.waitForSelector(ready);
+      await noHorizontalScroll(page, path);
+    }
+    const signedOut = await newPage(b, { width: 360 });
+    await signedOut.goto(`${server.url}/`);
+    await signedOut.waitForSelector('#login');
+    await noHorizontalScroll(signedOut, 'sign-in');
+  });
+
+  it('no page logged a console error or had anything blocked by its CSP', async (t) => {
+    if (!chromiumFor(t)) return;
+    for (const w of watched) {
+      if (w.page.isClosed()) continue;
+      const violations = await w.page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []);
+      w.problems.push(...violations.map((v) => `CSP violation: ${v}`));
+    }
+    assert.deepEqual(watched.flatMap((w) => w.problems), []);
+  });
+});
+
+async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  return text;
+}
