@@ -152,7 +152,12 @@ roles:
     approvals: ${approvals}
 `;
     const config = await loadConfig(await write(role(`{ approvers: { users: ['partner:erin'] }, required: 2 }`)), OPTIONS);
-    assert.deepEqual(config.roles.get('r')?.approvals, { approvers: [{ provider: 'partner', user: 'erin' }], required: 2 });
+    assert.deepEqual(config.roles.get('r')?.approvals, {
+      stages: [{ name: 'stage 1', approvers: [{ provider: 'partner', user: 'erin' }], required: 2 }],
+      approvers: [{ provider: 'partner', user: 'erin' }],
+      required: 2,
+      timeoutMs: undefined,
+    });
     await assert.rejects(loadConfig(await write(role(`{ approvers: { users: [erin] }, requried: 2 }`)), OPTIONS), /roles\.r\.approvals\.requried: unknown key/);
     await assert.rejects(loadConfig(await write(role(`{ approvers: {} }`)), OPTIONS), /roles\.r\.approvals\.approvers: name at least one approver/);
     await assert.rejects(loadConfig(await write(role(`{ approvers: { users: [erin] }, required: 0 }`)), OPTIONS), /roles\.r\.approvals\.required/);

@@ -108,7 +108,8 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   await temporalHosts?.prepare();
   const access = createAccessControl(config.admins);
   const requests = new RequestService({ store, config, providers, clock, logger, access });
-  const calls = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers, { store, access }) });
+  // An applied extension tells the extended lease's workflow, through whichever runtime is attached to the request service.
+  const calls = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers, { store, access, signal: (id, event) => requests.signal(id, event) }) });
   return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, calls, encryption, dataDir: options.dataDir };
 }
 

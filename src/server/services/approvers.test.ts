@@ -11,7 +11,7 @@ const alice = person('local', 'alice');
 const request = { id: 'req_1', identity: alice, role: 'deploy' } as RequestRecord;
 const role = {
   id: 'deploy',
-  approvals: { approvers: [{ provider: 'local', group: 'ops' }], required: 2 },
+  approvals: { approvers: [{ provider: 'local', group: 'ops' }], required: 2, stages: [{ name: 'stage 1', approvers: [{ provider: 'local', group: 'ops' }], required: 2 }], timeoutMs: undefined },
 } as unknown as ResolvedRole;
 const noAdmins: AccessControl = { isAdmin: () => false };
 const decision = (who: Identity, approved = true): DecisionRecord => ({
