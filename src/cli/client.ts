@@ -21,6 +21,7 @@ export class ApiClient {
         method,
         headers: {
           accept: 'application/json',
+          'x-lease-client': 'cli',
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
         },

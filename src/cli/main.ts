@@ -19,6 +19,8 @@ import { registerSsh } from './commands/ssh.js';
 import { registerStatus } from './commands/status.js';
 import { registerWhoami } from './commands/whoami.js';
 import { registerDecide } from './commands/decide.js';
+import { registerExtend } from './commands/extend.js';
+import { registerApprovals, registerReviews } from './commands/reviews.js';
 import { registerWorker } from './commands/worker.js';
 import { registerWorkflow } from './commands/workflow.js';
 import { CliError } from './errors.js';
@@ -39,7 +41,7 @@ program.hook('preAction', (_program, command) => {
   if (typeof server === 'string') checkServerUrl(server, '--server');
 });
 
-for (const register of [registerServer, registerHashPassword, registerLogin, registerLogout, registerWhoami, registerSessions, registerAgent, registerRequest, registerStatus, registerList, registerRevoke, registerCredentials, registerSsh, registerDecide, registerCatalog, registerAudit, registerConfig, registerWorkflow, registerWorker]) {
+for (const register of [registerServer, registerHashPassword, registerLogin, registerLogout, registerWhoami, registerSessions, registerAgent, registerRequest, registerStatus, registerList, registerRevoke, registerExtend, registerCredentials, registerSsh, registerDecide, registerApprovals, registerReviews, registerCatalog, registerAudit, registerConfig, registerWorkflow, registerWorker]) {
   register(program);
 }
 

@@ -14,6 +14,7 @@ export type {
   LoadOptions,
   ResolvedRole,
   RoleApprovals,
+  ApprovalStage,
 } from './types.js';
 export type { Env } from './env.js';
 export type { WorkflowDocumentValidator } from './workflow-documents.js';

@@ -9,7 +9,7 @@ import { roleReferences } from './role-references.js';
 import type { Sourced } from './merge.js';
 import type { RoleConfig } from './schema/index.js';
 import { durationMs } from './schema/index.js';
-import type { AllowDeny, ResolvedRole } from './types.js';
+import type { AllowDeny, ApprovalStage, ResolvedRole, RoleApprovals } from './types.js';
 
 type Roles = ReadonlyMap<string, Sourced<RoleConfig>>;
 
@@ -55,12 +55,28 @@ export function resolveRoles(roles: Roles, principals: PrincipalResolver): Map<s
     const role = toResolvedRole(id, value, collectGrants(roles, id, memo, new Set()));
     role.requesters = principals.resolve(role.scopes, file, ['roles', id, value.scopes ? 'scopes' : 'applies']);
     if (value.approvals) {
-      role.approvals = { approvers: principals.resolve(value.approvals.approvers, file, ['roles', id, 'approvals', 'approvers']), required: value.approvals.required };
+      role.approvals = resolveApprovals(id, value.approvals, file, principals);
       if (value.approvals.auto_approve_on_call) role.approvals.autoApproveOnCall = { ...value.approvals.auto_approve_on_call };
     }
     resolved.set(id, role);
   }
   return resolved;
+}
+
+/** `approvers`/`required` is one stage; `stages` are kept in order. */
+function resolveApprovals(id: string, approvals: NonNullable<RoleConfig['approvals']>, file: string, principals: PrincipalResolver): RoleApprovals {
+  const written = approvals.stages ?? [{ approvers: approvals.approvers ?? {}, required: approvals.required ?? 1 }];
+  const stages: ApprovalStage[] = written.map((stage, i) => ({
+    name: 'name' in stage && typeof stage.name === 'string' ? stage.name : `stage ${i + 1}`,
+    approvers: principals.resolve(stage.approvers, file, approvals.stages ? ['roles', id, 'approvals', 'stages', i, 'approvers'] : ['roles', id, 'approvals', 'approvers']),
+    required: stage.required,
+  }));
+  return {
+    stages,
+    approvers: stages.flatMap((s) => s.approvers),
+    required: stages.reduce((sum, s) => sum + s.required, 0),
+    timeoutMs: approvals.timeout === undefined ? undefined : durationMs(approvals.timeout),
+  };
 }
 
 function localParents(roles: Roles, id: string): string[] {
@@ -129,5 +145,7 @@ function toResolvedRole(id: string, role: RoleConfig, grants: Grants): ResolvedR
     workflow: workflows[0],
     workflows,
     approvals: undefined,
+    breakGlass: role.break_glass,
+    extendWithoutApproval: role.extend_without_approval,
   };
 }

@@ -152,10 +152,35 @@ roles:
     approvals: ${approvals}
 `;
     const config = await loadConfig(await write(role(`{ approvers: { users: ['partner:erin'] }, required: 2 }`)), OPTIONS);
-    assert.deepEqual(config.roles.get('r')?.approvals, { approvers: [{ provider: 'partner', user: 'erin' }], required: 2 });
+    assert.deepEqual(config.roles.get('r')?.approvals, {
+      stages: [{ name: 'stage 1', approvers: [{ provider: 'partner', user: 'erin' }], required: 2 }],
+      approvers: [{ provider: 'partner', user: 'erin' }],
+      required: 2,
+      timeoutMs: undefined,
+    });
     await assert.rejects(loadConfig(await write(role(`{ approvers: { users: [erin] }, requried: 2 }`)), OPTIONS), /roles\.r\.approvals\.requried: unknown key/);
     await assert.rejects(loadConfig(await write(role(`{ approvers: {} }`)), OPTIONS), /roles\.r\.approvals\.approvers: name at least one approver/);
     await assert.rejects(loadConfig(await write(role(`{ approvers: { users: [erin] }, required: 0 }`)), OPTIONS), /roles\.r\.approvals\.required/);
+  });
+
+  it('stages resolve in order with a timeout; bad stages and timeouts are refused with file and path', async () => {
+    const role = (approvals: string) => `${TWO_LOCALS}roles:
+  r:
+    name: R
+    description: d
+    providers: [box]
+    approvals: ${approvals}
+`;
+    const config = await loadConfig(await write(role(`{ stages: [{ name: lead, approvers: { users: [erin] } }, { approvers: { groups: ['partner:sec'] }, required: 2 }], timeout: 24h }`)), OPTIONS);
+    const approvals = config.roles.get('r')?.approvals;
+    assert.deepEqual(approvals?.stages.map((s) => [s.name, s.required]), [['lead', 1], ['stage 2', 2]]);
+    assert.equal(approvals?.required, 3);
+    assert.equal(approvals?.timeoutMs, 24 * 3_600_000);
+    await assert.rejects(loadConfig(await write(role(`{ stages: [{ approvers: { users: [erin] } }], timeout: soon }`)), OPTIONS), /\.yaml: roles\.r\.approvals\.timeout: "soon" is not a positive duration/);
+    await assert.rejects(loadConfig(await write(role(`{ stages: [] }`)), OPTIONS), /roles\.r\.approvals\.stages: name at least one stage/);
+    await assert.rejects(loadConfig(await write(role(`{ stages: [{ approvers: {} }] }`)), OPTIONS), /roles\.r\.approvals\.stages\[0\]\.approvers: name at least one approver/);
+    await assert.rejects(loadConfig(await write(role(`{ stages: [{ approvers: { users: [erin] }, requird: 1 }] }`)), OPTIONS), /roles\.r\.approvals\.stages\[0\]\.requird: unknown key/);
+    await assert.rejects(loadConfig(await write(role(`{ approvers: { users: [erin] }, stages: [{ approvers: { users: [erin] } }] }`)), OPTIONS), /roles\.r\.approvals\.stages: "approvers" and "stages" cannot both be given/);
   });
 
   it('warns when a role names approvers and its workflow never asks for approval', async () => {

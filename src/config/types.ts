@@ -49,13 +49,30 @@ export interface ResolvedRole extends PolicyRole {
   workflows: string[];
   /** The approval rule, approvers resolved; undefined when the role needs no approval. */
   approvals: RoleApprovals | undefined;
+  /** `break_glass: true`: may be requested without approval, loudly, and is reviewed afterwards. */
+  breakGlass: boolean;
+  /** `extend_without_approval: true`: extensions within max_duration are applied at once. */
+  extendWithoutApproval: boolean;
+}
+
+export interface ApprovalStage {
+  /** As written, else `stage <n>`. */
+  name: string;
+  /** Who may approve at this stage, resolved to (identity provider, name). */
+  approvers: PrincipalRef[];
+  /** Distinct approvers needed at this stage. */
+  required: number;
 }
 
 export interface RoleApprovals {
-  /** Who may approve, resolved to (identity provider, name). */
+  /** In order: each stage is approved after the one before. `approvers: ...` alone is one stage. */
+  stages: ApprovalStage[];
+  /** Every stage's approvers together (who may decide on the role's requests at all). */
   approvers: PrincipalRef[];
-  /** Distinct approvers needed. */
+  /** Distinct approvers needed over all stages. */
   required: number;
+  /** `timeout`: an undecided request ends `expired` this long after it was made. */
+  timeoutMs: number | undefined;
   /** `auto_approve_on_call`: whoever is on call on this schedule is approved by Lease. */
   autoApproveOnCall?: { provider: string; schedule: string };
 }

@@ -66,6 +66,14 @@ export async function startTemporalWorker(deps: Omit<EngineDeps, 'clock'>): Prom
   });
 }
 
+/** A Temporal client (no worker): lets a `lease worker` deliver events to workflows (an applied extension). */
+export async function connectTemporalClient(deps: Pick<EngineDeps, 'config' | 'dataDir' | 'store' | 'logger' | 'clock' | 'encryption'>): Promise<WorkflowRuntime> {
+  const temporal = await import('../workflow/runtime/temporal/index.js');
+  const settings = await temporal.temporalSettings(deps.config.services?.temporal, temporalPathBases(deps.config, deps.dataDir));
+  const keys = await temporal.PayloadKeys.load(settings.payloadKeyFile ?? temporal.payloadKeyFile(deps.dataDir), { sealing: keySetSealing(deps.encryption, 'payload-keys', deps.logger) });
+  return temporal.TemporalRuntime.connect({ store: deps.store, logger: deps.logger, settings, keys, clock: deps.clock });
+}
+
 /** Relative paths in services.temporal: files it reads from its config file's directory, files Lease writes under the data directory. */
 export function temporalPathBases(config: LoadedConfig, dataDir: string): { configDir: string; dataDir: string } {
   const file = config.sourceOf('service', 'temporal');

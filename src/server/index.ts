@@ -1,2 +1,2 @@
 export { startLeaseServer, loadServerConfig, openLeaseCore, type RunningServer, type ServerOptions } from './server.js';
-export { startTemporalWorker } from './engine.js';
+export { connectTemporalClient, startTemporalWorker } from './engine.js';

@@ -112,7 +112,9 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   // Links in notifications: `server.url` until the server knows its own (startLeaseServer sets it).
   const links = { publicUrl: config.server?.url ? config.server.url.replace(/\/+$/, '') : undefined as string | undefined };
   const requestLink = (id: string) => (links.publicUrl === undefined ? undefined : `${links.publicUrl}/requests/${encodeURIComponent(id)}`);
-  const calls = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers, { store, access }), requestLink });
+  // An applied extension tells the extended lease's workflow, through whichever runtime is attached to the request service.
+  const directory = createAccessDirectory(config, providers, { store, access, signal: (id, event) => requests.signal(id, event) });
+  const calls = createBuiltinCalls({ store, clock, logger, directory, requestLink });
   return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, calls, encryption, links, dataDir: options.dataDir };
 }
 

@@ -12,6 +12,7 @@ import { hostTasksRepository } from './host-tasks.js';
 import { GroupCommit, type Attempt, type GroupCommitLimits } from './group-commit.js';
 import { inboxRepository } from './inbox.js';
 import { requestsRepository } from './requests.js';
+import { reviewsRepository } from './reviews.js';
 import { sessionsRepository } from './sessions.js';
 import type { SyncRepository } from './statements.js';
 import type { Store } from './types.js';
@@ -27,6 +28,7 @@ interface Repositories {
   grants: SyncRepository<Store['grants']>;
   hostTasks: SyncRepository<Store['hostTasks']>;
   decisions: SyncRepository<Store['decisions']>;
+  reviews: SyncRepository<Store['reviews']>;
   sessions: SyncRepository<Store['sessions']>;
   audit: AuditRepository;
 }
@@ -41,6 +43,7 @@ export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?:
     grants: grantsRepository(db),
     hostTasks: hostTasksRepository(db, clock),
     decisions: decisionsRepository(db),
+    reviews: reviewsRepository(db),
     sessions: sessionsRepository(db, clock),
     audit: auditRepository(db, clock),
   };
@@ -67,6 +70,7 @@ class TransactionStore implements Store {
   #grants?: Store['grants'];
   #hostTasks?: Store['hostTasks'];
   #decisions?: Store['decisions'];
+  #reviews?: Store['reviews'];
   #sessions?: Store['sessions'];
   #audit?: Store['audit'];
   private readonly run: Run;
@@ -109,6 +113,10 @@ class TransactionStore implements Store {
     return (this.#decisions ??= bindRepository(this.repos.decisions, this.run));
   }
 
+  get reviews(): Store['reviews'] {
+    return (this.#reviews ??= bindRepository(this.repos.reviews, this.run));
+  }
+
   get sessions(): Store['sessions'] {
     return (this.#sessions ??= bindRepository(this.repos.sessions, this.run));
   }
@@ -135,6 +143,7 @@ function bindRepositories(repos: Repositories, run: Run): Omit<Store, 'transacti
     grants: bindRepository(repos.grants, run),
     hostTasks: bindRepository(repos.hostTasks, run),
     decisions: bindRepository(repos.decisions, run),
+    reviews: bindRepository(repos.reviews, run),
     sessions: bindRepository(repos.sessions, run),
     audit: bindAudit(repos.audit, run),
   };

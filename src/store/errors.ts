@@ -2,7 +2,7 @@
 // LeaseError; an integrity violation is a bug in the caller, so it is a 500 with a stable code.
 import { Conflict, LeaseError, NotFound } from '../core/index.js';
 
-export type RecordKind = 'request' | 'workflow_instance' | 'grant' | 'inbox_event' | 'host_task' | 'decision';
+export type RecordKind = 'request' | 'workflow_instance' | 'grant' | 'inbox_event' | 'host_task' | 'decision' | 'review';
 
 /** The record to read or change does not exist. Code: `<kind>_not_found`. */
 export class RecordNotFound extends NotFound {

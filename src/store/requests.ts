@@ -13,8 +13,8 @@ const PATCHABLE = ['role', 'provider', 'workflow', 'reason', 'duration_ms', 'sta
 export function requestsRepository(db: BetterSqlite3.Database, clock: Clock): SyncRepository<Store['requests']> {
   const insert = db.prepare(
     `INSERT INTO requests (id, identity_id, identity, role, provider, workflow, reason, duration_ms, status,
-       created_at, updated_at, granted_at, expires_at, ended_at, outcome)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       created_at, updated_at, granted_at, expires_at, ended_at, outcome, break_glass, start_at, extended_from, timeout_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const get = db.prepare('SELECT * FROM requests WHERE id = ?');
   const byShape = new StatementsByShape(db);
@@ -38,6 +38,10 @@ export function requestsRepository(db: BetterSqlite3.Database, clock: Clock): Sy
           r.expires_at,
           r.ended_at,
           r.outcome === null ? null : JSON.stringify(r.outcome),
+          r.break_glass ? 1 : 0,
+          r.start_at,
+          r.extended_from,
+          r.timeout_at,
         );
       } catch (err) {
         if (isUniqueViolation(err)) throw new RecordExists('request', r.id);
@@ -124,5 +128,9 @@ function fromRow(row: RequestsTable): RequestRecord {
     expires_at: row.expires_at,
     ended_at: row.ended_at,
     outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as RequestRecord['outcome']),
+    break_glass: row.break_glass === 1,
+    start_at: row.start_at ?? null,
+    extended_from: row.extended_from ?? null,
+    timeout_at: row.timeout_at ?? null,
   };
 }

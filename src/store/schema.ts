@@ -19,6 +19,10 @@ export interface RequestsTable {
   expires_at: string | null;
   ended_at: string | null;
   outcome: string | null;
+  break_glass: number;
+  start_at: string | null;
+  extended_from: string | null;
+  timeout_at: string | null;
 }
 
 export interface WorkflowInstancesTable {
@@ -101,4 +105,13 @@ export interface IdentitySessionCutoffsTable {
   /** Epoch ms: sessions issued at or before it are ended. */
   not_before: number;
   updated_at: string;
+}
+
+export interface ReviewsTable {
+  id: string;
+  request_id: string;
+  opened_at: string;
+  closed_at: string | null;
+  closed_by: string | null;
+  comment: string | null;
 }

@@ -27,11 +27,12 @@ test('migrations create every table and record themselves', async (t) => {
     'kysely_migration',
     'kysely_migration_lock',
     'requests',
+    'reviews',
     'revoked_sessions',
     'workflow_inbox',
     'workflow_instances',
   ]);
-  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations']);
+  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_approval_lifecycle']);
 });
 
 test('opening the same file twice runs the migrations once and keeps the data', async (t) => {
@@ -48,25 +49,31 @@ test('opening the same file twice runs the migrations once and keeps the data', 
   assert.equal((await second.requests.get('req_1'))?.reason, 'debugging INC-4211');
   const raw = new Database(file, { readonly: true });
   t.after(() => raw.close());
-  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 4);
+  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 5);
 });
 
 test('opening a file that misses a later migration applies it', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'lease-store-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, 'lease.db');
-  await (await openSqliteStore({ file })).close();
-  // The file as the version before 0004 left it.
+  const first = await openSqliteStore({ file });
+  await first.requests.insert(requestRecord());
+  await first.close();
+  // The file as the version before 0005 left it, with a request in it.
   const older = new Database(file);
-  older.exec(`DROP TABLE revoked_sessions; DROP TABLE identity_session_cutoffs; DELETE FROM kysely_migration WHERE name = '0004_session_revocations'`);
+  older.exec(`DROP TABLE reviews; DELETE FROM kysely_migration WHERE name = '0005_approval_lifecycle'`);
+  for (const column of ['break_glass', 'start_at', 'extended_from', 'timeout_at']) older.exec(`ALTER TABLE requests DROP COLUMN ${column}`);
   older.close();
 
   const store = await openSqliteStore({ file });
   t.after(() => store.close());
   const raw = new Database(file, { readonly: true });
   t.after(() => raw.close());
-  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations']);
-  assert.ok(raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'revoked_sessions'`).get());
+  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_approval_lifecycle']);
+  assert.ok(raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reviews'`).get());
+  const kept = await store.requests.get('req_1');
+  assert.equal(kept?.break_glass, false, 'an older request is not break-glass');
+  assert.equal(kept?.start_at, null);
 });
 
 test('creates missing parent directories and a database file readable by its owner only', async (t) => {

@@ -19,9 +19,17 @@ export interface RequestRecord {
   ended_at: string | null;
   /** Why it was denied, failed or revoked early. */
   outcome: { code: string; message: string } | null;
+  /** Granted without approval under the role's `break_glass`, and reviewed afterwards. */
+  break_glass: boolean;
+  /** ISO-8601: not granted before this time (a scheduled start); null = as soon as approved. */
+  start_at: string | null;
+  /** For an extension: the id of the request whose lease it extends. */
+  extended_from: string | null;
+  /** ISO-8601: still undecided then, the request ends `expired`; null = no approval timeout. */
+  timeout_at: string | null;
 }
 
-export type RequestPatch = Partial<Omit<RequestRecord, 'id' | 'identity' | 'created_at'>>;
+export type RequestPatch = Partial<Omit<RequestRecord, 'id' | 'identity' | 'created_at' | 'break_glass' | 'start_at' | 'extended_from' | 'timeout_at'>>;
 
 export interface WorkflowInstanceRecord {
   /** Equal to the request id for request workflows. */
@@ -85,7 +93,7 @@ export interface HostTaskRecord {
 }
 
 /** Where an approver decided: the CLI/API, the web app, a chat or an e-mail link; `on-call`: Lease itself (the requester was on call). */
-export type DecisionChannel = 'api' | 'web' | 'slack' | 'email' | 'on-call';
+export type DecisionChannel = 'api' | 'cli' | 'web' | 'slack' | 'email' | 'on-call';
 
 /** One approver's decision on one request. */
 export interface DecisionRecord {
@@ -97,6 +105,17 @@ export interface DecisionRecord {
   reason: string | null;
   channel: DecisionChannel;
   decided_at: string;
+}
+
+/** The after-the-fact review of a break-glass request. */
+export interface ReviewRecord {
+  id: string;
+  request_id: string;
+  opened_at: string;
+  closed_at: string | null;
+  /** `<identity provider>:<subject>` of the administrator who closed it. */
+  closed_by: string | null;
+  comment: string | null;
 }
 
 /** A session presented on a call, as far as revocation cares (the token itself is never stored). */
@@ -216,6 +235,14 @@ export interface Store {
     insert(record: DecisionRecord): Promise<void>;
     /** The request's decisions, oldest first. */
     list(requestId: string): Promise<DecisionRecord[]>;
+  };
+  reviews: {
+    insert(record: ReviewRecord): Promise<void>;
+    get(id: string): Promise<ReviewRecord | undefined>;
+    /** Newest first; `open` true: only those not closed yet. */
+    list(filter?: { open?: boolean; limit?: number }): Promise<ReviewRecord[]>;
+    /** Closes an open review; false when it was already closed. */
+    close(id: string, patch: { closed_at: string; closed_by: string; comment: string }): Promise<boolean>;
   };
   sessions: {
     /**

@@ -15,11 +15,13 @@ export function registerRequest(program: Command): void {
     .requiredOption('--duration <d>', 'how long: 90s, 10m, 1h or ISO-8601 PT1H')
     .requiredOption('--reason <text>', 'why you need it (recorded in the audit trail)')
     .option('--workflow <id>', 'workflow to use, when the role allows several')
+    .option('--break-glass', 'emergency: granted at once without approval, every channel notified, reviewed afterwards (roles with break_glass: true)')
+    .option('--start <time>', 'scheduled start, ISO-8601 (2026-05-01T09:00:00Z): granted then; approvals may come before')
     .option('--wait', 'return once the request is active or has ended; prints its id and each status change on stderr meanwhile')
     .option('--timeout <seconds>', 'with --wait: give up after this many seconds', '600')
     .option('--server <url>', 'the Lease server URL (default: the last login)')
     .option('--json', 'print the request as JSON')
-    .action(async (opts: { role: string; provider?: string; duration: string; reason: string; workflow?: string; wait?: boolean; timeout: string; server?: string; json?: boolean }) => {
+    .action(async (opts: { role: string; provider?: string; duration: string; reason: string; workflow?: string; breakGlass?: boolean; start?: string; wait?: boolean; timeout: string; server?: string; json?: boolean }) => {
       const timeout = Number(opts.timeout);
       if (opts.wait && !(timeout > 0)) throw new CliError(`--timeout must be a number of seconds, got "${opts.timeout}"`, 2);
       const { client } = await authenticatedClient(opts.server);
@@ -29,6 +31,8 @@ export function registerRequest(program: Command): void {
         duration: opts.duration,
         reason: opts.reason,
         ...(opts.workflow ? { workflow: opts.workflow } : {}),
+        ...(opts.breakGlass ? { break_glass: true } : {}),
+        ...(opts.start !== undefined ? { start_at: opts.start } : {}),
       });
       if (opts.wait) {
         // On stderr, so stdout stays the one result (and --json one document); the id comes
@@ -38,7 +42,7 @@ export function registerRequest(program: Command): void {
       }
       if (opts.json) printJson(request);
       else printRequest(request);
-      if (opts.wait && (request.status === 'denied' || request.status === 'failed')) process.exitCode = 1;
+      if (opts.wait && (request.status === 'denied' || request.status === 'failed' || request.status === 'expired')) process.exitCode = 1;
     });
 }
 

@@ -6,7 +6,8 @@ import { printRequest, type RequestView } from '../requests-view.js';
 export function registerStatus(program: Command): void {
   program
     .command('status <id>')
-    .description('show one request')
+    .alias('show')
+    .description('show one request, with its approval stages')
     .option('--server <url>', 'the Lease server URL (default: the last login)')
     .option('--json', 'print the request as JSON')
     .action(async (id: string, opts: { server?: string; json?: boolean }) => {

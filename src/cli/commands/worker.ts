@@ -11,17 +11,21 @@ export function registerWorker(program: Command): void {
     .action(async (opts: { config?: string; data?: string }) => {
       const configPath = opts.config ?? process.env.LEASE_CONFIG;
       if (!configPath) throw new CliError('no configuration: pass --config PATH or set LEASE_CONFIG', 2);
-      const { openLeaseCore, startTemporalWorker } = await import('../../server/index.js');
+      const { openLeaseCore, startTemporalWorker, connectTemporalClient } = await import('../../server/index.js');
       const core = await openLeaseCore({ configPath, dataDir: opts.data ?? process.env.LEASE_DATA ?? '.lease' });
       if (core.config.server?.engine !== 'temporal') {
         await core.store.close();
         throw new CliError('lease worker needs server.engine: temporal in the configuration', 2);
       }
+      // A client too: an applied extension tells the extended lease's workflow.
+      const client = await connectTemporalClient(core);
+      core.requests.attach(client);
       const worker = await startTemporalWorker({ ...core, observer: core.requests });
       printLine('Lease worker running');
       const shutdown = () => {
         void worker
           .stop()
+          .then(() => client.stop())
           .then(() => core.temporalHosts?.close())
           .then(() => core.store.close())
           .then(() => process.exit(0));

@@ -22,23 +22,47 @@ export const scopesSchema = z.strictObject({
   users: z.array(z.string().min(1)).optional(),
 });
 
+const approverNamesSchema = scopesSchema.refine((names) => (names.users?.length ?? 0) + (names.groups?.length ?? 0) > 0, {
+  error: 'name at least one approver (users or groups)',
+});
+
+/** One approval stage: `required` distinct approvers (default 1) among `approvers`. */
+export const approvalStageSchema = z.strictObject({
+  /** Shown to people ("team lead", "security"); default `stage <n>`. */
+  name: z.string().min(1).optional(),
+  approvers: approverNamesSchema,
+  required: z.number().int().min(1).default(1),
+});
+
 /**
  * Who must approve a request for the role before it is granted, whatever its workflow:
- * `required` distinct approvers (default 1) among `approvers`. Unknown keys are refused: a
- * misspelt approval rule must never quietly grant without approval.
+ * `required` distinct approvers (default 1) among `approvers`, or `stages`, each approved after
+ * the one before (team lead, then security). `timeout`: a request still undecided then ends
+ * `expired`. Unknown keys are refused: a misspelt approval rule must never quietly grant
+ * without approval.
  */
-export const approvalsSchema = z.strictObject({
-  approvers: scopesSchema.refine((names) => (names.users?.length ?? 0) + (names.groups?.length ?? 0) > 0, {
-    error: 'name at least one approver (users or groups)',
-  }),
-  required: z.number().int().min(1).default(1),
+export const approvalsSchema = z
+  .strictObject({
+    approvers: approverNamesSchema.optional(),
+    required: z.number().int().min(1).optional(),
+    stages: z.array(approvalStageSchema).min(1, { error: 'name at least one stage' }).optional(),
+    timeout: durationSchema.optional(),
   /**
    * (Lease) Approves a request at once when its requester is on call now on this schedule of a
    * `pagerduty` or `opsgenie` provider (matched by verified e-mail); otherwise, or when the
-   * service cannot say, the approvers above decide.
+   * service cannot say, the approvers (every stage) decide.
    */
   auto_approve_on_call: z.strictObject({ provider: idRefSchema, schedule: z.string().min(1) }).optional(),
-});
+  })
+  .superRefine((value, ctx) => {
+    if (value.stages !== undefined && value.approvers !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['stages'], message: '"approvers" and "stages" cannot both be given: put the approvers in the stages' });
+    } else if (value.stages !== undefined && value.required !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['required'], message: 'with "stages", each stage has its own "required"' });
+    } else if (value.stages === undefined && value.approvers === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'name the approvers ("approvers", or "stages" each with its approvers)' });
+    }
+  });
 
 /** The fields of a role, without the cross-field rule (for reading single fields leniently). */
 export const roleFieldsSchema = z.strictObject({
@@ -61,6 +85,10 @@ export const roleFieldsSchema = z.strictObject({
   max_duration: durationSchema.default('1h'),
   /** Approvals a request needs before it is granted (the default workflow waits for them). */
   approvals: approvalsSchema.optional(),
+  /** **(Lease)** May be requested with `break_glass: true`: granted at once, loudly, and reviewed afterwards. */
+  break_glass: z.boolean().default(false),
+  /** **(Lease)** Extensions of a lease (within max_duration) need no approval. */
+  extend_without_approval: z.boolean().default(false),
 });
 
 export const roleSchema = roleFieldsSchema

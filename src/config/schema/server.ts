@@ -67,6 +67,8 @@ export const serverSchema = z.strictObject({
   health: ignoredSectionSchema.optional(),
   /** Lifetime of a login session. */
   session_ttl: durationSchema.optional(),
+  /** How far ahead a request may schedule its start (`start_at`); default 30 days. */
+  max_start_ahead: durationSchema.optional(),
   admins: adminsSchema.optional(),
   /**
    * Reverse proxies in front of the server whose X-Forwarded-For is believed (for login

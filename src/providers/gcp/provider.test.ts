@@ -103,6 +103,15 @@ describe('gcp grant', () => {
     assert.equal(sets().length, 1);
   });
 
+  test('granting the same request again with a later expiry (an extended lease) moves the condition', async () => {
+    const gcp = provider();
+    const lease = input();
+    await gcp.grant(lease);
+    await gcp.grant({ ...lease, expiresAt: '2099-03-04T06:06:07.000Z' });
+    assert.deepEqual(leaseBindings().map((b) => b.condition?.expression), ['request.time < timestamp("2099-03-04T06:06:07.000Z")']);
+    assert.ok(server.holdsRole(ALICE, 'roles/storage.objectViewer', Date.parse('2099-03-04T06:00:00Z')));
+  });
+
   test('two overlapping leases of one person for one role are two bindings; revoking one leaves the other', async () => {
     const gcp = provider();
     const first = await gcp.grant(input());

@@ -86,9 +86,12 @@ export class GcpAccessProvider implements AccessProvider {
     if (permissions.length > 0) roles.push(await this.ensureCustomRole(input.role, permissions));
     const condition = conditionOf(this.id, input.requestId, input.expiresAt);
     const title = condition.title as string;
-    await this.modifyPolicy((bindings) => {
+    await this.modifyPolicy((current) => {
+      // A grant again with a later expiry (an extended lease) replaces this request's bindings
+      // whose condition ends at another time; the request's title marks them as its own.
+      const bindings = current.filter((b) => b.condition?.title !== title || b.condition.expression === condition.expression);
       const missing = roles.filter((role) => !bindings.some((b) => b.role === role && b.condition?.title === title && b.members.includes(member)));
-      return missing.length === 0 ? undefined : [...bindings, ...missing.map((role) => ({ role, members: [member], condition }))];
+      return missing.length === 0 && bindings.length === current.length ? undefined : [...bindings, ...missing.map((role) => ({ role, members: [member], condition }))];
     });
     const data: GcpGrantData = { project: this.config.project_id, member, roles, title, expiresAt: input.expiresAt };
     return { provider: this.id, requestId: input.requestId, data: { ...data } };

@@ -50,9 +50,51 @@ export const createRequestBodySchema = z
     duration: z.string().min(1).max(64).describe('90s, 10m, 1h or ISO-8601 (PT1H)'),
     reason: reasonSchema(),
     workflow: z.string().max(200).optional(),
+    break_glass: z.boolean().optional().describe('break-glass: granted at once without approval, every channel notified, reviewed afterwards (roles with break_glass: true only)'),
+    start_at: z.string().max(64).optional().describe('ISO-8601 time: granted then (approvals may come before); expiry = start + duration'),
   })
   .strict()
   .meta({ id: 'CreateRequest' });
+
+export const extendRequestBodySchema = z
+  .object({
+    duration: z.string().min(1).max(64).describe('how much longer: 30m, 1h or ISO-8601; the lease in total stays within the role\'s max_duration'),
+    reason: reasonSchema().optional(),
+  })
+  .strict()
+  .meta({ id: 'ExtendRequest' });
+
+const principalNamesViewSchema = z.object({
+  users: z.array(z.string()).describe('<identity provider>:<user or e-mail>'),
+  groups: z.array(z.string()).describe('<identity provider>:<group>'),
+});
+
+export const approvalsViewSchema = z
+  .object({
+    required: z.number().int().describe('distinct approvals needed over all stages'),
+    stage: z.number().int().nullable().describe('index in `stages` of the stage awaiting approval; null once decided (or not pending)'),
+    stages: z.array(
+      z.object({
+        name: z.string(),
+        required: z.number().int(),
+        approvers: principalNamesViewSchema,
+        approved_by: z.array(z.string()).describe('<identity provider>:<user> of each approval counted for this stage'),
+      }),
+    ),
+    decisions: z.array(
+      z.object({
+        approver: z.string().describe('<identity provider>:<user>'),
+        approved: z.boolean(),
+        reason: z.string().nullable(),
+        channel: z.string().describe('cli, web, slack, email, api'),
+        at: z.string(),
+      }),
+    ),
+    timeout_at: z.string().nullable().describe('still undecided then, the request ends expired'),
+  })
+  .meta({ id: 'Approvals' });
+
+export type ApprovalsView = z.infer<typeof approvalsViewSchema>;
 
 export const revokeBodySchema = z
   .object({ reason: reasonSchema().optional() })
@@ -92,8 +134,38 @@ export const requestViewSchema = z
     expires_at: z.string().nullable(),
     ended_at: z.string().nullable(),
     outcome: z.object({ code: z.string(), message: z.string() }).nullable(),
+    approvals: approvalsViewSchema.nullable().describe('null when the request needs no approval'),
+    break_glass: z.boolean(),
+    start_at: z.string().nullable().describe('scheduled start: not granted before'),
+    extended_from: z.string().nullable().describe('for an extension: the request whose lease it extends'),
   })
   .meta({ id: 'Request' });
+
+export const reviewViewSchema = z
+  .object({
+    id: z.string(),
+    request_id: z.string(),
+    status: z.enum(['open', 'closed']),
+    opened_at: z.string(),
+    closed_at: z.string().nullable(),
+    closed_by: z.string().nullable().describe('<identity provider>:<user> of the administrator who closed it'),
+    comment: z.string().nullable(),
+    request: z.object({ role: z.string(), provider: z.string(), requester: z.string(), reason: z.string(), status: requestStatusSchema }).nullable(),
+  })
+  .meta({ id: 'Review' });
+
+export const reviewListSchema = z.object({ reviews: z.array(reviewViewSchema) }).meta({ id: 'ReviewList' });
+
+export const reviewListQuerySchema = z
+  .object({ status: z.enum(['open', 'closed', 'all']).optional().describe('default all') })
+  .strict();
+
+export const closeReviewBodySchema = z
+  .object({ comment: reasonSchema().min(1).describe('what the review found') })
+  .strict()
+  .meta({ id: 'CloseReview' });
+
+export type ReviewView = z.infer<typeof reviewViewSchema>;
 
 export const requestListSchema = z.object({ requests: z.array(requestViewSchema) }).meta({ id: 'RequestList' });
 

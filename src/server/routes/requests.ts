@@ -1,7 +1,12 @@
 import { InvalidInput, requestStatusSchema, type RequestStatus } from '../../core/index.js';
 import { route } from '../api/route.js';
 import {
+  closeReviewBodySchema,
   createRequestBodySchema,
+  extendRequestBodySchema,
+  reviewListQuerySchema,
+  reviewListSchema,
+  reviewViewSchema,
   decisionBodySchema,
   eventBodySchema,
   getRequestQuerySchema,
@@ -10,6 +15,8 @@ import {
   requestViewSchema,
   revokeBodySchema,
 } from '../api/schemas.js';
+import type { Context } from 'hono';
+import type { DecisionChannel } from '../../store/index.js';
 import type { RequestService } from '../services/requests.js';
 
 export function requestRoutes(requests: RequestService) {
@@ -25,6 +32,49 @@ export function requestRoutes(requests: RequestService) {
       status: 201,
       errors: [403, 404],
       handler: ({ body, identity }) => requests.create(identity, body),
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/requests/{id}/extend',
+      summary: 'Ask for more time on your active lease: an extension request, through the role\'s approvals unless it has extend_without_approval',
+      tag: 'requests',
+      auth: true,
+      body: extendRequestBodySchema,
+      response: requestViewSchema,
+      status: 201,
+      errors: [403, 404, 409],
+      handler: ({ params, body, identity }) => requests.extend(identity, params.id as string, body),
+    }),
+    route({
+      method: 'get',
+      path: '/api/v1/approvals',
+      summary: 'Requests you may approve now (pending, at a stage you approve, not yours, not decided by you)',
+      tag: 'requests',
+      auth: true,
+      response: requestListSchema,
+      handler: async ({ identity }) => ({ requests: await requests.approvable(identity) }),
+    }),
+    route({
+      method: 'get',
+      path: '/api/v1/reviews',
+      summary: 'Break-glass reviews, open and closed (administrators)',
+      tag: 'requests',
+      auth: true,
+      query: reviewListQuerySchema,
+      response: reviewListSchema,
+      errors: [403],
+      handler: async ({ query, identity }) => ({ reviews: await requests.reviews(identity, query.status ?? 'all') }),
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/reviews/{id}/close',
+      summary: 'Close a break-glass review with a comment (administrators; not the requester)',
+      tag: 'requests',
+      auth: true,
+      body: closeReviewBodySchema,
+      response: reviewViewSchema,
+      errors: [403, 404, 409],
+      handler: ({ params, body, identity }) => requests.closeReview(identity, params.id as string, body.comment),
     }),
     route({
       method: 'get',
@@ -79,7 +129,7 @@ export function requestRoutes(requests: RequestService) {
       response: requestViewSchema,
       status: 202,
       errors: [403, 404, 409],
-      handler: ({ params, body, identity }) => requests.decide(identity, params.id as string, true, body.reason),
+      handler: ({ params, body, identity, c }) => requests.decide(identity, params.id as string, true, body.reason, channelOf(c)),
     }),
     route({
       method: 'post',
@@ -91,7 +141,7 @@ export function requestRoutes(requests: RequestService) {
       response: requestViewSchema,
       status: 202,
       errors: [403, 404, 409],
-      handler: ({ params, body, identity }) => requests.decide(identity, params.id as string, false, body.reason),
+      handler: ({ params, body, identity, c }) => requests.decide(identity, params.id as string, false, body.reason, channelOf(c)),
     }),
     route({
       method: 'post',
@@ -114,4 +164,12 @@ function parseStatuses(text: string): RequestStatus[] {
     if (!parsed.success) throw new InvalidInput(`unknown status "${s.trim()}"`, 'status');
     return parsed.data;
   });
+}
+
+/**
+ * Where a decision on the API came from, for the audit: `cli` when the lease CLI says so
+ * (X-Lease-Client: cli), else `api`. Only a label: the approver is always the session's identity.
+ */
+function channelOf(c: Context): DecisionChannel {
+  return c.req.header('x-lease-client') === 'cli' ? 'cli' : 'api';
 }

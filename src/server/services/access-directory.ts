@@ -1,9 +1,10 @@
 // Resolves, at call time, what the built-in calls need from the configuration: the policy
 // re-check, the provider that grants, and the role as the provider sees it.
-import { LeaseError, evaluatePolicy, type Identity } from '../../core/index.js';
+import { LeaseError, PolicyDenied, evaluatePolicy, formatIsoDuration, type Identity } from '../../core/index.js';
 import type { ProviderInstance, GrantRole } from '../../providers/index.js';
 import type { RequestRecord, Store } from '../../store/index.js';
 import type { AccessDirectory } from '../../workflow/calls/index.js';
+import type { WorkflowEvent } from '../../workflow/interpreter/types.js';
 import type { LoadedConfig, ResolvedRole } from '../../config/index.js';
 import type { AccessControl } from './access-control.js';
 import { checkApprovalsMet } from './approvers.js';
@@ -40,7 +41,7 @@ export function requestedProvider(config: LoadedConfig, roleId: string, asked: s
 export function createAccessDirectory(
   config: LoadedConfig,
   providers: Map<string, ProviderInstance>,
-  deps: { store: Store; access: AccessControl },
+  deps: { store: Store; access: AccessControl; signal?: (instanceId: string, event: WorkflowEvent) => Promise<void> },
 ): AccessDirectory {
   return {
     validate(request: RequestRecord): void {
@@ -56,6 +57,17 @@ export function createAccessDirectory(
       const role = config.roles.get(request.role);
       if (role?.approvals === undefined) return;
       checkApprovalsMet(request, role, await deps.store.decisions.list(request.id), deps.access);
+    },
+    checkExtension(extension: RequestRecord, original: RequestRecord, expiresAt: string): void {
+      const role = config.roles.get(original.role);
+      if (!role) throw new PolicyDenied('role_not_found', `role "${original.role}" is no longer configured`);
+      checkExtensionLength(original, role, 0, Date.parse(expiresAt));
+      if (original.status !== 'active') throw new PolicyDenied('lease_ended', `request ${original.id} is ${original.status}: there is no lease to extend`);
+      if (extension.role !== original.role || extension.provider !== original.provider) throw new PolicyDenied('extension_mismatch', `${extension.id} does not extend ${original.id}`);
+    },
+    signal: async (instanceId, event) => {
+      if (!deps.signal) throw new Error('no workflow runtime to deliver events to');
+      await deps.signal(instanceId, event);
     },
     accessProvider: (id) => providers.get(id)?.access,
     notifier: (id) => {
@@ -77,4 +89,16 @@ export function toGrantRole(role: ResolvedRole): GrantRole {
     resources: { allow: [...role.resources.allow], deny: [...role.resources.deny] },
     nativeRoles: [...role.nativeRoles],
   };
+}
+
+/** An extension keeps the lease within the role's max_duration in total (from its grant). */
+export function checkExtensionLength(original: RequestRecord, role: ResolvedRole, extraMs: number, currentExpiry: number): void {
+  const total = currentExpiry + extraMs - Date.parse(original.granted_at ?? original.created_at);
+  if (total > role.maxDurationMs) {
+    throw new PolicyDenied(
+      'duration_exceeds_max',
+      `extending by ${formatIsoDuration(extraMs)} makes the lease ${formatIsoDuration(total)} in total, over the maximum of ${role.maxDuration} for role "${role.id}"`,
+      'duration',
+    );
+  }
 }

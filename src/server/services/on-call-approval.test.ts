@@ -14,7 +14,13 @@ const TOKEN = 'pagerduty-token-for-tests';
 const NOW = Date.parse('2030-05-01T12:00:00Z');
 const role = {
   id: 'admin',
-  approvals: { approvers: [{ provider: 'local', group: 'sre' }], required: 2, autoApproveOnCall: { provider: 'pd', schedule: 'PSCHED1' } },
+  approvals: {
+    stages: [{ name: 'stage 1', approvers: [{ provider: 'local', group: 'sre' }], required: 2 }],
+    approvers: [{ provider: 'local', group: 'sre' }],
+    required: 2,
+    timeoutMs: undefined,
+    autoApproveOnCall: { provider: 'pd', schedule: 'PSCHED1' },
+  },
 } as unknown as ResolvedRole;
 const verified = (overrides: Partial<RequestRecord> = {}) => requestRecord({ identity: { id: 'alice', email: 'Alice@example.com', email_verified: true, groups: [], provider: 'local', provider_type: 'local' }, ...overrides });
 

@@ -63,7 +63,7 @@ ${sudo('plain')}roles:
   const logger: Logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _enc, done) => (logs.push(chunk.toString()), done()) }));
   const control = createAccessControl(config.admins);
   const requests = new RequestService({ store, config, providers, clock, logger, access: control });
-  const activities = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers, { store, access: control }) });
+  const activities = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers, { store, access: control, signal: (id, event) => requests.signal(id, event) }) });
   const runtime = new EmbeddedRuntime({ store, clock, expressions, activities, logger, observer: requests });
   requests.attach(runtime);
   t.after(async () => {

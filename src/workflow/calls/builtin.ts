@@ -5,7 +5,8 @@ import { LeaseError, formatIsoDuration, identityKey, toIso, type Clock, type Log
 import type { AccessProvider, GrantRecord, GrantRole, NotificationProvider } from '../../providers/index.js';
 import type { RequestRecord, Store } from '../../store/index.js';
 import { ActivityFailure, LEASE_ERROR_BASE, type ActivityContext, type ActivityHandler } from '../runtime/activities.js';
-import { GRANT_MISSING, canonicalCallName } from './names.js';
+import type { WorkflowEvent } from '../interpreter/types.js';
+import { EXTEND_EVENT, GRANT_MISSING, canonicalCallName } from './names.js';
 
 /** What the calls need to know of the configuration, resolved by the server at call time. */
 export interface AccessDirectory {
@@ -13,6 +14,10 @@ export interface AccessDirectory {
   validate(request: RequestRecord): void;
   /** Throws PolicyDenied unless the role's approval rule is met by the recorded decisions. */
   checkApprovals(request: RequestRecord): Promise<void>;
+  /** Throws PolicyDenied unless `extension` may move `original`'s expiry to `expiresAt` (lease active, within max_duration). */
+  checkExtension(extension: RequestRecord, original: RequestRecord, expiresAt: string): void;
+  /** Delivers an event to a request's workflow (an applied extension tells the lease's workflow). */
+  signal(instanceId: string, event: WorkflowEvent): Promise<void>;
   accessProvider(providerId: string): AccessProvider | undefined;
   /** The notification provider with this id, when one is configured and enabled. */
   notifier(providerId: string): NotificationProvider | undefined;
@@ -33,7 +38,7 @@ type Call = (args: Record<string, unknown>, request: RequestRecord, ctx: Activit
 export function createBuiltinCalls(deps: BuiltinCallDeps): ActivityHandler {
   const calls: Record<string, Call> = {
     'lease.validate': (_args, request) => validate(deps, request),
-    'lease.authorize': (_args, request) => authorize(deps, request),
+    'lease.authorize': (args, request) => (request.extended_from !== null ? applyExtension(deps, request) : authorize(deps, request, typeof args.expires_at === 'string' ? args.expires_at : undefined)),
     'lease.revoke': (args, request) => revoke(deps, request, typeof args.reason === 'string' ? args.reason : 'revoked'),
     'lease.notify': (args, request) => notify(deps, request, args),
     'slack.postMessage': (args) => slackCall('slack.postMessage', args),
@@ -64,7 +69,43 @@ async function asDenial(check: () => Promise<void>): Promise<void> {
   }
 }
 
-async function authorize(deps: BuiltinCallDeps, request: RequestRecord): Promise<unknown> {
+/**
+ * lease.authorize of an extension request: the extended lease's expiry moves to the one fixed
+ * when this call was issued (`granting`). The expiry is recorded, then the lease's workflow is
+ * told (it re-arms its timer and grants again with the new expiry). A re-run after a crash only
+ * tells it again, which changes nothing the second time.
+ */
+async function applyExtension(deps: BuiltinCallDeps, extension: RequestRecord): Promise<unknown> {
+  const { store, clock } = deps;
+  const originalId = extension.extended_from as string;
+  const expiresAt = extension.expires_at;
+  const original = await store.requests.get(originalId);
+  if (!original || !expiresAt) {
+    throw new ActivityFailure({ type: `${LEASE_ERROR_BASE}denied`, status: 403, title: 'lease_ended', detail: `request ${originalId} has no lease to extend` });
+  }
+  if (extension.status !== 'extended') {
+    await asDenial(async () => deps.directory.checkApprovals(extension));
+    await asDenial(async () => deps.directory.checkExtension(extension, original, expiresAt));
+    const now = toIso(clock.now());
+    await store.transaction(async (tx) => {
+      const current = await tx.requests.get(originalId);
+      if (current?.expires_at && current.expires_at < expiresAt) await tx.requests.update(originalId, { expires_at: expiresAt, updated_at: now });
+      await tx.requests.update(extension.id, {
+        status: 'extended',
+        granted_at: now,
+        ended_at: now,
+        updated_at: now,
+        outcome: { code: 'extended', message: `${originalId} now expires at ${expiresAt}` },
+      });
+      await tx.audit.append({ actor: 'lease', action: 'lease.extended', subject: originalId, data: { extension: extension.id, from: original.expires_at, to: expiresAt, by: identityKey(extension.identity) } });
+    });
+    deps.logger.info({ request: originalId, extension: extension.id, expires_at: expiresAt }, 'lease extended');
+  }
+  await deps.directory.signal(originalId, { type: EXTEND_EVENT, source: 'lease/extension', data: { expires_at: expiresAt, extension: extension.id } });
+  return { extended: true, request: originalId, expires_at: expiresAt };
+}
+
+async function authorize(deps: BuiltinCallDeps, request: RequestRecord, extendTo?: string): Promise<unknown> {
   const { store, clock } = deps;
   const provider = deps.directory.accessProvider(request.provider);
   const role = deps.directory.grantRole(request.role);
@@ -78,10 +119,14 @@ async function authorize(deps: BuiltinCallDeps, request: RequestRecord): Promise
   }
   // A role that names approvers is granted only with their approvals, whatever the workflow
   // did; a re-run after the grant was recorded does not ask again.
-  if ((await store.grants.get(request.id, request.provider)) === undefined) await asDenial(() => deps.directory.checkApprovals(request));
+  const granted = await store.grants.get(request.id, request.provider);
+  if (granted === undefined) await asDenial(() => deps.directory.checkApprovals(request));
+  if (extendTo !== undefined && (granted === undefined || granted.revoked_at !== null)) {
+    throw new ActivityFailure({ type: `${LEASE_ERROR_BASE}denied`, status: 409, title: 'not_granted', detail: `request ${request.id} holds no grant to extend` });
+  }
   // The expiry was fixed when the call was issued (status `granting`), so a re-run after a
-  // crash never extends it.
-  const expiresAt = request.expires_at ?? toIso(clock.now() + request.duration_ms);
+  // crash never extends it. An extension grants again with its own, later expiry (interpreter rule 7).
+  const expiresAt = extendTo ?? request.expires_at ?? toIso(clock.now() + request.duration_ms);
   let record: GrantRecord;
   try {
     record = await provider.grant({ requestId: request.id, identity: request.identity, role, expiresAt });
@@ -99,7 +144,9 @@ async function authorize(deps: BuiltinCallDeps, request: RequestRecord): Promise
     const existing = await tx.grants.get(request.id, request.provider);
     await tx.grants.upsert({ request_id: request.id, provider: request.provider, record, granted_at: existing?.granted_at ?? now });
     const current = await tx.requests.get(request.id);
-    if (current && current.status !== 'active') {
+    if (current && extendTo !== undefined) {
+      if ((current.expires_at ?? '') < expiresAt) await tx.requests.update(request.id, { expires_at: expiresAt, updated_at: now });
+    } else if (current && current.status !== 'active') {
       await tx.requests.update(request.id, { status: 'active', granted_at: now, expires_at: expiresAt, updated_at: now });
       await tx.audit.append({ actor: 'lease', action: 'lease.granted', subject: request.id, data: { provider: request.provider, role: request.role, identity: identityKey(request.identity), expires_at: expiresAt } });
     }

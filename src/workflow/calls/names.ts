@@ -36,6 +36,13 @@ export const APPROVAL_EVENT = 'com.lease.approval';
 /** The event that asks a running request workflow to revoke now. */
 export const REVOKE_EVENT = 'com.lease.revoke';
 
+/**
+ * Moves an active lease's expiry later: `data: {expires_at}` (ISO-8601). Sent by Lease once an
+ * extension is approved; the workflow re-arms its expiry timer and grants again with the new
+ * expiry (providers that carry the expiry themselves update it).
+ */
+export const EXTEND_EVENT = 'com.lease.extend';
+
 /** What lease.monitor watches for: alerts about a session (`com.thand.*` spellings too). */
 export const ALERT_EVENTS = ['com.lease.alert', 'com.lease.alert.event', 'com.lease.monitor.event'] as const;
 

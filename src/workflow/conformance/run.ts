@@ -20,6 +20,8 @@ export interface ConformanceCase {
   description?: string;
   workflow: WorkflowDocument;
   input?: unknown;
+  /** Input fields that are times: `name: <ms from the start>` becomes `name: <ISO-8601>` (a request's start_at, approval_deadline). */
+  input_times?: Record<string, number>;
   /** Delivered in order right after the start (each after its `delay_ms`). */
   events?: Array<WorkflowEvent & { delay_ms?: number }>;
   /** Canned results by call name; a list is used in order, its last entry repeating. */
@@ -106,10 +108,16 @@ export function loadConformanceCases(dir = CASES_DIR): ConformanceCase[] {
 /** Runs one case on a driver and asserts its outcome. */
 export async function runConformanceCase<H>(c: ConformanceCase, driver: ConformanceDriver<H>): Promise<ConformanceResult> {
   const activities = new CannedActivities(c.activities);
-  const handle = await driver.start(c.workflow, c.input ?? {}, activities);
+  const startedAt = Date.now();
+  const times = Object.fromEntries(Object.entries(c.input_times ?? {}).map(([name, ms]) => [name, new Date(startedAt + ms).toISOString()]));
+  const input = c.input_times ? { ...((c.input ?? {}) as Record<string, unknown>), ...times } : (c.input ?? {});
+  const handle = await driver.start(c.workflow, input, activities);
   for (const { delay_ms, ...event } of c.events ?? []) {
     if (delay_ms) await new Promise((r) => setTimeout(r, delay_ms));
-    await driver.signal(handle, event as WorkflowEvent);
+    // `data.expires_in_ms` (an extension's new expiry) becomes `data.expires_at` from the start.
+    const data = event.data as { expires_in_ms?: number } | undefined;
+    const resolved = typeof data?.expires_in_ms === 'number' ? { ...event, data: { expires_at: new Date(startedAt + data.expires_in_ms).toISOString() } } : event;
+    await driver.signal(handle, resolved as WorkflowEvent);
   }
   const result = await driver.result(handle);
   const where = `${c.file ?? c.name}: ${JSON.stringify(result)}`;

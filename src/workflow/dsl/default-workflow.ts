@@ -26,3 +26,20 @@ export function defaultApprovalWorkflow(required: number): WorkflowDocument {
     ],
   };
 }
+
+/**
+ * The workflow of a break-glass request: validate, tell every notification provider of the
+ * role loudly (a failed notice does not hold the grant back), then grant without approval.
+ */
+export function breakGlassWorkflow(notifiers: readonly string[], message: string): WorkflowDocument {
+  return {
+    document: { dsl: '1.0.0', namespace: 'lease', name: 'break-glass', version: '1.0.0' },
+    do: [
+      { validate: { call: 'lease.validate', with: { validator: 'static' } } },
+      ...notifiers.map((provider, i) => ({
+        [`notify_${i}`]: { try: [{ send: { call: 'lease.notify', with: { provider, message } } }], catch: {} },
+      })),
+      { authorize: { call: 'lease.authorize' } },
+    ],
+  };
+}

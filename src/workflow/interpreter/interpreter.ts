@@ -1,10 +1,23 @@
 // Entry points. Both are pure functions of their arguments: the same document, state, resume
 // and env always give the same step. The caller's state object is never modified.
-import { canonicalEventType, REVOKE_EVENT } from '../calls/names.js';
+import { canonicalEventType, EXTEND_EVENT, REVOKE_EVENT } from '../calls/names.js';
 import { transformWorkflowInput } from './data.js';
 import { InvalidWorkflowState } from './errors.js';
 import { deliverEvent, drive, guard, onTimeout, resumeTask, threadIds, threadWaitingOn } from './flow.js';
-import { IMPLICIT_REVOKE_TASK, LEASE_EXPIRY_ID, onImplicitRevokeCompleted, onImplicitRevokeFailed, onRevoked, onRevokeEvent, revokeNow, conclude } from './lease.js';
+import {
+  APPROVAL_DEADLINE_ID,
+  IMPLICIT_REVOKE_TASK,
+  LEASE_EXPIRY_ID,
+  armApprovalDeadline,
+  conclude,
+  onApprovalDeadline,
+  onExtendEvent,
+  onImplicitRevokeCompleted,
+  onImplicitRevokeFailed,
+  onRevokeEvent,
+  onRevoked,
+  revokeNow,
+} from './lease.js';
 import { beginRun, cloneJson, threadOf, type InterpreterState, type Run } from './state.js';
 import { keepForLater } from './tasks/listen.js';
 import { armWorkflowTimeout } from './tasks/timeout.js';
@@ -33,6 +46,7 @@ export function startWorkflow(doc: WorkflowDocument, input: unknown, env: Interp
     if (run.thand) run.state.workflow_input = cloneJson(transformed);
     run.state.frames = [{ list: '/do', index: 0, data: transformed, input: transformed }];
     armWorkflowTimeout(run);
+    armApprovalDeadline(run);
   });
   drive(run);
   return finish(run);
@@ -50,8 +64,11 @@ export function resumeWorkflow(doc: WorkflowDocument, state: WorkflowState, resu
 
   if (resume.kind === 'event') {
     const run = beginRun(doc, state as InterpreterState, env);
-    if (canonicalEventType(String(resume.event.type)) === REVOKE_EVENT) {
+    const type = canonicalEventType(String(resume.event.type));
+    if (type === REVOKE_EVENT) {
       if (!onRevokeEvent(run, revokeReason(resume.event.data))) return unchanged;
+    } else if (type === EXTEND_EVENT) {
+      if (!onExtendEvent(run, resume.event.data)) return unchanged;
     } else if (!deliverEvent(run, cloneJson(resume.event))) {
       // Nobody waits for it now: keep it for a later listen, or ignore it.
       const working = run.state.frames.length > 0 || Object.keys(run.state.threads ?? {}).length > 0;
@@ -71,6 +88,8 @@ export function resumeWorkflow(doc: WorkflowDocument, state: WorkflowState, resu
     if (run.state.lease?.active && run.state.frames.length === 0 && run.state.status === 'waiting' && run.state.pending.length === 0) {
       conclude(run, { status: 'completed' });
     }
+  } else if (command.id === APPROVAL_DEADLINE_ID) {
+    onApprovalDeadline(run);
   } else if (command.task === IMPLICIT_REVOKE_TASK) {
     if (resume.kind === 'call.completed') onImplicitRevokeCompleted(run);
     else if (resume.kind === 'call.failed') onImplicitRevokeFailed(run, resume.error);

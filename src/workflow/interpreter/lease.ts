@@ -8,6 +8,11 @@
 //     revokes first, then ends faulted with the original error.
 //  5. a revoke event before any grant cancels the workflow; during authorize it is remembered and
 //     honoured as soon as the grant completes.
+//  6. the request's own times, from the workflow input: `approval_deadline` arms a timer at start;
+//     if it fires before lease.authorize was reached, the workflow ends faulted `approval_expired`
+//     (nothing granted). `start_at`: lease.authorize is issued no earlier (call.ts waits for it).
+//  7. an extend event (`com.lease.extend`, `{expires_at}`) while the lease is active moves the
+//     expiry timer later and grants again with the new expiry (an implicit lease.authorize).
 import { ERROR_TYPES, WorkflowFault } from './errors.js';
 import { findTaskPath } from './pointer.js';
 import { dropWork, issue, MAIN_THREAD, topFrame, type Run } from './state.js';
@@ -16,9 +21,61 @@ import type { WorkflowError } from './types.js';
 export const LEASE_EXPIRY_ID = 'lease-expiry';
 export const LEASE_EXPIRY_TASK = '/lease/expiry';
 export const IMPLICIT_REVOKE_TASK = '/lease/revoke';
+export const APPROVAL_DEADLINE_ID = 'approval-deadline';
+export const APPROVAL_DEADLINE_TASK = '/lease/approval-deadline';
+export const EXTEND_TASK = '/lease/extend';
+
+/** Rule 6: a time of the request (`approval_deadline`, `start_at`: ISO-8601) from the raw workflow input. */
+export function requestTime(run: Run, key: 'approval_deadline' | 'start_at'): number | undefined {
+  const input = run.state.input;
+  const value = input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[key] : undefined;
+  const at = typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isFinite(at) ? at : undefined;
+}
+
+/** Rule 6: arms the approval deadline at start, when the request has one. */
+export function armApprovalDeadline(run: Run): void {
+  const at = requestTime(run, 'approval_deadline');
+  if (at !== undefined) issue(run, { kind: 'timer', task: APPROVAL_DEADLINE_TASK, at }, APPROVAL_DEADLINE_ID);
+}
+
+/** Rule 6: lease.authorize was reached in time; the deadline no longer applies. */
+export function disarmApprovalDeadline(run: Run): void {
+  run.state.pending = run.state.pending.filter((c) => c.id !== APPROVAL_DEADLINE_ID);
+}
+
+/** Rule 6: the deadline fired before lease.authorize was reached: end, nothing granted. */
+export function onApprovalDeadline(run: Run): void {
+  if (run.state.lease || run.state.pending.some((c) => c.kind === 'call' && c.name === 'lease.authorize')) return;
+  endNow(run, 'faulted', {
+    type: ERROR_TYPES.timeout,
+    status: 408,
+    title: 'approval_expired',
+    detail: 'the request was not approved in time',
+    instance: APPROVAL_DEADLINE_TASK,
+  });
+}
+
+/**
+ * Rule 7: an extension. Returns false when it changes nothing (no active lease, a revocation under
+ * way, or an expiry that is not later), so the caller can leave the state untouched.
+ */
+export function onExtendEvent(run: Run, data: unknown): boolean {
+  const lease = run.state.lease;
+  const text = (data as { expires_at?: unknown } | null | undefined)?.expires_at;
+  const at = typeof text === 'string' ? Date.parse(text) : NaN;
+  if (!lease?.active || lease.revoked_reason !== undefined || revokeInProgress(run) || !(at > lease.expires_at)) return false;
+  lease.expires_at = at;
+  run.state.pending = run.state.pending.filter((c) => c.id !== LEASE_EXPIRY_ID);
+  issue(run, { kind: 'timer', task: LEASE_EXPIRY_TASK, at }, LEASE_EXPIRY_ID);
+  issue(run, { kind: 'call', task: EXTEND_TASK, name: 'lease.authorize', args: { expires_at: new Date(at).toISOString() } });
+  return true;
+}
 
 /** Rule 1: a completed lease.authorize activates the lease and arms its expiry timer. */
 export function onAuthorized(run: Run, result: unknown, args: unknown): void {
+  // An extension request's authorize extends another request's lease: it grants nothing here.
+  if ((result as { extended?: unknown } | null)?.extended === true) return;
   const expiresAt = typeof (result as { expires_at?: unknown })?.expires_at === 'string' ? Date.parse((result as { expires_at: string }).expires_at) : NaN;
   const revocation = (args as { revocation?: unknown } | null)?.revocation;
   const valid = Number.isFinite(expiresAt);

@@ -8,6 +8,7 @@ import { canonicalCallName } from '../../calls/names.js';
 import { callName } from '../../dsl/task-kind.js';
 import { evaluate } from '../data.js';
 import { ERROR_TYPES, WorkflowFault } from '../errors.js';
+import { disarmApprovalDeadline, requestTime } from '../lease.js';
 import { cloneJson, issue } from '../state.js';
 import { approvalsTask } from './approvals.js';
 import { monitorTask } from './monitor.js';
@@ -32,10 +33,25 @@ const activityCall: TaskHandler = {
       if (fn.with !== undefined) args = evaluate(run, fn.with, args, vars, ref.pointer);
       name = canonicalCallName(fn.call);
     }
+    if (name === 'lease.authorize') {
+      // Lease rule 6 (lease.ts): reaching the grant ends the approval deadline; a scheduled start
+      // waits for its time first (a durable timer), then issues the call.
+      disarmApprovalDeadline(run);
+      const startAt = requestTime(run, 'start_at');
+      if (startAt !== undefined && startAt > run.now) {
+        issue(run, { kind: 'timer', task: ref.pointer, at: startAt });
+        return { kind: 'suspended', memo: { scheduled: { name, args } } };
+      }
+    }
     issue(run, { kind: 'call', task: ref.pointer, name, args });
     return { kind: 'suspended' };
   },
-  resume: ({ ref, input }, _command, resume) => {
+  resume: ({ run, ref, input, memo }, _command, resume) => {
+    const scheduled = (memo as { scheduled?: { name: string; args: unknown } } | undefined)?.scheduled;
+    if (resume.kind === 'timer.fired' && scheduled) {
+      issue(run, { kind: 'call', task: ref.pointer, name: scheduled.name, args: scheduled.args });
+      return { kind: 'suspended' };
+    }
     if (resume.kind === 'call.failed') throw new WorkflowFault(cloneJson({ ...resume.error, instance: ref.pointer }));
     if (resume.kind !== 'call.completed') return { kind: 'suspended' };
     const result = cloneJson(resume.result);

@@ -57,7 +57,7 @@ const calls = createBuiltinCalls({
   store,
   clock: systemClock,
   logger,
-  directory: { validate: () => undefined, checkApprovals: () => Promise.resolve(), notifier: () => undefined, accessProvider: (id) => (id === 'host-sudo' ? counted : undefined), grantRole: (id) => (id === 'ops' ? TEST_ROLE : undefined) },
+  directory: { validate: () => undefined, checkApprovals: () => Promise.resolve(), checkExtension: () => undefined, signal: () => Promise.reject(new Error('no signals in this test')), notifier: () => undefined, accessProvider: (id) => (id === 'host-sudo' ? counted : undefined), grantRole: (id) => (id === 'ops' ? TEST_ROLE : undefined) },
 });
 // afterStep needs only the store and the clock of RequestService's dependencies.
 const observer = new RequestService({ store, clock: systemClock, logger, config: {} as LoadedConfig, providers: new Map(), access: { isAdmin: () => false } });
