@@ -6,6 +6,7 @@ import { ChainVerifier } from '../audit/index.js';
 import type { Clock } from '../core/index.js';
 import { auditRepository, type AuditRepository } from './audit.js';
 import { decisionsRepository } from './decisions.js';
+import { emailRepository } from './email.js';
 import { toIntegrityError } from './errors.js';
 import { grantsRepository } from './grants.js';
 import { hostTasksRepository } from './host-tasks.js';
@@ -28,6 +29,7 @@ interface Repositories {
   hostTasks: SyncRepository<Store['hostTasks']>;
   decisions: SyncRepository<Store['decisions']>;
   sessions: SyncRepository<Store['sessions']>;
+  email: SyncRepository<Store['email']>;
   audit: AuditRepository;
 }
 
@@ -42,6 +44,7 @@ export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?:
     hostTasks: hostTasksRepository(db, clock),
     decisions: decisionsRepository(db),
     sessions: sessionsRepository(db, clock),
+    email: emailRepository(db, clock),
     audit: auditRepository(db, clock),
   };
   let closed: Promise<void> | undefined;
@@ -68,6 +71,7 @@ class TransactionStore implements Store {
   #hostTasks?: Store['hostTasks'];
   #decisions?: Store['decisions'];
   #sessions?: Store['sessions'];
+  #email?: Store['email'];
   #audit?: Store['audit'];
   private readonly run: Run;
 
@@ -113,6 +117,10 @@ class TransactionStore implements Store {
     return (this.#sessions ??= bindRepository(this.repos.sessions, this.run));
   }
 
+  get email(): Store['email'] {
+    return (this.#email ??= bindRepository(this.repos.email, this.run));
+  }
+
   get audit(): Store['audit'] {
     return (this.#audit ??= bindAudit(this.repos.audit, this.run));
   }
@@ -136,6 +144,7 @@ function bindRepositories(repos: Repositories, run: Run): Omit<Store, 'transacti
     hostTasks: bindRepository(repos.hostTasks, run),
     decisions: bindRepository(repos.decisions, run),
     sessions: bindRepository(repos.sessions, run),
+    email: bindRepository(repos.email, run),
     audit: bindAudit(repos.audit, run),
   };
 }
