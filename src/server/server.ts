@@ -20,6 +20,9 @@ import type { WorkflowRuntime } from '../workflow/runtime/index.js';
 import { createWorkflowEngine, temporalPathBases } from './engine.js';
 import type { RouteSpec } from './api/route.js';
 import { clientAddressOf, trustedProxyList } from './client-address.js';
+import { emailApprovalRoutes } from './email-approvals/routes.js';
+import { RequesterMail } from './email-approvals/requester-mail.js';
+import { EmailApprovals } from './email-approvals/service.js';
 import { createHttpApp } from './http.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
@@ -85,7 +88,7 @@ export function loadServerConfig(configPath: string, expressions: ExpressionEngi
 }
 
 /** What the server and a `lease worker` share: configuration, store, providers and the request service. */
-export async function openLeaseCore(options: { configPath: string; dataDir: string; clock?: Clock; logger?: Logger; env?: Record<string, string | undefined> }) {
+export async function openLeaseCore(options: { configPath: string; dataDir: string; url?: string; clock?: Clock; logger?: Logger; env?: Record<string, string | undefined> }) {
   const clock = options.clock ?? systemClock;
   const expressions = await createJqEngine();
   const config = await loadServerConfig(options.configPath, expressions, options.env);
@@ -108,8 +111,17 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   await temporalHosts?.prepare();
   const access = createAccessControl(config.admins);
   const requests = new RequestService({ store, config, providers, clock, logger, access });
-  const calls = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers, { store, access }) });
-  return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, calls, encryption, dataDir: options.dataDir };
+  // The session key set, loaded once when first needed (sessions; e-mail approval links derive their key from it).
+  let keys: Promise<SessionKeys> | undefined;
+  const sessionKeys = () => (keys ??= SessionKeys.load(options.dataDir, { sealing: keySetSealing(encryption, 'session-keys', logger) }));
+  // Links in mails use the public URL: server.url, else (a server) the loopback URL once it listens.
+  let publicUrl = options.url !== undefined || config.server?.url ? externalUrl(options.url ?? config.server?.url, 0) : '';
+  const emailApprovals = new EmailApprovals({ store, config, providers, access, clock, logger, keys: sessionKeys, publicUrl: () => publicUrl, requests });
+  const calls = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers, { store, access, emailApprovals }) });
+  const setPublicUrl = (url: string) => {
+    publicUrl = url;
+  };
+  return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, calls, encryption, dataDir: options.dataDir, sessionKeys, emailApprovals, setPublicUrl };
 }
 
 /** `logging.output`: stdout, stderr, or a file Lease writes (relative to the data directory). */
@@ -128,7 +140,7 @@ async function openTemporalHostTasks(config: LoadedConfig, dataDir: string, logg
 export async function startLeaseServer(options: ServerOptions): Promise<RunningServer> {
   const core = await openLeaseCore(options);
   const { clock, expressions, config, logger, store, providers, access, requests, calls, encryption } = core;
-  const keys = await SessionKeys.load(options.dataDir, { sealing: keySetSealing(encryption, 'session-keys', logger) });
+  const keys = await core.sessionKeys();
   const engine = await createWorkflowEngine({ config, dataDir: options.dataDir, store, clock, expressions, logger, observer: requests, calls, encryption });
   const runtime = engine.runtime;
   requests.attach(runtime);
@@ -152,6 +164,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     ...catalogRoutes(config, providers),
     ...auditRoutes(store, access),
     ...providerQueryRoutes(new ProviderQueries({ store, config, providers, access, clock, logger, visibleRequest: (identity, id) => requests.visible(identity, id) })),
+    ...emailApprovalRoutes({ approvals: core.emailApprovals, auth, web, providers }),
   ] as RouteSpec<never, never>[];
   const app = createHttpApp({ routes, web, logger, version: VERSION, ready: () => ready });
 
@@ -168,8 +181,12 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const port = typeof address === 'object' && address ? address.port : (options.port ?? DEFAULT_PORT);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   publicUrl = externalUrl(options.url ?? config.server?.url, port);
+  core.setPublicUrl(publicUrl);
   await store.audit.append({ actor: 'lease', action: 'server.started', subject: null, data: { version: VERSION, url } });
   reconciler.start();
+  // Requesters are mailed on grant and end, from the audit log (durable), when an e-mail provider says so.
+  const requesterMail = new RequesterMail({ store, providers, clock, logger });
+  await requesterMail.start();
   ready = true;
   logger.info({ url, public_url: publicUrl }, 'lease server ready');
 
@@ -185,6 +202,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
         logger.info({ url }, 'lease server stopping');
         ready = false;
         await reconciler.stop();
+        await requesterMail.stop();
         core.hosts.close(); // ends the host agents' long polls and the calls waiting on hosts
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await engine.stop();

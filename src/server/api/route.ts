@@ -37,7 +37,7 @@ export interface RouteSpec<B = unknown, Q = unknown> {
    */
   errors?: number[];
   /** The media type of a success answer that is not JSON (pages, scripts, metadata); `response` describes it as a string. */
-  produces?: 'text/html' | 'text/javascript' | 'text/plain' | 'application/samlmetadata+xml' | 'application/octet-stream';
+  produces?: 'text/html' | 'text/javascript' | 'text/css' | 'text/plain' | 'application/samlmetadata+xml' | 'application/octet-stream';
   /** Statuses the handler answers with an HTML page rather than JSON (browser pages). */
   pages?: number[];
   /** A form body (application/x-www-form-urlencoded) the handler reads itself, for the document. */

@@ -6,6 +6,7 @@ import type { RequestRecord, Store } from '../../store/index.js';
 import type { AccessDirectory } from '../../workflow/calls/index.js';
 import type { LoadedConfig, ResolvedRole } from '../../config/index.js';
 import type { AccessControl } from './access-control.js';
+import type { EmailApprovals } from '../email-approvals/service.js';
 import { checkApprovalsMet } from './approvers.js';
 
 /** Runs the policy on a request against the current configuration; throws PolicyDenied. */
@@ -40,9 +41,16 @@ export function requestedProvider(config: LoadedConfig, roleId: string, asked: s
 export function createAccessDirectory(
   config: LoadedConfig,
   providers: Map<string, ProviderInstance>,
-  deps: { store: Store; access: AccessControl },
+  deps: { store: Store; access: AccessControl; emailApprovals?: EmailApprovals },
 ): AccessDirectory {
+  const { emailApprovals } = deps;
   return {
+    ...(emailApprovals
+      ? {
+          emailInvites: async (request: RequestRecord, to: unknown, approvals: boolean, linkTtlMs: number) =>
+            Promise.all(emailApprovals.recipients(request, to, approvals).map(async (address) => ({ to: address, ...(approvals ? { approval: await emailApprovals.invite(request, address, linkTtlMs) } : {}) }))),
+        }
+      : {}),
     validate(request: RequestRecord): void {
       checkPolicy(config, providers, {
         identity: request.identity,

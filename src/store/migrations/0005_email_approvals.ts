@@ -1,5 +1,5 @@
 // E-mail approvals: approval links are single use, and requesters are mailed on grant and end.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   // One row per redeemed approval link (its token id, never the token), kept until the link
@@ -12,11 +12,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('email_link_uses_expires_at').on('email_link_uses').column('expires_at').execute();
 
-  // How far the requester mailer has read the audit log (the last seq it handled).
+  // How far the requester mailer has read the audit log (the last seq it handled). It starts at
+  // the end of the log as it is now: an upgraded server mails nobody about the past.
   await db.schema
     .createTable('email_cursor')
     .addColumn('name', 'text', (c) => c.primaryKey())
     .addColumn('seq', 'integer', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
+  await sql`INSERT INTO email_cursor (name, seq, updated_at) SELECT 'requester-mail', coalesce(max(seq), 0), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM audit_log`.execute(db);
 }
