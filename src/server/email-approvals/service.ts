@@ -16,7 +16,7 @@ import type { RequestView } from '../api/schemas.js';
 import type { AccessControl } from '../services/access-control.js';
 import type { RequestService } from '../services/requests.js';
 import { resolveRecipients } from './recipients.js';
-import { ApprovalLinkInvalid, issueApprovalLink, verifyApprovalLink, type ApprovalLink } from './tokens.js';
+import { ApprovalLinkExpired, ApprovalLinkInvalid, issueApprovalLink, verifyApprovalLink, type ApprovalLink } from './tokens.js';
 
 /** The path of the confirmation page; the token rides in its query. */
 export const APPROVAL_PAGE_PATH = '/email-approval';
@@ -109,7 +109,8 @@ export class EmailApprovals {
     try {
       link = await verifyApprovalLink(await this.deps.keys(), token, { now: this.deps.clock.now() });
     } catch (err) {
-      if (err instanceof LeaseError && (identity !== undefined || err.code === 'link_expired')) await this.audit(err, identity, undefined, step);
+      if (err instanceof ApprovalLinkExpired) await this.audit(err, identity, err.link, step);
+      else if (err instanceof LeaseError && identity !== undefined) await this.audit(err, identity, undefined, step);
       throw err;
     }
     if (await this.deps.store.email.linkUsed(link.jti)) return this.refuse(new ApprovalLinkUsed(), identity, link, step);
@@ -126,13 +127,13 @@ export class EmailApprovals {
     throw err;
   }
 
-  private async audit(err: LeaseError, identity: Identity | undefined, link: ApprovalLink | undefined, step: 'open' | 'confirm'): Promise<void> {
+  private async audit(err: LeaseError, identity: Identity | undefined, link: Partial<ApprovalLink> | undefined, step: 'open' | 'confirm'): Promise<void> {
     const actor = identity ? identityKey(identity) : 'anonymous';
     await this.deps.store.audit.append({
       actor,
       action: 'email_approval.refused',
       subject: link?.requestId ?? null,
-      data: { code: err.code, step, ...(link ? { link: link.jti, address: link.address } : {}) },
+      data: { code: err.code, step, ...(link?.jti ? { link: link.jti } : {}), ...(link?.address ? { address: link.address } : {}) },
     });
     this.deps.logger.info({ request: link?.requestId, by: actor, code: err.code, step }, 'email approval link refused');
   }

@@ -41,8 +41,12 @@ export class ApprovalLinkInvalid extends LeaseError {
 
 /** A genuine link past its expiry (410). */
 export class ApprovalLinkExpired extends LeaseError {
-  constructor() {
+  /** What the genuine (decrypted) link said, for the audit trail. */
+  readonly link: Partial<ApprovalLink>;
+
+  constructor(link: Partial<ApprovalLink> = {}) {
     super('link_expired', 'this approval link has expired; decide with `lease approve` / `lease deny` or on the web page', { status: 410 });
+    this.link = link;
   }
 }
 
@@ -95,7 +99,10 @@ export async function verifyApprovalLink(keys: SessionKeys, token: string, optio
     ));
   } catch (err) {
     // Expiry is checked only after decryption succeeded, so only genuine links read "expired".
-    if (err instanceof joseErrors.JWTExpired) throw new ApprovalLinkExpired();
+    if (err instanceof joseErrors.JWTExpired) {
+      const { adr, req, jti } = err.payload;
+      throw new ApprovalLinkExpired({ ...(typeof adr === 'string' ? { address: adr } : {}), ...(typeof req === 'string' ? { requestId: req } : {}), ...(typeof jti === 'string' ? { jti } : {}) });
+    }
     throw new ApprovalLinkInvalid();
   }
   const { adr, req, act, jti, exp } = payload;
