@@ -21,6 +21,8 @@ test('migrations create every table and record themselves', async (t) => {
   assert.deepEqual(tables, [
     'audit_log',
     'decisions',
+    'email_cursor',
+    'email_link_uses',
     'grants',
     'host_tasks',
     'identity_session_cutoffs',
@@ -31,7 +33,7 @@ test('migrations create every table and record themselves', async (t) => {
     'workflow_inbox',
     'workflow_instances',
   ]);
-  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations']);
+  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_email_approvals']);
 });
 
 test('opening the same file twice runs the migrations once and keeps the data', async (t) => {
@@ -48,7 +50,7 @@ test('opening the same file twice runs the migrations once and keeps the data', 
   assert.equal((await second.requests.get('req_1'))?.reason, 'debugging INC-4211');
   const raw = new Database(file, { readonly: true });
   t.after(() => raw.close());
-  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 4);
+  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 5);
 });
 
 test('opening a file that misses a later migration applies it', async (t) => {
@@ -58,6 +60,7 @@ test('opening a file that misses a later migration applies it', async (t) => {
   await (await openSqliteStore({ file })).close();
   // The file as the version before 0004 left it.
   const older = new Database(file);
+  older.exec(`DROP TABLE email_link_uses; DROP TABLE email_cursor; DELETE FROM kysely_migration WHERE name = '0005_email_approvals'`);
   older.exec(`DROP TABLE revoked_sessions; DROP TABLE identity_session_cutoffs; DELETE FROM kysely_migration WHERE name = '0004_session_revocations'`);
   older.close();
 
@@ -65,7 +68,7 @@ test('opening a file that misses a later migration applies it', async (t) => {
   t.after(() => store.close());
   const raw = new Database(file, { readonly: true });
   t.after(() => raw.close());
-  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations']);
+  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_email_approvals']);
   assert.ok(raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'revoked_sessions'`).get());
 });
 

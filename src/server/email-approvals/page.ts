@@ -1,9 +1,13 @@
 // The confirmation page of an approval link: server-rendered, no script, no inline style (the
 // CSP allows only this server's stylesheet and form posts to itself), every value escaped,
 // people's text isolated in <bdi>. GET shows; only the form's POST decides.
-import { escapeHtml as esc } from '../../providers/email/index.js';
 import type { Identity } from '../../core/index.js';
 import type { RequestRecord } from '../../store/index.js';
+
+/** Text made safe for element content and quoted attributes. */
+function esc(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
 
 export const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',

@@ -6,10 +6,14 @@
 // and groups are not known to Lease until they log in.
 import { identityMatches, sameIdentity, type Identity, type PrincipalRef } from '../../core/index.js';
 import type { LoadedConfig } from '../../config/index.js';
-import { isEmailAddress } from '../../providers/email/index.js';
 import type { RequestRecord } from '../../store/index.js';
 import type { AccessControl } from '../services/access-control.js';
 import { isApprover } from '../services/approvers.js';
+
+/** An address as `to` may name one (the provider checks each again before sending). */
+function isEmailAddress(value: string): boolean {
+  return value.length <= 254 && /^[^\s@<>()",;:\\]+@[^\s@<>()",;:\\]+$/.test(value);
+}
 
 interface LocalUser {
   identity: Identity;
