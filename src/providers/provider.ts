@@ -168,11 +168,21 @@ export interface Notification {
   request: { id: string; role: string; provider: string; requester: string; reason: string; status: string; duration?: string };
   /** The request's page in Lease's web app (`<server.url>/requests/<id>`), when the server's URL is known. */
   link?: string;
+  /** A subject line or title; the provider makes one when absent. */
+  subject?: string;
+  /** A personal approval link (e-mail approvals): the recipient opens it to approve or deny. */
+  approval?: { url: string; expires_at: string };
 }
 
 /** Sends notifications (webhook, Slack, email, Teams...). Throws on failure; the runtime retries. */
 export interface NotificationProvider {
   send(notification: Notification): Promise<void>;
+  /**
+   * Present on e-mail providers: recipients are addresses (the server resolves `to`), an
+   * approval notification goes to each approver with a personal link, and requesters are mailed
+   * on grant and end when `notifyRequester` (server/email-approvals/).
+   */
+  readonly email?: { linkTtlMs: number; notifyRequester: boolean };
 }
 
 /** An on-call schedule service (type `pagerduty`, `opsgenie`). */

@@ -17,6 +17,7 @@ export const BUILTIN_PROVIDER_TYPES: ProviderType[] = [
   { type: 'terraform', capabilities: ['access'], load: async () => (await import('../providers/terraform/index.js')).terraformProviderFactory as ProviderFactory },
   { type: 'kubernetes', capabilities: ['access'], load: async () => (await import('../providers/kubernetes/index.js')).kubernetesProviderFactory as ProviderFactory },
   { type: 'webhook', capabilities: ['notification'], load: async () => (await import('../providers/webhook/index.js')).webhookProviderFactory as ProviderFactory },
+  { type: 'email', capabilities: ['notification'], load: async () => (await import('../providers/email/index.js')).emailProviderFactory as ProviderFactory },
   { type: 'teams', capabilities: ['notification'], load: async () => (await import('../providers/teams/index.js')).teamsProviderFactory as ProviderFactory },
   { type: 'pagerduty', capabilities: ['on-call'], load: async () => (await import('../providers/pagerduty/index.js')).pagerdutyProviderFactory as ProviderFactory },
   { type: 'opsgenie', capabilities: ['on-call'], load: async () => (await import('../providers/opsgenie/index.js')).opsgenieProviderFactory as ProviderFactory },

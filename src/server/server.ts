@@ -20,6 +20,9 @@ import type { WorkflowRuntime } from '../workflow/runtime/index.js';
 import { createWorkflowEngine, temporalPathBases } from './engine.js';
 import type { RouteSpec } from './api/route.js';
 import { clientAddressOf, trustedProxyList } from './client-address.js';
+import { emailApprovalRoutes } from './email-approvals/routes.js';
+import { RequesterMail } from './email-approvals/requester-mail.js';
+import { EmailApprovals } from './email-approvals/service.js';
 import { createHttpApp } from './http.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
@@ -86,7 +89,7 @@ export function loadServerConfig(configPath: string, expressions: ExpressionEngi
 }
 
 /** What the server and a `lease worker` share: configuration, store, providers and the request service. */
-export async function openLeaseCore(options: { configPath: string; dataDir: string; clock?: Clock; logger?: Logger; env?: Record<string, string | undefined> }) {
+export async function openLeaseCore(options: { configPath: string; dataDir: string; url?: string; clock?: Clock; logger?: Logger; env?: Record<string, string | undefined> }) {
   const clock = options.clock ?? systemClock;
   const expressions = await createJqEngine();
   const config = await loadServerConfig(options.configPath, expressions, options.env);
@@ -109,13 +112,21 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   await temporalHosts?.prepare();
   const access = createAccessControl(config.admins);
   const requests = new RequestService({ store, config, providers, clock, logger, access });
-  // Links in notifications: `server.url` until the server knows its own (startLeaseServer sets it).
-  const links = { publicUrl: config.server?.url ? config.server.url.replace(/\/+$/, '') : undefined as string | undefined };
+  // The session key set, loaded once when first needed (sessions; e-mail approval links derive their key from it).
+  let keys: Promise<SessionKeys> | undefined;
+  const sessionKeys = () => (keys ??= SessionKeys.load(options.dataDir, { sealing: keySetSealing(encryption, 'session-keys', logger) }));
+  // Links in notifications and mails use the public URL: server.url (or --url), else (a server)
+  // its loopback URL once it listens (startLeaseServer sets it).
+  const links = { publicUrl: options.url !== undefined || config.server?.url ? externalUrl(options.url ?? config.server?.url, 0) : (undefined as string | undefined) };
   const requestLink = (id: string) => (links.publicUrl === undefined ? undefined : `${links.publicUrl}/requests/${encodeURIComponent(id)}`);
+  const emailApprovals = new EmailApprovals({ store, config, providers, access, clock, logger, keys: sessionKeys, publicUrl: () => links.publicUrl ?? '', requests });
   // An applied extension tells the extended lease's workflow, through whichever runtime is attached to the request service.
-  const directory = createAccessDirectory(config, providers, { store, access, signal: (id, event) => requests.signal(id, event) });
+  const directory = createAccessDirectory(config, providers, { store, access, emailApprovals, signal: (id, event) => requests.signal(id, event) });
   const calls = createBuiltinCalls({ store, clock, logger, directory, requestLink });
-  return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, calls, encryption, links, dataDir: options.dataDir };
+  const setPublicUrl = (url: string) => {
+    links.publicUrl = url;
+  };
+  return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, calls, encryption, links, dataDir: options.dataDir, sessionKeys, emailApprovals, setPublicUrl };
 }
 
 /** `logging.output`: stdout, stderr, or a file Lease writes (relative to the data directory). */
@@ -134,7 +145,7 @@ async function openTemporalHostTasks(config: LoadedConfig, dataDir: string, logg
 export async function startLeaseServer(options: ServerOptions): Promise<RunningServer> {
   const core = await openLeaseCore(options);
   const { clock, expressions, config, logger, store, providers, access, requests, calls, encryption } = core;
-  const keys = await SessionKeys.load(options.dataDir, { sealing: keySetSealing(encryption, 'session-keys', logger) });
+  const keys = await core.sessionKeys();
   const engine = await createWorkflowEngine({ config, dataDir: options.dataDir, store, clock, expressions, logger, observer: requests, calls, encryption });
   const runtime = engine.runtime;
   requests.attach(runtime);
@@ -159,6 +170,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     ...auditRoutes(store, access, clock),
     ...webAppRoutes({ publicUrl: () => publicUrl }),
     ...providerQueryRoutes(new ProviderQueries({ store, config, providers, access, clock, logger, visibleRequest: (identity, id) => requests.visible(identity, id) })),
+    ...emailApprovalRoutes({ approvals: core.emailApprovals, auth, web, providers }),
   ] as RouteSpec<never, never>[];
   const app = createHttpApp({ routes, web, logger, version: VERSION, ready: () => ready });
 
@@ -175,9 +187,12 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const port = typeof address === 'object' && address ? address.port : (options.port ?? DEFAULT_PORT);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   publicUrl = externalUrl(options.url ?? config.server?.url, port);
-  core.links.publicUrl = publicUrl;
+  core.setPublicUrl(publicUrl);
   await store.audit.append({ actor: 'lease', action: 'server.started', subject: null, data: { version: VERSION, url } });
   reconciler.start();
+  // Requesters are mailed on grant and end, from the audit log (durable), when an e-mail provider says so.
+  const requesterMail = new RequesterMail({ store, providers, clock, logger });
+  await requesterMail.start();
   ready = true;
   logger.info({ url, public_url: publicUrl }, 'lease server ready');
 
@@ -193,6 +208,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
         logger.info({ url }, 'lease server stopping');
         ready = false;
         await reconciler.stop();
+        await requesterMail.stop();
         core.hosts.close(); // ends the host agents' long polls and the calls waiting on hosts
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await engine.stop();

@@ -6,6 +6,7 @@ import { ChainVerifier } from '../audit/index.js';
 import type { Clock } from '../core/index.js';
 import { auditRepository, type AuditRepository } from './audit.js';
 import { decisionsRepository } from './decisions.js';
+import { emailRepository } from './email.js';
 import { toIntegrityError } from './errors.js';
 import { grantsRepository } from './grants.js';
 import { hostTasksRepository } from './host-tasks.js';
@@ -30,6 +31,7 @@ interface Repositories {
   decisions: SyncRepository<Store['decisions']>;
   reviews: SyncRepository<Store['reviews']>;
   sessions: SyncRepository<Store['sessions']>;
+  email: SyncRepository<Store['email']>;
   audit: AuditRepository;
 }
 
@@ -45,6 +47,7 @@ export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?:
     decisions: decisionsRepository(db),
     reviews: reviewsRepository(db),
     sessions: sessionsRepository(db, clock),
+    email: emailRepository(db, clock),
     audit: auditRepository(db, clock),
   };
   let closed: Promise<void> | undefined;
@@ -72,6 +75,7 @@ class TransactionStore implements Store {
   #decisions?: Store['decisions'];
   #reviews?: Store['reviews'];
   #sessions?: Store['sessions'];
+  #email?: Store['email'];
   #audit?: Store['audit'];
   private readonly run: Run;
 
@@ -121,6 +125,10 @@ class TransactionStore implements Store {
     return (this.#sessions ??= bindRepository(this.repos.sessions, this.run));
   }
 
+  get email(): Store['email'] {
+    return (this.#email ??= bindRepository(this.repos.email, this.run));
+  }
+
   get audit(): Store['audit'] {
     return (this.#audit ??= bindAudit(this.repos.audit, this.run));
   }
@@ -145,6 +153,7 @@ function bindRepositories(repos: Repositories, run: Run): Omit<Store, 'transacti
     decisions: bindRepository(repos.decisions, run),
     reviews: bindRepository(repos.reviews, run),
     sessions: bindRepository(repos.sessions, run),
+    email: bindRepository(repos.email, run),
     audit: bindAudit(repos.audit, run),
   };
 }

@@ -255,6 +255,16 @@ export interface Store {
     /** Whether the session was ended by `revoke` or `revokeIdentity`. */
     isRevoked(session: SessionRef): Promise<boolean>;
   };
+  email: {
+    /** Marks an approval link used until it expires; false when it had been used already (single use). */
+    redeemLink(jti: string, expiresAtMs: number): Promise<boolean>;
+    /** Whether the approval link was used. */
+    linkUsed(jti: string): Promise<boolean>;
+    /** The last audit seq a named reader (the requester mailer) handled, or null before its first run. */
+    cursor(name: string): Promise<number | null>;
+    /** Moves a reader's position forward (never back). */
+    setCursor(name: string, seq: number): Promise<void>;
+  };
   audit: {
     /** Appends one entry, linked to the previous by hash. The only way entries are written. */
     append(input: AuditInput): Promise<AuditEntry>;

@@ -7,6 +7,7 @@ import type { AccessDirectory } from '../../workflow/calls/index.js';
 import type { WorkflowEvent } from '../../workflow/interpreter/types.js';
 import type { LoadedConfig, ResolvedRole } from '../../config/index.js';
 import type { AccessControl } from './access-control.js';
+import type { EmailApprovals } from '../email-approvals/service.js';
 import { checkApprovalsMet } from './approvers.js';
 
 /** Runs the policy on a request against the current configuration; throws PolicyDenied. */
@@ -41,9 +42,16 @@ export function requestedProvider(config: LoadedConfig, roleId: string, asked: s
 export function createAccessDirectory(
   config: LoadedConfig,
   providers: Map<string, ProviderInstance>,
-  deps: { store: Store; access: AccessControl; signal?: (instanceId: string, event: WorkflowEvent) => Promise<void> },
+  deps: { store: Store; access: AccessControl; emailApprovals?: EmailApprovals; signal?: (instanceId: string, event: WorkflowEvent) => Promise<void> },
 ): AccessDirectory {
+  const { emailApprovals } = deps;
   return {
+    ...(emailApprovals
+      ? {
+          emailInvites: async (request: RequestRecord, to: unknown, approvals: boolean, linkTtlMs: number) =>
+            Promise.all(emailApprovals.recipients(request, to, approvals).map(async (address) => ({ to: address, ...(approvals ? { approval: await emailApprovals.invite(request, address, linkTtlMs) } : {}) }))),
+        }
+      : {}),
     validate(request: RequestRecord): void {
       checkPolicy(config, providers, {
         identity: request.identity,

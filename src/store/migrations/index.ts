@@ -9,6 +9,7 @@ const migrations: Record<string, () => Promise<Migration>> = {
   '0003_decisions': () => import('./0003_decisions.js'),
   '0004_session_revocations': () => import('./0004_session_revocations.js'),
   '0005_approval_lifecycle': () => import('./0005_approval_lifecycle.js'),
+  '0006_email_approvals': () => import('./0006_email_approvals.js'),
 };
 
 /** Every migration's name, in the order they apply. */

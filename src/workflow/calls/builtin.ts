@@ -22,6 +22,17 @@ export interface AccessDirectory {
   /** The notification provider with this id, when one is configured and enabled. */
   notifier(providerId: string): NotificationProvider | undefined;
   grantRole(roleId: string): GrantRole | undefined;
+  /**
+   * For e-mail notifiers: the addresses `to` means, each with a personal approval link when
+   * `approvals` (server/email-approvals/). Absent where e-mail approvals are not wired.
+   */
+  emailInvites?(request: RequestRecord, to: unknown, approvals: boolean, linkTtlMs: number): Promise<EmailInvite[]>;
+}
+
+/** One e-mail to send: the address, and its approval link when the mail asks for a decision. */
+export interface EmailInvite {
+  to: string;
+  approval?: { url: string; expires_at: string };
 }
 
 export interface BuiltinCallDeps {
@@ -226,6 +237,16 @@ async function notify(deps: BuiltinCallDeps, request: RequestRecord, args: Recor
   const to = typeof args.to === 'string' ? args.to : null;
   const providerId = typeof args.provider === 'string' ? args.provider : null;
   const notifier = providerId ? deps.directory.notifier(providerId) : undefined;
+  if (notifier?.email && deps.directory.emailInvites) {
+    // E-mail: one mail per address `to` resolves to; with `approvals: true`, to each approver
+    // with a personal link. A retry after a failure part-way mails the first ones again.
+    const invites = await deps.directory.emailInvites(request, args.to, args.approvals === true, notifier.email.linkTtlMs);
+    const about = { id: request.id, role: request.role, provider: request.provider, requester: request.identity.email ?? request.identity.id, reason: request.reason, status: request.status };
+    for (const invite of invites) await notifier.send({ to: invite.to, message, request: about, ...(invite.approval ? { approval: invite.approval } : {}) });
+    if (invites.length === 0) deps.logger.warn({ request: request.id, provider: providerId }, 'notify: no e-mail address to send to');
+    await deps.store.audit.append({ actor: 'lease', action: 'notify', subject: request.id, data: { to, provider: providerId, delivered: invites.length > 0, recipients: invites.map((i) => i.to), approvals: args.approvals === true } });
+    return { sent: invites.length > 0, provider: providerId, recipients: invites.length };
+  }
   if (notifier) {
     const link = deps.requestLink?.(request.id);
     await notifier.send({
