@@ -162,12 +162,40 @@ export interface Notification {
   /** Recipient as the workflow names it (channel, address, group); the provider interprets it. */
   to: string | null;
   message: string;
-  request: { id: string; role: string; provider: string; requester: string; reason: string; status: string };
+  /** The message asks for a decision (Thand's `approvals: true`): a chat provider adds Approve / Deny controls. */
+  approvals?: boolean;
+  request: {
+    id: string;
+    role: string;
+    provider: string;
+    requester: string;
+    reason: string;
+    status: string;
+    /** The requester's display name, when known. */
+    requester_name?: string;
+    /** The role's display name. */
+    role_name?: string;
+    /** ISO-8601 duration asked for. */
+    duration?: string;
+  };
+}
+
+/** Where a sent message can be found again to update it (a chat's channel and message id). */
+export interface NotificationReceipt {
+  channel: string;
+  message_id: string;
 }
 
 /** Sends notifications (webhook, Slack, email, Teams...). Throws on failure; the runtime retries. */
 export interface NotificationProvider {
-  send(notification: Notification): Promise<void>;
+  /** Sends; a provider whose messages can be updated later says where the message is. */
+  send(notification: Notification): Promise<void | NotificationReceipt>;
+  /**
+   * A provider operation a workflow calls by name (Thand's `slack.postMessage`), with the call's
+   * `with` arguments; absent when the provider has none. Throws a LeaseError with a 4xx status
+   * when the arguments cannot work (the call fails without retries).
+   */
+  operation?(name: string, args: Record<string, unknown>): Promise<unknown>;
 }
 
 /** Everything a provider factory may use; no globals. */

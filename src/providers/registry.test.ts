@@ -32,13 +32,13 @@ const fakeFactory: ProviderFactory<{ dir: string }> = {
 
 describe('provider registry', () => {
   test('the default registry knows sudo, azure, aws, gcp, postgresql (alias postgres), ssh, github, kubernetes, terraform, salesforce, local, oidc, saml, webhook, oauth2 and oauth2.google', () => {
-    assert.deepEqual(defaultRegistry().names().sort(), ['aws', 'azure', 'gcp', 'github', 'kubernetes', 'local', 'oauth2', 'oauth2.google', 'oidc', 'postgres', 'postgresql', 'salesforce', 'saml', 'ssh', 'sudo', 'terraform', 'webhook']);
+    assert.deepEqual(defaultRegistry().names().sort(), ['aws', 'azure', 'gcp', 'github', 'kubernetes', 'local', 'oauth2', 'oauth2.google', 'oidc', 'postgres', 'postgresql', 'salesforce', 'saml', 'slack', 'ssh', 'sudo', 'terraform', 'webhook']);
     assert.deepEqual(defaultRegistry().names('identity').sort(), ['local', 'oauth2', 'oauth2.google', 'oidc', 'saml']);
   });
 
   test('each built-in type loads a factory of that type, under the names and with the capabilities declared for it', async () => {
     const factories = await defaultRegistry().factories();
-    assert.deepEqual([...factories.keys()].sort(), ['aws', 'azure', 'gcp', 'github', 'kubernetes', 'local', 'oauth2', 'oauth2.google', 'oidc', 'postgres', 'postgresql', 'salesforce', 'saml', 'ssh', 'sudo', 'terraform', 'webhook']);
+    assert.deepEqual([...factories.keys()].sort(), ['aws', 'azure', 'gcp', 'github', 'kubernetes', 'local', 'oauth2', 'oauth2.google', 'oidc', 'postgres', 'postgresql', 'salesforce', 'saml', 'slack', 'ssh', 'sudo', 'terraform', 'webhook']);
     for (const [name, factory] of factories) assert.ok(name === factory.type || factory.aliases?.includes(name), name);
   });
 

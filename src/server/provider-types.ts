@@ -16,6 +16,7 @@ export const BUILTIN_PROVIDER_TYPES: ProviderType[] = [
   { type: 'terraform', capabilities: ['access'], load: async () => (await import('../providers/terraform/index.js')).terraformProviderFactory as ProviderFactory },
   { type: 'kubernetes', capabilities: ['access'], load: async () => (await import('../providers/kubernetes/index.js')).kubernetesProviderFactory as ProviderFactory },
   { type: 'webhook', capabilities: ['notification'], load: async () => (await import('../providers/webhook/index.js')).webhookProviderFactory as ProviderFactory },
+  { type: 'slack', capabilities: ['notification'], load: async () => (await import('../providers/slack/index.js')).slackProviderFactory as ProviderFactory },
   { type: 'local', capabilities: ['identity'], load: identityFactoryLoaders.local },
   { type: 'oidc', capabilities: ['identity'], load: identityFactoryLoaders.oidc },
   { type: 'oauth2', capabilities: ['identity'], load: identityFactoryLoaders.oauth2 },

@@ -5,6 +5,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { ChainVerifier } from '../audit/index.js';
 import type { Clock } from '../core/index.js';
 import { auditRepository, type AuditRepository } from './audit.js';
+import { leaseNoticesRepository, notificationMessagesRepository, seenCallbacksRepository } from './chat.js';
 import { decisionsRepository } from './decisions.js';
 import { toIntegrityError } from './errors.js';
 import { grantsRepository } from './grants.js';
@@ -28,6 +29,9 @@ interface Repositories {
   hostTasks: SyncRepository<Store['hostTasks']>;
   decisions: SyncRepository<Store['decisions']>;
   sessions: SyncRepository<Store['sessions']>;
+  notificationMessages: SyncRepository<Store['notificationMessages']>;
+  seenCallbacks: SyncRepository<Store['seenCallbacks']>;
+  leaseNotices: SyncRepository<Store['leaseNotices']>;
   audit: AuditRepository;
 }
 
@@ -42,6 +46,9 @@ export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?:
     hostTasks: hostTasksRepository(db, clock),
     decisions: decisionsRepository(db),
     sessions: sessionsRepository(db, clock),
+    notificationMessages: notificationMessagesRepository(db, clock),
+    seenCallbacks: seenCallbacksRepository(db, clock),
+    leaseNotices: leaseNoticesRepository(db),
     audit: auditRepository(db, clock),
   };
   let closed: Promise<void> | undefined;
@@ -68,6 +75,9 @@ class TransactionStore implements Store {
   #hostTasks?: Store['hostTasks'];
   #decisions?: Store['decisions'];
   #sessions?: Store['sessions'];
+  #notificationMessages?: Store['notificationMessages'];
+  #seenCallbacks?: Store['seenCallbacks'];
+  #leaseNotices?: Store['leaseNotices'];
   #audit?: Store['audit'];
   private readonly run: Run;
 
@@ -113,6 +123,18 @@ class TransactionStore implements Store {
     return (this.#sessions ??= bindRepository(this.repos.sessions, this.run));
   }
 
+  get notificationMessages(): Store['notificationMessages'] {
+    return (this.#notificationMessages ??= bindRepository(this.repos.notificationMessages, this.run));
+  }
+
+  get seenCallbacks(): Store['seenCallbacks'] {
+    return (this.#seenCallbacks ??= bindRepository(this.repos.seenCallbacks, this.run));
+  }
+
+  get leaseNotices(): Store['leaseNotices'] {
+    return (this.#leaseNotices ??= bindRepository(this.repos.leaseNotices, this.run));
+  }
+
   get audit(): Store['audit'] {
     return (this.#audit ??= bindAudit(this.repos.audit, this.run));
   }
@@ -136,6 +158,9 @@ function bindRepositories(repos: Repositories, run: Run): Omit<Store, 'transacti
     hostTasks: bindRepository(repos.hostTasks, run),
     decisions: bindRepository(repos.decisions, run),
     sessions: bindRepository(repos.sessions, run),
+    notificationMessages: bindRepository(repos.notificationMessages, run),
+    seenCallbacks: bindRepository(repos.seenCallbacks, run),
+    leaseNotices: bindRepository(repos.leaseNotices, run),
     audit: bindAudit(repos.audit, run),
   };
 }

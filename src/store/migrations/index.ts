@@ -8,6 +8,7 @@ const migrations: Record<string, () => Promise<Migration>> = {
   '0002_host_tasks': () => import('./0002_host_tasks.js'),
   '0003_decisions': () => import('./0003_decisions.js'),
   '0004_session_revocations': () => import('./0004_session_revocations.js'),
+  '0005_slack': () => import('./0005_slack.js'),
 };
 
 /** Every migration's name, in the order they apply. */
