@@ -30,9 +30,11 @@ import { oidcRoutes } from './routes/oidc.js';
 import { providerQueryRoutes } from './routes/provider-queries.js';
 import { requestRoutes } from './routes/requests.js';
 import { samlRoutes } from './routes/saml.js';
+import { slackRoutes } from './routes/slack.js';
 import { createAccessControl } from './services/access-control.js';
 import { createAccessDirectory, toGrantRole } from './services/access-directory.js';
 import { AuthService } from './services/auth.js';
+import { LeaseNoticeSender, leaseNoticeListener } from './services/lease-notices.js';
 import { LoginThrottle } from './services/login-throttle.js';
 import { ProviderQueries } from './services/provider-queries.js';
 import { BrowserLoginService } from './services/browser-login.js';
@@ -108,7 +110,9 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   await temporalHosts?.prepare();
   const access = createAccessControl(config.admins);
   const requests = new RequestService({ store, config, providers, clock, logger, access });
-  const calls = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers, { store, access }) });
+  // Requesters' direct messages (slack `direct_messages`) are scheduled with the lease's changes.
+  const leaseEvents = leaseNoticeListener(providers, clock);
+  const calls = createBuiltinCalls({ store, clock, logger, directory: createAccessDirectory(config, providers, { store, access }), ...(leaseEvents ? { leaseEvents } : {}) });
   return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, calls, encryption, dataDir: options.dataDir };
 }
 
@@ -141,11 +145,19 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const web = new WebSessions({ auth, clock, publicUrl: () => publicUrl });
   const devices = new DeviceLoginService({ logins, store, providers, keys, clock, logger, sessionTtlMs, publicUrl: () => publicUrl });
 
+  // Slack approvals: loaded only when a slack provider is configured.
+  const slackConfigured = [...providers.values()].some((p) => p.type === 'slack' && p.enabled);
+  const slackApprovals = slackConfigured
+    ? new (await import('./services/slack-approvals.js')).SlackApprovals({ store, config, providers, requests, access, clock, logger })
+    : undefined;
+  const notices = slackConfigured ? new LeaseNoticeSender({ store, providers, clock, logger }) : undefined;
+
   let ready = false;
   const routes = [
     ...authRoutes(auth, web, new WebLogin({ logins, sessions: web }), clientAddress),
     ...oidcRoutes(logins),
     ...samlRoutes(logins),
+    ...slackRoutes(() => slackApprovals, logger),
     ...deviceRoutes(devices, clientAddress),
     ...requestRoutes(requests),
     ...agentRoutes(core.hosts),
@@ -170,6 +182,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   publicUrl = externalUrl(options.url ?? config.server?.url, port);
   await store.audit.append({ actor: 'lease', action: 'server.started', subject: null, data: { version: VERSION, url } });
   reconciler.start();
+  notices?.start();
   ready = true;
   logger.info({ url, public_url: publicUrl }, 'lease server ready');
 
@@ -185,6 +198,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
         logger.info({ url }, 'lease server stopping');
         ready = false;
         await reconciler.stop();
+        await notices?.stop();
         core.hosts.close(); // ends the host agents' long polls and the calls waiting on hosts
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await engine.stop();
