@@ -104,7 +104,7 @@ export class SlackApi {
     let payload: string;
     if (options.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
-      payload = new URLSearchParams(Object.entries(body).map(([k, v]) => [k, String(v)])).toString();
+      payload = new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, String(v)])).toString();
     } else {
       headers['content-type'] = 'application/json; charset=utf-8';
       payload = JSON.stringify(body);
