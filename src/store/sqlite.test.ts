@@ -26,12 +26,15 @@ test('migrations create every table and record themselves', async (t) => {
     'identity_session_cutoffs',
     'kysely_migration',
     'kysely_migration_lock',
+    'lease_notices',
+    'notification_messages',
     'requests',
     'revoked_sessions',
+    'seen_callbacks',
     'workflow_inbox',
     'workflow_instances',
   ]);
-  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations']);
+  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_slack']);
 });
 
 test('opening the same file twice runs the migrations once and keeps the data', async (t) => {
@@ -48,7 +51,7 @@ test('opening the same file twice runs the migrations once and keeps the data', 
   assert.equal((await second.requests.get('req_1'))?.reason, 'debugging INC-4211');
   const raw = new Database(file, { readonly: true });
   t.after(() => raw.close());
-  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 4);
+  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 5);
 });
 
 test('opening a file that misses a later migration applies it', async (t) => {
@@ -58,14 +61,17 @@ test('opening a file that misses a later migration applies it', async (t) => {
   await (await openSqliteStore({ file })).close();
   // The file as the version before 0004 left it.
   const older = new Database(file);
-  older.exec(`DROP TABLE revoked_sessions; DROP TABLE identity_session_cutoffs; DELETE FROM kysely_migration WHERE name = '0004_session_revocations'`);
+  older.exec(
+    `DROP TABLE revoked_sessions; DROP TABLE identity_session_cutoffs; DROP TABLE notification_messages; DROP TABLE seen_callbacks; DROP TABLE lease_notices;
+     DELETE FROM kysely_migration WHERE name IN ('0004_session_revocations', '0005_slack')`,
+  );
   older.close();
 
   const store = await openSqliteStore({ file });
   t.after(() => store.close());
   const raw = new Database(file, { readonly: true });
   t.after(() => raw.close());
-  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations']);
+  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_slack']);
   assert.ok(raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'revoked_sessions'`).get());
 });
 
