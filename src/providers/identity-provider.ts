@@ -12,6 +12,11 @@ export interface PasswordIdentityProvider {
   readonly type: string;
   /** The identity, or InvalidCredentials (same error and the same work for unknown users). */
   authenticate(username: string, password: string): Promise<Identity>;
+  /**
+   * The user whose configured address this is (compared without case), as a login would give
+   * them; undefined when none or several have it. For a chat click mapped by e-mail (Slack).
+   */
+  findByEmail?(email: string): Identity | undefined;
 }
 
 /**

@@ -164,8 +164,22 @@ export interface Notification {
   /** Recipient as the workflow names it (channel, address, group); the provider interprets it. */
   to: string | null;
   message: string;
-  /** `duration`: ISO-8601 (`PT1H`). */
-  request: { id: string; role: string; provider: string; requester: string; reason: string; status: string; duration?: string };
+  /** The message asks for a decision (Thand's `approvals: true`): a chat provider adds Approve / Deny controls. */
+  approvals?: boolean;
+  request: {
+    id: string;
+    role: string;
+    provider: string;
+    requester: string;
+    reason: string;
+    status: string;
+    /** The requester's display name, when known. */
+    requester_name?: string;
+    /** The role's display name. */
+    role_name?: string;
+    /** ISO-8601 duration asked for (`PT1H`). */
+    duration?: string;
+  };
   /** The request's page in Lease's web app (`<server.url>/requests/<id>`), when the server's URL is known. */
   link?: string;
   /** A subject line or title; the provider makes one when absent. */
@@ -174,9 +188,22 @@ export interface Notification {
   approval?: { url: string; expires_at: string };
 }
 
+/** Where a sent message can be found again to update it (a chat's channel and message id). */
+export interface NotificationReceipt {
+  channel: string;
+  message_id: string;
+}
+
 /** Sends notifications (webhook, Slack, email, Teams...). Throws on failure; the runtime retries. */
 export interface NotificationProvider {
-  send(notification: Notification): Promise<void>;
+  /** Sends; a provider whose messages can be updated later says where the message is. */
+  send(notification: Notification): Promise<void | NotificationReceipt>;
+  /**
+   * A provider operation a workflow calls by name (Thand's `slack.postMessage`), with the call's
+   * `with` arguments; absent when the provider has none. Throws a LeaseError with a 4xx status
+   * when the arguments cannot work (the call fails without retries).
+   */
+  operation?(name: string, args: Record<string, unknown>): Promise<unknown>;
   /**
    * Present on e-mail providers: recipients are addresses (the server resolves `to`), an
    * approval notification goes to each approver with a personal link, and requesters are mailed

@@ -31,14 +31,14 @@ const fakeFactory: ProviderFactory<{ dir: string }> = {
 };
 
 describe('provider registry', () => {
-  test('the default registry knows sudo, azure, aws, gcp, postgresql (alias postgres), ssh, github, okta, kubernetes, terraform, salesforce, local, oidc, saml, webhook, email, teams, pagerduty, opsgenie, oauth2 and oauth2.google', () => {
-    assert.deepEqual(defaultRegistry().names().sort(), ['aws', 'azure', 'email', 'gcp', 'github', 'kubernetes', 'local', 'oauth2', 'oauth2.google', 'oidc', 'okta', 'opsgenie', 'pagerduty', 'postgres', 'postgresql', 'salesforce', 'saml', 'ssh', 'sudo', 'teams', 'terraform', 'webhook']);
+  test('the default registry knows sudo, azure, aws, gcp, postgresql (alias postgres), ssh, github, okta, kubernetes, terraform, salesforce, local, oidc, saml, webhook, email, slack, teams, pagerduty, opsgenie, oauth2 and oauth2.google', () => {
+    assert.deepEqual(defaultRegistry().names().sort(), ['aws', 'azure', 'email', 'gcp', 'github', 'kubernetes', 'local', 'oauth2', 'oauth2.google', 'oidc', 'okta', 'opsgenie', 'pagerduty', 'postgres', 'postgresql', 'salesforce', 'saml', 'slack', 'ssh', 'sudo', 'teams', 'terraform', 'webhook']);
     assert.deepEqual(defaultRegistry().names('identity').sort(), ['local', 'oauth2', 'oauth2.google', 'oidc', 'saml']);
   });
 
   test('each built-in type loads a factory of that type, under the names and with the capabilities declared for it', async () => {
     const factories = await defaultRegistry().factories();
-    assert.deepEqual([...factories.keys()].sort(), ['aws', 'azure', 'email', 'gcp', 'github', 'kubernetes', 'local', 'oauth2', 'oauth2.google', 'oidc', 'okta', 'opsgenie', 'pagerduty', 'postgres', 'postgresql', 'salesforce', 'saml', 'ssh', 'sudo', 'teams', 'terraform', 'webhook']);
+    assert.deepEqual([...factories.keys()].sort(), ['aws', 'azure', 'email', 'gcp', 'github', 'kubernetes', 'local', 'oauth2', 'oauth2.google', 'oidc', 'okta', 'opsgenie', 'pagerduty', 'postgres', 'postgresql', 'salesforce', 'saml', 'slack', 'ssh', 'sudo', 'teams', 'terraform', 'webhook']);
     for (const [name, factory] of factories) assert.ok(name === factory.type || factory.aliases?.includes(name), name);
   });
 

@@ -21,6 +21,7 @@ export const BUILTIN_PROVIDER_TYPES: ProviderType[] = [
   { type: 'teams', capabilities: ['notification'], load: async () => (await import('../providers/teams/index.js')).teamsProviderFactory as ProviderFactory },
   { type: 'pagerduty', capabilities: ['on-call'], load: async () => (await import('../providers/pagerduty/index.js')).pagerdutyProviderFactory as ProviderFactory },
   { type: 'opsgenie', capabilities: ['on-call'], load: async () => (await import('../providers/opsgenie/index.js')).opsgenieProviderFactory as ProviderFactory },
+  { type: 'slack', capabilities: ['notification'], load: async () => (await import('../providers/slack/index.js')).slackProviderFactory as ProviderFactory },
   { type: 'local', capabilities: ['identity'], load: identityFactoryLoaders.local },
   { type: 'oidc', capabilities: ['identity'], load: identityFactoryLoaders.oidc },
   { type: 'oauth2', capabilities: ['identity'], load: identityFactoryLoaders.oauth2 },

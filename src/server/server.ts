@@ -33,9 +33,11 @@ import { oidcRoutes } from './routes/oidc.js';
 import { providerQueryRoutes } from './routes/provider-queries.js';
 import { requestRoutes } from './routes/requests.js';
 import { samlRoutes } from './routes/saml.js';
+import { slackRoutes } from './routes/slack.js';
 import { createAccessControl } from './services/access-control.js';
 import { createAccessDirectory, toGrantRole } from './services/access-directory.js';
 import { AuthService } from './services/auth.js';
+import { LeaseNoticeSender, leaseNoticeListener } from './services/lease-notices.js';
 import { LoginThrottle } from './services/login-throttle.js';
 import { ProviderQueries } from './services/provider-queries.js';
 import { BrowserLoginService } from './services/browser-login.js';
@@ -122,7 +124,9 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   const emailApprovals = new EmailApprovals({ store, config, providers, access, clock, logger, keys: sessionKeys, publicUrl: () => links.publicUrl ?? '', requests });
   // An applied extension tells the extended lease's workflow, through whichever runtime is attached to the request service.
   const directory = createAccessDirectory(config, providers, { store, access, emailApprovals, signal: (id, event) => requests.signal(id, event) });
-  const calls = createBuiltinCalls({ store, clock, logger, directory, requestLink });
+  // Requesters' direct messages (slack `direct_messages`) are scheduled with the lease's changes.
+  const leaseEvents = leaseNoticeListener(providers, clock);
+  const calls = createBuiltinCalls({ store, clock, logger, directory, requestLink, ...(leaseEvents ? { leaseEvents } : {}) });
   const setPublicUrl = (url: string) => {
     links.publicUrl = url;
   };
@@ -158,11 +162,19 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const web = new WebSessions({ auth, clock, publicUrl: () => publicUrl });
   const devices = new DeviceLoginService({ logins, store, providers, keys, clock, logger, sessionTtlMs, publicUrl: () => publicUrl });
 
+  // Slack approvals: loaded only when a slack provider is configured.
+  const slackConfigured = [...providers.values()].some((p) => p.type === 'slack' && p.enabled);
+  const slackApprovals = slackConfigured
+    ? new (await import('./services/slack-approvals.js')).SlackApprovals({ store, config, providers, requests, access, clock, logger })
+    : undefined;
+  const notices = slackConfigured ? new LeaseNoticeSender({ store, providers, clock, logger }) : undefined;
+
   let ready = false;
   const routes = [
     ...authRoutes(auth, web, new WebLogin({ logins, sessions: web }), clientAddress),
     ...oidcRoutes(logins),
     ...samlRoutes(logins),
+    ...slackRoutes(() => slackApprovals, logger),
     ...deviceRoutes(devices, clientAddress),
     ...requestRoutes(requests),
     ...agentRoutes(core.hosts),
@@ -193,6 +205,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   // Requesters are mailed on grant and end, from the audit log (durable), when an e-mail provider says so.
   const requesterMail = new RequesterMail({ store, providers, clock, logger });
   await requesterMail.start();
+  notices?.start();
   ready = true;
   logger.info({ url, public_url: publicUrl }, 'lease server ready');
 
@@ -209,6 +222,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
         ready = false;
         await reconciler.stop();
         await requesterMail.stop();
+        await notices?.stop();
         core.hosts.close(); // ends the host agents' long polls and the calls waiting on hosts
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await engine.stop();

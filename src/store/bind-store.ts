@@ -5,6 +5,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { ChainVerifier } from '../audit/index.js';
 import type { Clock } from '../core/index.js';
 import { auditRepository, type AuditRepository } from './audit.js';
+import { leaseNoticesRepository, notificationMessagesRepository, seenCallbacksRepository } from './chat.js';
 import { decisionsRepository } from './decisions.js';
 import { emailRepository } from './email.js';
 import { toIntegrityError } from './errors.js';
@@ -32,6 +33,9 @@ interface Repositories {
   reviews: SyncRepository<Store['reviews']>;
   sessions: SyncRepository<Store['sessions']>;
   email: SyncRepository<Store['email']>;
+  notificationMessages: SyncRepository<Store['notificationMessages']>;
+  seenCallbacks: SyncRepository<Store['seenCallbacks']>;
+  leaseNotices: SyncRepository<Store['leaseNotices']>;
   audit: AuditRepository;
 }
 
@@ -48,6 +52,9 @@ export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?:
     reviews: reviewsRepository(db),
     sessions: sessionsRepository(db, clock),
     email: emailRepository(db, clock),
+    notificationMessages: notificationMessagesRepository(db, clock),
+    seenCallbacks: seenCallbacksRepository(db, clock),
+    leaseNotices: leaseNoticesRepository(db),
     audit: auditRepository(db, clock),
   };
   let closed: Promise<void> | undefined;
@@ -76,6 +83,9 @@ class TransactionStore implements Store {
   #reviews?: Store['reviews'];
   #sessions?: Store['sessions'];
   #email?: Store['email'];
+  #notificationMessages?: Store['notificationMessages'];
+  #seenCallbacks?: Store['seenCallbacks'];
+  #leaseNotices?: Store['leaseNotices'];
   #audit?: Store['audit'];
   private readonly run: Run;
 
@@ -129,6 +139,18 @@ class TransactionStore implements Store {
     return (this.#email ??= bindRepository(this.repos.email, this.run));
   }
 
+  get notificationMessages(): Store['notificationMessages'] {
+    return (this.#notificationMessages ??= bindRepository(this.repos.notificationMessages, this.run));
+  }
+
+  get seenCallbacks(): Store['seenCallbacks'] {
+    return (this.#seenCallbacks ??= bindRepository(this.repos.seenCallbacks, this.run));
+  }
+
+  get leaseNotices(): Store['leaseNotices'] {
+    return (this.#leaseNotices ??= bindRepository(this.repos.leaseNotices, this.run));
+  }
+
   get audit(): Store['audit'] {
     return (this.#audit ??= bindAudit(this.repos.audit, this.run));
   }
@@ -154,6 +176,9 @@ function bindRepositories(repos: Repositories, run: Run): Omit<Store, 'transacti
     reviews: bindRepository(repos.reviews, run),
     sessions: bindRepository(repos.sessions, run),
     email: bindRepository(repos.email, run),
+    notificationMessages: bindRepository(repos.notificationMessages, run),
+    seenCallbacks: bindRepository(repos.seenCallbacks, run),
+    leaseNotices: bindRepository(repos.leaseNotices, run),
     audit: bindAudit(repos.audit, run),
   };
 }

@@ -118,6 +118,29 @@ export interface ReviewRecord {
   comment: string | null;
 }
 
+/** A message a notification provider posted about a request (Slack: channel and `ts`). */
+export interface NotificationMessageRow {
+  request_id: string;
+  provider: string;
+  channel: string;
+  message_id: string;
+  created_at: string;
+}
+
+/** A direct message owed to a requester about their lease (granted, expiring, ended). */
+export type LeaseNoticeKind = 'granted' | 'expiring' | 'ended';
+
+export interface LeaseNoticeRow {
+  request_id: string;
+  /** The notification provider that sends it. */
+  provider: string;
+  kind: LeaseNoticeKind;
+  /** Epoch ms. */
+  due_at: number;
+  /** Failed sends so far. */
+  attempts: number;
+}
+
 /** A session presented on a call, as far as revocation cares (the token itself is never stored). */
 export interface SessionRef {
   jti: string;
@@ -264,6 +287,29 @@ export interface Store {
     cursor(name: string): Promise<number | null>;
     /** Moves a reader's position forward (never back). */
     setCursor(name: string, seq: number): Promise<void>;
+  };
+  /** Messages posted about requests, so they can be updated (migration 0007_slack). */
+  notificationMessages: {
+    /** Records a posted message; recording it again is a no-op. */
+    record(row: Omit<NotificationMessageRow, 'created_at'>): Promise<void>;
+    /** The request's messages, oldest first. */
+    list(requestId: string): Promise<NotificationMessageRow[]>;
+  };
+  /** Single-use keys of signed callbacks (a Slack signature), kept until stale (migration 0007_slack). */
+  seenCallbacks: {
+    /** True the first time `key` is claimed; false while an earlier claim is kept. Prunes expired claims. */
+    claim(key: string, expiresAtMs: number): Promise<boolean>;
+  };
+  /** Direct messages owed to requesters, sent by the server when due (migration 0007_slack). */
+  leaseNotices: {
+    /** Schedules a notice; one already scheduled for the same (request, provider, kind) stays as it is. */
+    schedule(row: Omit<LeaseNoticeRow, 'attempts'>): Promise<void>;
+    /** Notices due at `nowMs`, earliest first. */
+    listDue(nowMs: number, limit?: number): Promise<LeaseNoticeRow[]>;
+    /** The earliest due time, or null. */
+    nextDueAt(): Promise<number | null>;
+    reschedule(row: Pick<LeaseNoticeRow, 'request_id' | 'provider' | 'kind'>, dueAtMs: number, attempts: number): Promise<void>;
+    remove(row: Pick<LeaseNoticeRow, 'request_id' | 'provider' | 'kind'>): Promise<void>;
   };
   audit: {
     /** Appends one entry, linked to the previous by hash. The only way entries are written. */

@@ -82,13 +82,13 @@ describe("Thand's file layout", () => {
     assert.match(sandbox.stderr, /\[provider_disabled\]/, sandbox.stderr);
   });
 
-  it('fails a workflow at slack.postMessage with a clear error until a Slack provider exists, granting nothing', async () => {
+  it('fails a workflow at slack.postMessage naming the provider it lacks (`chat` is not defined), granting nothing', async () => {
     const r = await runLease(['request', '--role', 'host-debug', '--provider', 'host', '--duration', '10m', '--reason', 'read the journal', '--wait', '--json'], { env: env() });
     assert.equal(r.code, 1, r.stderr);
     const request = JSON.parse(r.stdout) as { status: string; outcome: { code: string; message: string } };
     assert.equal(request.status, 'failed');
     assert.equal(request.outcome.code, 'provider_not_implemented');
-    assert.match(request.outcome.message, /slack\.postMessage: provider "chat" cannot post to Slack; Slack providers are not implemented yet/);
+    assert.match(request.outcome.message, /slack\.postMessage: provider "chat" is not a configured, enabled provider that can run it/);
     assert.equal(existsSync(join(dir.path, 'data', 'sudoers.d')) ? (await readdir(join(dir.path, 'data', 'sudoers.d'))).length : 0, 0);
   });
 

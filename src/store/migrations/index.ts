@@ -10,6 +10,7 @@ const migrations: Record<string, () => Promise<Migration>> = {
   '0004_session_revocations': () => import('./0004_session_revocations.js'),
   '0005_approval_lifecycle': () => import('./0005_approval_lifecycle.js'),
   '0006_email_approvals': () => import('./0006_email_approvals.js'),
+  '0007_slack': () => import('./0007_slack.js'),
 };
 
 /** Every migration's name, in the order they apply. */

@@ -42,7 +42,23 @@ export interface BuiltinCallDeps {
   directory: AccessDirectory;
   /** The request's page in the web app, for notifications; undefined while the server's URL is unknown. */
   requestLink?: (requestId: string) => string | undefined;
+  /**
+   * Told of a lease's changes inside the transaction that records them (granted: status
+   * active; ended: revoked or failed), so what must follow (a requester's direct messages) is
+   * stored with the change and survives a crash.
+   */
+  leaseEvents?: LeaseEventListener;
 }
+
+/** What happened to a lease, as leaseEvents hears it. */
+export interface LeaseEvent {
+  kind: 'granted' | 'ended';
+  request: RequestRecord;
+  /** ISO-8601 (granted). */
+  expiresAt?: string;
+}
+
+export type LeaseEventListener = (tx: Store, event: LeaseEvent) => Promise<void>;
 
 type Call = (args: Record<string, unknown>, request: RequestRecord, ctx: ActivityContext) => Promise<unknown>;
 
@@ -52,7 +68,7 @@ export function createBuiltinCalls(deps: BuiltinCallDeps): ActivityHandler {
     'lease.authorize': (args, request) => (request.extended_from !== null ? applyExtension(deps, request) : authorize(deps, request, typeof args.expires_at === 'string' ? args.expires_at : undefined)),
     'lease.revoke': (args, request) => revoke(deps, request, typeof args.reason === 'string' ? args.reason : 'revoked'),
     'lease.notify': (args, request) => notify(deps, request, args),
-    'slack.postMessage': (args) => slackCall('slack.postMessage', args),
+    'slack.postMessage': (args, request) => providerOperation(deps, request, 'slack.postMessage', args),
   };
   return async (name, args, ctx) => {
     const call = calls[canonicalCallName(name)];
@@ -160,6 +176,7 @@ async function authorize(deps: BuiltinCallDeps, request: RequestRecord, extendTo
     } else if (current && current.status !== 'active') {
       await tx.requests.update(request.id, { status: 'active', granted_at: now, expires_at: expiresAt, updated_at: now });
       await tx.audit.append({ actor: 'lease', action: 'lease.granted', subject: request.id, data: { provider: request.provider, role: request.role, identity: identityKey(request.identity), expires_at: expiresAt } });
+      await deps.leaseEvents?.(tx, { kind: 'granted', request, expiresAt });
     }
   });
   deps.logger.info({ request: request.id, user: identityKey(request.identity), role: request.role, provider: request.provider, expires_at: expiresAt }, 'lease granted');
@@ -205,6 +222,7 @@ async function revoke(deps: BuiltinCallDeps, request: RequestRecord, reason: str
     });
     await tx.audit.append({ actor: 'lease', action: 'lease.revoked', subject: request.id, data: { provider: request.provider, reason } });
     if (grantMissing) await tx.audit.append({ actor: 'lease', action: 'request.failed', subject: request.id, data: { code: GRANT_MISSING, message: request.outcome?.message ?? '' } });
+    await deps.leaseEvents?.(tx, { kind: 'ended', request });
   });
   // Reasons are people's words (the audit has them): logs carry ids only.
   deps.logger.info({ request: request.id, user: identityKey(request.identity), role: request.role, provider: request.provider }, reason === 'expired' ? 'lease expired' : 'lease revoked');
@@ -212,19 +230,27 @@ async function revoke(deps: BuiltinCallDeps, request: RequestRecord, reason: str
 }
 
 /**
- * Thand's Slack operations act through a Slack provider, which Lease does not implement yet:
- * the call fails with a message naming what is missing, and the workflow's error handling
- * (`try`/`catch`) decides what follows.
+ * A provider operation Thand registers as a workflow function (`slack.postMessage`): it acts
+ * through the notification provider `with.provider` names. A provider that is missing or has no
+ * such operation fails the call with a message naming what is missing (no retries), and the
+ * workflow's error handling (`try`/`catch`) decides what follows.
  */
-async function slackCall(name: string, args: Record<string, unknown>): Promise<never> {
+async function providerOperation(deps: BuiltinCallDeps, request: RequestRecord, name: string, args: Record<string, unknown>): Promise<unknown> {
   const providerId = typeof args.provider === 'string' ? args.provider : undefined;
-  const named = providerId === undefined ? 'with.provider names no provider' : `provider "${providerId}" cannot post to Slack`;
-  throw new ActivityFailure({
-    type: `${LEASE_ERROR_BASE}not_implemented`,
-    status: 501,
-    title: 'provider_not_implemented',
-    detail: `${name}: ${named}; Slack providers are not implemented yet (lease.notify through a webhook provider works today)`,
-  });
+  const notifier = providerId === undefined ? undefined : deps.directory.notifier(providerId);
+  if (!notifier?.operation) {
+    const named = providerId === undefined ? 'with.provider names no provider' : `provider "${providerId}" is not a configured, enabled provider that can run it`;
+    throw new ActivityFailure({ type: `${LEASE_ERROR_BASE}not_implemented`, status: 501, title: 'provider_not_implemented', detail: `${name}: ${named}` });
+  }
+  try {
+    const result = await notifier.operation(name, args);
+    await deps.store.audit.append({ actor: 'lease', action: 'notify', subject: request.id, data: { to: typeof args.to === 'string' ? args.to : null, provider: providerId ?? null, call: name, delivered: true } });
+    return result;
+  } catch (err) {
+    // Arguments or a target that cannot work fail at once; anything else is retried.
+    if (err instanceof LeaseError && err.status < 500) throw new ActivityFailure({ type: `${LEASE_ERROR_BASE}notify_failed`, status: err.status, title: err.code, detail: err.message });
+    throw err;
+  }
 }
 
 /**
@@ -263,6 +289,32 @@ async function notify(deps: BuiltinCallDeps, request: RequestRecord, args: Recor
       },
       ...(link === undefined ? {} : { link }),
     });
+    const roleName = deps.directory.grantRole(request.role)?.name;
+    let receipt;
+    try {
+      receipt = await notifier.send({
+        to,
+        message,
+        approvals: args.approvals === true,
+        request: {
+          id: request.id,
+          role: request.role,
+          provider: request.provider,
+          requester: request.identity.email ?? request.identity.id,
+          reason: request.reason,
+          status: request.status,
+          ...(request.identity.name ? { requester_name: request.identity.name } : {}),
+          ...(roleName ? { role_name: roleName } : {}),
+          duration: formatIsoDuration(request.duration_ms),
+        },
+      });
+    } catch (err) {
+      // A target that cannot work (no channel, a missing scope) fails at once; anything else is retried.
+      if (err instanceof LeaseError && err.status < 500) throw new ActivityFailure({ type: `${LEASE_ERROR_BASE}notify_failed`, status: err.status, title: err.code, detail: err.message });
+      throw err;
+    }
+    // Where the message is, so it can be updated (a decision, the lease's end) and its buttons trusted.
+    if (receipt) await deps.store.notificationMessages.record({ request_id: request.id, provider: providerId!, channel: receipt.channel, message_id: receipt.message_id });
   } else {
     deps.logger.info({ request: request.id, to, provider: providerId }, `notify (no notification provider "${providerId ?? ''}"): ${message}`);
   }
