@@ -110,6 +110,12 @@ describe('loadConfig: files and merging', () => {
     assert.match(issue.message, /two\.yaml/);
   });
 
+  it('refuses a provider with the id "lease", which names Lease itself in identities and the audit', async () => {
+    const dir = await configDir({ 'lease.yaml': `providers:\n  lease:\n    provider: local\n    config: {}\n` });
+    const issue = findIssue(await loadIssues(dir), 'providers.lease');
+    assert.match(issue.message, /reserved for Lease itself/);
+  });
+
   it('refuses a server section given in two files', async () => {
     const dir = await configDir({
       'one.yaml': `version: "1.0"\nserver:\n  port: 8080\n`,

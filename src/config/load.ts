@@ -72,9 +72,17 @@ async function readLocation(location: string, ctx: ReadContext): Promise<ConfigD
   return expanded;
 }
 
+const RESERVED_PROVIDER_ID = 'lease';
+
 function buildLoadedConfig(merged: MergedConfig, files: string[], principals: PrincipalResolver, log: IssueLog): LoadedConfig {
   const providers = new Map<string, LoadedProvider>();
   for (const [id, { file, value }] of merged.providers) {
+    // `lease` names Lease itself in identities and the audit (`lease:on-call:<provider>`, the
+    // actor of its own steps): a provider of that id could pass for it.
+    if (id === RESERVED_PROVIDER_ID) {
+      log.error(file, ['providers', id], `"${RESERVED_PROVIDER_ID}" is reserved for Lease itself: give this provider another id`);
+      continue;
+    }
     if (value) providers.set(id, { ...value, name: value.name ?? id, id, configDir: resolve(dirname(file)) });
   }
   const workflows = new Map<string, LoadedWorkflow>();
