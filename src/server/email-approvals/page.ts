@@ -30,7 +30,7 @@ function page(title: string, body: string): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${esc(title)} · Lease</title>
-<link rel="stylesheet" href="/ui/email-approval.css"></head>
+<link rel="stylesheet" href="/email-approval.css"></head>
 <body><h1>${esc(title)}</h1>
 ${body}
 </body></html>

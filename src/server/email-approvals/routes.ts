@@ -135,7 +135,7 @@ export function emailApprovalRoutes(deps: { approvals: EmailApprovals; auth: Aut
     }),
     route({
       method: 'get',
-      path: '/ui/email-approval.css',
+      path: '/email-approval.css',
       summary: 'The approval page\'s stylesheet',
       tag: 'web',
       auth: false,

@@ -275,20 +275,6 @@ async function notify(deps: BuiltinCallDeps, request: RequestRecord, args: Recor
   }
   if (notifier) {
     const link = deps.requestLink?.(request.id);
-    await notifier.send({
-      to,
-      message,
-      request: {
-        id: request.id,
-        role: request.role,
-        provider: request.provider,
-        requester: request.identity.email ?? request.identity.id,
-        reason: request.reason,
-        status: request.status,
-        duration: formatIsoDuration(request.duration_ms),
-      },
-      ...(link === undefined ? {} : { link }),
-    });
     const roleName = deps.directory.grantRole(request.role)?.name;
     let receipt;
     try {
@@ -307,6 +293,7 @@ async function notify(deps: BuiltinCallDeps, request: RequestRecord, args: Recor
           ...(roleName ? { role_name: roleName } : {}),
           duration: formatIsoDuration(request.duration_ms),
         },
+        ...(link === undefined ? {} : { link }),
       });
     } catch (err) {
       // A target that cannot work (no channel, a missing scope) fails at once; anything else is retried.
