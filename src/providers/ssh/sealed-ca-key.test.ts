@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { openEncryptionService, sealFile, sealedFileOpener, type EncryptionService } from '../../crypto/index.js';
