@@ -15,6 +15,7 @@ import type { Identity } from '../../core/index.js';
 import { startMoto } from '../../../test/support/moto.js';
 import { describeCertificate, makeKey, publicKeyOf, requireSshKeygen, tempDirFor } from '../../../test/support/ssh-keygen.js';
 import type { ProviderInstance } from '../provider.js';
+import { ProviderRegistry } from '../registry.js';
 import { SEALED_CA_KEY_PURPOSE } from './ca-key.js';
 import { sshConfigSchema } from './config.js';
 import { sshProviderFactory } from './provider.js';
@@ -148,4 +149,17 @@ test('with AWS KMS (moto): lease keys seal-file seals the CA key, the provider o
   const { AwsEncryptionService } = await import('../../crypto/kms/aws.js');
   const service: EncryptionService = new AwsEncryptionService({ provider: 'aws', key_id: arn, region: moto.region, endpoint: moto.endpoint }, { credentials: moto.credentials });
   await assertSignsWithCa(dir, await open(dir, sealedFileOpener(service)));
+});
+
+test('the registry opens ssh providers with open(): the sealed key is read with deps.sealedFiles', async (t) => {
+  if (!requireSshKeygen(t)) return;
+  const dir = await tempDirFor(t);
+  makeKey(dir, 'ca');
+  const service = await LocalEncryptionService.open({ provider: 'local', key_env: 'K' }, { K: randomBytes(32).toString('base64url') });
+  await writeFile(join(dir, 'ca.sealed'), JSON.stringify(await sealFile(await readFile(join(dir, 'ca')), { service, purpose: SEALED_CA_KEY_PURPOSE })), { mode: 0o600 });
+  const registry = new ProviderRegistry().register(sshProviderFactory);
+  const entry = { id: 'ssh-prod', name: 'SSH', provider: 'ssh', enabled: true, config: { ca_key: 'ca.sealed' }, configDir: dir };
+  const providers = await registry.create([entry], { dataDir: join(dir, 'data'), sealedFiles: sealedFileOpener(service) });
+  await assertSignsWithCa(dir, providers.get('ssh-prod')!);
+  await assert.rejects(registry.create([entry], { dataDir: join(dir, 'data2') }), { field: 'providers.ssh-prod.config.ca_key' });
 });
