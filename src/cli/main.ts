@@ -8,6 +8,7 @@ import { registerCatalog } from './commands/catalog.js';
 import { registerConfig } from './commands/config.js';
 import { registerCredentials } from './commands/credentials.js';
 import { registerHashPassword } from './commands/hash-password.js';
+import { registerKeys } from './commands/keys.js';
 import { registerList } from './commands/list.js';
 import { registerLogin } from './commands/login.js';
 import { registerLogout } from './commands/logout.js';
@@ -41,7 +42,7 @@ program.hook('preAction', (_program, command) => {
   if (typeof server === 'string') checkServerUrl(server, '--server');
 });
 
-for (const register of [registerServer, registerHashPassword, registerLogin, registerLogout, registerWhoami, registerSessions, registerAgent, registerRequest, registerStatus, registerList, registerRevoke, registerExtend, registerCredentials, registerSsh, registerDecide, registerApprovals, registerReviews, registerCatalog, registerAudit, registerConfig, registerWorkflow, registerWorker]) {
+for (const register of [registerServer, registerHashPassword, registerLogin, registerLogout, registerWhoami, registerSessions, registerAgent, registerRequest, registerStatus, registerList, registerRevoke, registerExtend, registerCredentials, registerSsh, registerDecide, registerApprovals, registerReviews, registerCatalog, registerAudit, registerConfig, registerWorkflow, registerWorker, registerKeys]) {
   register(program);
 }
 

@@ -18,6 +18,7 @@ export type {
   NotificationProvider,
   OnCallProvider,
   ProviderDeps,
+  SealedFileOpener,
   ProviderFactory,
   ProviderInstance,
   SshCertificate,

@@ -230,6 +230,16 @@ export interface ProviderDeps {
   configDir: string;
   /** For what a provider must say at start (a safety check it cannot run); absent in tools that only validate. */
   logger?: Logger;
+  /** Opens files sealed with the server's `services.encryption` (`lease keys seal-file`); absent when none is configured. */
+  sealedFiles?: SealedFileOpener;
+}
+
+/** Opens a sealed file (an envelope JSON); the clear bytes stay with the caller, in memory only. */
+export interface SealedFileOpener {
+  /** The configured backend and key, for messages. */
+  describe(): string;
+  /** The clear bytes of the envelope `json` read from `file`, sealed for `purpose` (e.g. `ssh-ca-key`); throws a LeaseError naming `file`. */
+  open(json: unknown, file: string, purpose: string): Promise<Uint8Array>;
 }
 
 /**
@@ -270,6 +280,8 @@ export interface ProviderFactory<C = unknown> {
   /** Validates `providers.<id>.config`; unknown keys are errors. */
   readonly configSchema: z.ZodType<C>;
   create(args: { id: string; name: string; enabled: boolean; config: C; deps: ProviderDeps }): ProviderInstance;
+  /** An asynchronous create (a key opened with services.encryption at start); when present, the registry calls it instead of create. */
+  open?(args: { id: string; name: string; enabled: boolean; config: C; deps: ProviderDeps }): Promise<ProviderInstance>;
   /** When the config binds the provider to a host agent, which one; the registry then dispatches to it. */
   agentBinding?(config: C): AgentBinding | undefined;
   /** A setting of `config` that needs another `server.engine`, if any (checked with the whole config). */

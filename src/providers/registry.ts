@@ -99,7 +99,7 @@ export class ProviderRegistry {
     const instances = new Map<string, ProviderInstance>();
     for (const entry of list) {
       if (instances.has(entry.id)) throw new ProviderConfigInvalid(`provider id ${JSON.stringify(entry.id)} is declared twice`, `providers.${entry.id}`);
-      instances.set(entry.id, this.createOne(entry, factories.get(entry.provider), { ...deps, configDir: entry.configDir }));
+      instances.set(entry.id, await this.createOne(entry, factories.get(entry.provider), { ...deps, configDir: entry.configDir }));
     }
     return instances;
   }
@@ -119,7 +119,7 @@ export class ProviderRegistry {
     return factory;
   }
 
-  private createOne(entry: ProviderConfigEntry, factory: ProviderFactory | undefined, deps: ProviderDeps & HostTransports): ProviderInstance {
+  private async createOne(entry: ProviderConfigEntry, factory: ProviderFactory | undefined, deps: ProviderDeps & HostTransports): Promise<ProviderInstance> {
     if (factory === undefined) {
       return { id: entry.id, type: entry.provider, name: entry.name, enabled: entry.enabled, implemented: false, capabilities: [] };
     }
@@ -148,6 +148,7 @@ export class ProviderRegistry {
       const access = new RemoteAccessProvider(entry.id, factory.type, binding, deps.hosts);
       return { id: entry.id, type: factory.type, name: entry.name, enabled: entry.enabled, capabilities: ['access'], access };
     }
-    return factory.create({ id: entry.id, name: entry.name, enabled: entry.enabled, config: parsed.data, deps });
+    const args = { id: entry.id, name: entry.name, enabled: entry.enabled, config: parsed.data, deps };
+    return factory.open ? await factory.open(args) : factory.create(args);
   }
 }

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { InvalidInput, createLogger, parseDuration, systemClock, type Clock, type Logger } from '../core/index.js';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
-import { keySetSealing, openEncryptionService } from '../crypto/index.js';
+import { keySetSealing, openEncryptionService, sealedFileOpener } from '../crypto/index.js';
 import { SessionKeys } from '../identity/index.js';
 import { HostChannel, type ProviderInstance } from '../providers/index.js';
 import { defaultRegistry } from './provider-types.js';
@@ -110,7 +110,7 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   const hosts = new HostChannel({ store, clock, logger });
   // With server.engine temporal, `agent_transport: temporal` sends them to per-host task queues instead.
   const temporalHosts = config.server?.engine === 'temporal' ? await openTemporalHostTasks(config, options.dataDir, logger) : undefined;
-  const providers: Map<string, ProviderInstance> = await defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir, logger, hosts, ...(temporalHosts ? { temporalHosts } : {}) });
+  const providers: Map<string, ProviderInstance> = await defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir, logger, hosts, ...(temporalHosts ? { temporalHosts } : {}), ...(encryption ? { sealedFiles: sealedFileOpener(encryption) } : {}) });
   await temporalHosts?.prepare();
   const access = createAccessControl(config.admins);
   const requests = new RequestService({ store, config, providers, clock, logger, access });

@@ -57,7 +57,7 @@ function sealedWith(e: Pick<KeyEnvelope, 'kms'>): string {
 }
 
 /** Encrypts `document` (the JWK set) under a fresh data key wrapped by `sealing.service`. */
-export async function sealKeySet(document: unknown, sealing: KeySetSealing): Promise<KeyEnvelope> {
+export async function sealKeySet(document: unknown, sealing: Pick<KeySetSealing, 'service' | 'purpose'>): Promise<KeyEnvelope> {
   const context = encryptionContext(sealing.purpose);
   let dataKey: Uint8Array;
   let wrapped: WrappedKey;
@@ -98,7 +98,7 @@ export async function sealKeySet(document: unknown, sealing: KeySetSealing): Pro
  * (malformed, other purpose, altered), KeyEnvelopeWrongKey (other backend or key, or none
  * configured), KeyEnvelopeUnwrapRefused (the backend said no); KmsUnavailable passes through.
  */
-export async function openKeySet(json: unknown, file: string, sealing: KeySetSealing | undefined): Promise<unknown> {
+export async function openKeySet(json: unknown, file: string, sealing: Pick<KeySetSealing, 'service' | 'purpose'> | undefined): Promise<unknown> {
   const parsed = envelopeSchema.safeParse(json);
   if (!parsed.success) throw new KeyEnvelopeInvalid(file, parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; '));
   const envelope = parsed.data;
@@ -136,4 +136,20 @@ export async function openKeySet(json: unknown, file: string, sealing: KeySetSea
   } finally {
     dataKey.fill(0);
   }
+}
+
+// A sealed file (`lease keys seal-file`): any file's bytes (an SSH CA private key) in the same
+// envelope, as the document `{"sealed_file": 1, "data": "<base64url>"}`, bound to its purpose.
+const sealedFileSchema = z.strictObject({ sealed_file: z.literal(1), data: z.string().regex(/^[A-Za-z0-9_-]*$/, 'expected base64url') });
+
+/** Seals the bytes of a file under a fresh data key wrapped by `sealing.service`. */
+export function sealFile(bytes: Uint8Array, sealing: Pick<KeySetSealing, 'service' | 'purpose'>): Promise<KeyEnvelope> {
+  return sealKeySet({ sealed_file: 1, data: Buffer.from(bytes).toString('base64url') }, sealing);
+}
+
+/** The clear bytes of the sealed file `json` read from `file` (errors as openKeySet's). Never written anywhere by Lease. */
+export async function openSealedFile(json: unknown, file: string, sealing: Pick<KeySetSealing, 'service' | 'purpose'> | undefined): Promise<Buffer> {
+  const document = sealedFileSchema.safeParse(await openKeySet(json, file, sealing));
+  if (!document.success) throw new KeyEnvelopeInvalid(file, 'it holds a key set, not a sealed file');
+  return Buffer.from(document.data.data, 'base64url');
 }

@@ -2,8 +2,8 @@
 // encryption of key set files. See ../README.md.
 export type { EncryptionContext, EncryptionProvider, EncryptionService, WrappedKey } from './service.js';
 export { encryptionServiceSchema, parseEncryptionConfig, type EncryptionConfig } from './config.js';
-export { openEncryptionService, keySetSealing, type OpenEncryptionOptions } from './open.js';
-export { isKeyEnvelope, openKeySet, sealKeySet, encryptionContext, type KeyEnvelope, type KeySetSealing } from './envelope.js';
+export { openEncryptionService, keySetSealing, sealedFileOpener, type OpenEncryptionOptions } from './open.js';
+export { isKeyEnvelope, openKeySet, sealKeySet, sealFile, openSealedFile, encryptionContext, type KeyEnvelope, type KeySetSealing } from './envelope.js';
 export {
   EncryptionConfigInvalid,
   KeyEnvelopeInvalid,

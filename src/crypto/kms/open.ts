@@ -3,7 +3,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Logger } from '../../core/index.js';
 import { parseEncryptionConfig } from './config.js';
-import type { KeySetSealing } from './envelope.js';
+import { openSealedFile, type KeySetSealing } from './envelope.js';
 import type { EncryptionService } from './service.js';
 
 export interface OpenEncryptionOptions {
@@ -41,4 +41,15 @@ export function keySetSealing(service: EncryptionService | undefined, purpose: '
   const onResealed = (file: string) =>
     logger?.warn({ file, kms: service.describe() }, 'sealed a plain key file with services.encryption; rotate its keys if copies of the plain file may exist');
   return { service, purpose, onResealed };
+}
+
+/**
+ * What providers get to open files sealed with `service` (`lease keys seal-file`, e.g. an SSH
+ * CA key): ProviderDeps.sealedFiles. The clear bytes are returned to the caller only.
+ */
+export function sealedFileOpener(service: EncryptionService): { describe(): string; open(json: unknown, file: string, purpose: string): Promise<Uint8Array> } {
+  return {
+    describe: () => service.describe(),
+    open: (json, file, purpose) => openSealedFile(json, file, { service, purpose }),
+  };
 }

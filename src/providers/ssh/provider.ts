@@ -11,7 +11,7 @@ import sshpk from 'sshpk';
 import { LeaseError, identityKey } from '../../core/index.js';
 import { durationMs } from '../../config/schema/duration.js';
 import type { AccessProvider, ActiveGrant, ActiveLease, GrantInput, GrantRecord, GrantRole, ProviderFactory, ProviderInstance, SshCertificate } from '../provider.js';
-import { loadCaKey, type CertificateAuthorityKey } from './ca-key.js';
+import { loadCaKey, openCaKey, type CertificateAuthorityKey } from './ca-key.js';
 import { USER_KEY_TYPES, newSerial, signUserCertificate } from './certificate.js';
 import { PRINCIPAL_PATTERN, sshConfigSchema, type SshConfig } from './config.js';
 import { SshRequestRefused, SshStateIoFailed } from './errors.js';
@@ -36,6 +36,8 @@ export interface SshGrantData {
 export interface SshProviderOptions {
   /** Milliseconds since the epoch (tests move time). */
   now?: () => number;
+  /** The CA key, opened already (openCaKey: a sealed file); default: loadCaKey reads `ca_key`. */
+  ca?: CertificateAuthorityKey;
 }
 
 export class SshAccessProvider implements AccessProvider {
@@ -56,7 +58,7 @@ export class SshAccessProvider implements AccessProvider {
     dirs: { dataDir: string; configDir: string },
     options: SshProviderOptions = {},
   ) {
-    this.ca = loadCaKey(id, config, dirs.configDir);
+    this.ca = options.ca ?? loadCaKey(id, config, dirs.configDir);
     this.now = options.now ?? Date.now;
     this.maxValidityMs = config.max_validity === undefined ? undefined : durationMs(config.max_validity);
     this.krlPath = resolve(dirs.dataDir, config.krl_file ?? `ssh/${id}.krl`);
@@ -296,11 +298,19 @@ export const sshProviderFactory: ProviderFactory<SshConfig> = {
   type: 'ssh',
   capabilities: ['access'],
   configSchema: sshConfigSchema,
-  create({ id, name, enabled, config, deps }): ProviderInstance {
-    const access = new SshAccessProvider(id, config, deps);
-    deps.logger?.info({ provider: id, ca: access.ca.fingerprint, krl: access.krlPath }, 'ssh certificate authority loaded');
-    // Hosts need the KRL file from the start (sshd refuses every key when RevokedKeys is unreadable): say so when it cannot be written.
-    access.ready.catch((err: unknown) => deps.logger?.error({ provider: id, err: err instanceof Error ? err.message : String(err) }, 'ssh provider cannot write its state or KRL'));
-    return { id, type: 'ssh', name, enabled, capabilities: ['access'], access };
+  create(args): ProviderInstance {
+    return createSshProvider(args, loadCaKey(args.id, args.config, args.deps.configDir));
+  },
+  /** What the registry calls: a sealed ca_key is opened with the server's services.encryption (deps.sealedFiles). */
+  async open(args): Promise<ProviderInstance> {
+    return createSshProvider(args, await openCaKey(args.id, args.config, args.deps.configDir, args.deps.sealedFiles));
   },
 };
+
+function createSshProvider({ id, name, enabled, config, deps }: Parameters<ProviderFactory<SshConfig>['create']>[0], ca: CertificateAuthorityKey): ProviderInstance {
+  const access = new SshAccessProvider(id, config, deps, { ca });
+  deps.logger?.info({ provider: id, ca: access.ca.fingerprint, krl: access.krlPath }, 'ssh certificate authority loaded');
+  // Hosts need the KRL file from the start (sshd refuses every key when RevokedKeys is unreadable): say so when it cannot be written.
+  access.ready.catch((err: unknown) => deps.logger?.error({ provider: id, err: err instanceof Error ? err.message : String(err) }, 'ssh provider cannot write its state or KRL'));
+  return { id, type: 'ssh', name, enabled, capabilities: ['access'], access };
+}
