@@ -92,7 +92,7 @@ export function groupResourceIssue(entry: string): string | undefined {
   const name = groupEntry(entry);
   if (name === undefined) return undefined;
   const parsed = kubernetesGroupSchema.safeParse(name);
-  return parsed.success ? undefined : `"${entry}": ${parsed.error.issues.map((i) => i.message).join('; ')}`;
+  return parsed.success ? undefined : `"${entry}": ${parsed.error.issues[0]?.message ?? 'invalid'}`;
 }
 
 /** The group name of a `k8s:group/<name>` entry (prefix case-insensitive, the name as written). */
