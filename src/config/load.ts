@@ -12,7 +12,7 @@ import { reportInheritanceCycles, resolveRoles } from './inheritance.js';
 import { ConfigError, formatIssue, IssueLog } from './issues.js';
 import { mergeDocuments, type MergedConfig, type Sourced } from './merge.js';
 import { PrincipalResolver } from './principals.js';
-import { checkProviderConfigs } from './provider-config.js';
+import { checkProviderConfigs, checkRoleResources } from './provider-config.js';
 import { checkServerSettings } from './settings.js';
 import { expandSectionReferences } from './section-reference.js';
 import type { EntryKind, LoadedConfig, LoadedProvider, LoadedWorkflow, LoadOptions } from './types.js';
@@ -38,6 +38,7 @@ export async function collectConfig(location: string, options: LoadOptions = {})
   checkServerSettings(merged, log);
   const { factories, identityTypes } = await providerFactories(merged, options);
   checkProviderConfigs(merged.providers, factories, log, merged.server?.value?.engine ?? 'embedded');
+  checkRoleResources(merged.roles, factories, log);
   checkWorkflowDocuments(merged.workflows, options.validateWorkflow, log);
   checkCrossReferences(merged, log);
   reportInheritanceCycles(merged.roles, log);

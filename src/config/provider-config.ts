@@ -5,7 +5,7 @@
 import type { ProviderFactory } from '../providers/index.js';
 import type { IssueLog } from './issues.js';
 import type { Sourced } from './merge.js';
-import type { ProviderConfig } from './schema/index.js';
+import type { ProviderConfig, RoleConfig } from './schema/index.js';
 import { PARSE_OPTIONS, reportZodError } from './zod-issues.js';
 
 export function checkProviderConfigs(
@@ -32,5 +32,22 @@ export function checkProviderConfigs(
     const issue = factory.engineIssue?.(parsed.data, engine);
     if (issue) log.error(file, ['providers', id, 'config', ...issue.path], issue.message);
     for (const warning of factory.configWarnings?.(parsed.data) ?? []) log.warn(file, ['providers', id, 'config', ...warning.path], warning.message);
+  }
+}
+
+/** Each role's `resources` entries, as written, against the syntax of the types that own them (ProviderFactory.resourceIssue). */
+export function checkRoleResources(roles: ReadonlyMap<string, Sourced<RoleConfig>>, factories: ReadonlyMap<string, ProviderFactory> | undefined, log: IssueLog): void {
+  if (factories === undefined) return;
+  const checks = [...new Set(factories.values())].flatMap((f) => (f.resourceIssue ? [f.resourceIssue.bind(f)] : []));
+  if (checks.length === 0) return;
+  for (const [id, { file, value: role }] of roles) {
+    for (const list of ['allow', 'deny'] as const) {
+      (role?.resources?.[list] ?? []).forEach((entry, i) => {
+        for (const check of checks) {
+          const issue = check(entry);
+          if (issue !== undefined) log.error(file, ['roles', id, 'resources', list, i], issue);
+        }
+      });
+    }
   }
 }

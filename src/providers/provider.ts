@@ -288,4 +288,10 @@ export interface ProviderFactory<C = unknown> {
   engineIssue?(config: C, engine: 'embedded' | 'temporal'): EngineIssue | undefined;
   /** Settings that load but that Lease ignores or cannot use yet: warned about with file and path. */
   configWarnings?(config: C): EngineIssue[];
+  /**
+   * The problem with a role's `resources` entry in this type's own syntax, if any (e.g.
+   * kubernetes' `k8s:group/<name>`); undefined for anything it does not own. Checked for every
+   * role when the config loads, reported with file and path.
+   */
+  resourceIssue?(entry: string): string | undefined;
 }

@@ -39,6 +39,13 @@ function etcdBinary(): string | undefined {
   return hasCommand('etcd') ? 'etcd' : undefined;
 }
 
+/** What a SubjectAccessReview asks about: the namespace, the API group, and the user's groups (as their authenticator gives them). */
+export interface AccessOptions {
+  namespace?: string;
+  group?: string;
+  groups?: string[];
+}
+
 export interface KubeApiServer {
   /** https://127.0.0.1:<port> */
   server: string;
@@ -57,15 +64,16 @@ export interface KubeApiServer {
   /** Calls the API as the admin (or with `token`): status and parsed body. */
   call<T = unknown>(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: T }>;
   /** SubjectAccessReview (what `kubectl auth can-i --as <user>` asks): may `user` do it? */
-  can(user: string, verb: string, resource: string, options?: { namespace?: string; group?: string }): Promise<boolean>;
+  can(user: string, verb: string, resource: string, options?: AccessOptions): Promise<boolean>;
   stop(): Promise<void>;
 }
 
 /**
  * Starts etcd and kube-apiserver and waits until /readyz answers; undefined when a component is
- * missing (the test was skipped, or failed under CI=true).
+ * missing (the test was skipped, or failed under CI=true). `groups` gives a test user groups
+ * (the token file's groups column), as an OIDC authenticator would from the groups claim.
  */
-export async function startKubeApiServer(t: TestContext, options: { users?: string[] } = {}): Promise<KubeApiServer | undefined> {
+export async function startKubeApiServer(t: TestContext, options: { users?: string[]; groups?: Record<string, string[]> } = {}): Promise<KubeApiServer | undefined> {
   const binary = kubeApiserverBinary();
   const etcd = etcdBinary();
   if (!requireComponent(t, `kube-apiserver ${KUBERNETES_VERSION} and etcd`, existsSync(binary) && etcd !== undefined && hasCommand('openssl'), HOW_TO_GET)) return undefined;
@@ -89,7 +97,8 @@ export async function startKubeApiServer(t: TestContext, options: { users?: stri
   for (const user of options.users ?? []) {
     tokens[user] = randomBytes(24).toString('hex');
     registerTestSecret(tokens[user]);
-    lines.push(`${tokens[user]},${user},${user}`);
+    const groups = options.groups?.[user];
+    lines.push(`${tokens[user]},${user},${user}${groups?.length ? `,"${groups.join(',')}"` : ''}`);
   }
   await writeFile(join(dir, 'tokens.csv'), `${lines.join('\n')}\n`, { mode: 0o600 });
 
@@ -169,7 +178,7 @@ export async function startKubeApiServer(t: TestContext, options: { users?: stri
       const review = await call<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
         apiVersion: 'authorization.k8s.io/v1',
         kind: 'SubjectAccessReview',
-        spec: { user, resourceAttributes: { verb, resource, group: opts.group ?? '', ...(opts.namespace ? { namespace: opts.namespace } : {}) } },
+        spec: { user, ...(opts.groups ? { groups: opts.groups } : {}), resourceAttributes: { verb, resource, group: opts.group ?? '', ...(opts.namespace ? { namespace: opts.namespace } : {}) } },
       });
       if (review.status !== 201 && review.status !== 200) throw new Error(`SubjectAccessReview answered ${review.status}`);
       return review.body.status?.allowed === true;
@@ -179,7 +188,7 @@ export async function startKubeApiServer(t: TestContext, options: { users?: stri
 }
 
 /** Waits (RBAC changes reach the authorizer's cache within ~100 ms) until `user` may (or may not) do it. */
-export async function waitForAccess(kube: KubeApiServer, expected: boolean, user: string, verb: string, resource: string, options: { namespace?: string; group?: string } = {}, timeoutMs = 30_000): Promise<void> {
+export async function waitForAccess(kube: KubeApiServer, expected: boolean, user: string, verb: string, resource: string, options: AccessOptions = {}, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if ((await kube.can(user, verb, resource, options)) === expected) return;

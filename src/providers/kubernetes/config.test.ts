@@ -11,8 +11,8 @@ const paths = (value: unknown) => (kubernetesConfigSchema.safeParse(value).error
 
 describe('kubernetes config', () => {
   test("loads Thand's keys (kubeconfig, context), and nothing at all (in-cluster, then the default kubeconfig)", () => {
-    assert.deepEqual(kubernetesConfigSchema.parse({ kubeconfig: '~/.kube/config', context: 'prod' }), { kubeconfig: '~/.kube/config', context: 'prod', username: 'email', username_prefix: '' });
-    assert.deepEqual(kubernetesConfigSchema.parse({}), { username: 'email', username_prefix: '' });
+    assert.deepEqual(kubernetesConfigSchema.parse({ kubeconfig: '~/.kube/config', context: 'prod' }), { kubeconfig: '~/.kube/config', context: 'prod', username: 'email', username_prefix: '', group_prefix: '' });
+    assert.deepEqual(kubernetesConfigSchema.parse({}), { username: 'email', username_prefix: '', group_prefix: '' });
   });
 
   test('loads a direct connection: server with a token, a token file or a client certificate', () => {
@@ -46,6 +46,40 @@ describe('kubernetes config', () => {
       const issues = err.issues.map((i) => `${i.file.endsWith('providers.yaml') ? 'providers.yaml' : i.file}:${i.path} ${i.message}`);
       assert.ok(issues.some((i) => i.startsWith('providers.yaml:providers.k8s-prod.config.server')), issues.join('\n'));
       assert.ok(issues.some((i) => /insecure/.test(i)), issues.join('\n'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a role naming a Kubernetes group badly (k8s:group/<name>) is reported with its file and path; a good one loads', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lease-k8s-config-'));
+    try {
+      const providers = `version: "1.0"\nproviders:\n  k8s-prod:\n    provider: kubernetes\n    config:\n      server: https://k8s.example.com\n      token: x\n      group_prefix: "oidc:"\n`;
+      const roles = (allow: string, deny = '[]') => `version: "1.0"\nroles:\n  k8s-sre:\n    name: SRE\n    description: SRE group on team-a\n    inherits: [kubernetes:view]\n    resources:\n      allow: ${allow}\n      deny: ${deny}\n    providers: [k8s-prod]\n`;
+      await writeFile(join(dir, 'providers.yaml'), providers);
+      await writeFile(join(dir, 'roles.yaml'), roles('["k8s:namespace/team-a", "k8s:group/oidc:sre", "kubernetes:group/platform team"]', '["k8s:group/*", "k8s:group/"]'));
+      const err = await loadConfig(dir, { env: {}, providerFactories: defaultRegistry() }).then(
+        () => assert.fail('expected a ConfigError'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof ConfigError);
+      const issues = err.issues.map((i) => `${i.file.endsWith('roles.yaml') ? 'roles.yaml' : i.file}:${i.path} ${i.message}`);
+      assert.equal(issues.length, 3, issues.join('\n'));
+      assert.ok(issues.some((i) => i.startsWith('roles.yaml:roles.k8s-sre.resources.allow[2] ') && /whitespace/.test(i)), issues.join('\n'));
+      assert.ok(issues.some((i) => i.startsWith('roles.yaml:roles.k8s-sre.resources.deny[0] ') && /wildcards/.test(i)), issues.join('\n'));
+      assert.ok(issues.some((i) => i.startsWith('roles.yaml:roles.k8s-sre.resources.deny[1] ') && /expected a group name/.test(i)), issues.join('\n'));
+
+      await writeFile(join(dir, 'roles.yaml'), roles('["k8s:namespace/team-a", "K8S:group/system:masters"]'));
+      const system = await loadConfig(dir, { env: {}, providerFactories: defaultRegistry() }).then(
+        () => assert.fail('expected a ConfigError'),
+        (e: unknown) => e,
+      );
+      assert.ok(system instanceof ConfigError);
+      assert.match(system.issues.map((i) => `${i.path} ${i.message}`).join('\n'), /roles\.k8s-sre\.resources\.allow\[1\] .*system: groups/);
+
+      await writeFile(join(dir, 'roles.yaml'), roles('["k8s:namespace/team-a", "k8s:group/oidc:sre", "k8s:group//eng/sre"]'));
+      const config = await loadConfig(dir, { env: {}, providerFactories: defaultRegistry() });
+      assert.ok(config.roles.has('k8s-sre'));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -47,6 +47,11 @@ export const kubernetesConfigSchema = z
     username: z.enum(['email', 'id']).default('email'),
     /** Put before the user name, as the cluster's authenticator does (kube-apiserver --oidc-username-prefix, e.g. `oidc:`). */
     username_prefix: z.string().max(100).default(''),
+    /**
+     * Put before the requester's identity-provider groups to compare them with a role's
+     * `k8s:group/<name>`, as the cluster's authenticator does (kube-apiserver --oidc-groups-prefix).
+     */
+    group_prefix: z.string().max(100).default(''),
   })
   .superRefine((config, ctx) => {
     const direct = config.server !== undefined || config.token !== undefined || config.token_file !== undefined || config.client_certificate !== undefined || config.client_key !== undefined || config.ca !== undefined;

@@ -13,14 +13,18 @@ import { KubernetesAccessProvider, kubernetesProviderFactory, type KubernetesGra
 
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.com';
+/** Carol and Dave are in the cluster's group `oidc:sre` (their tokens carry it, as an OIDC groups claim with --oidc-groups-prefix=oidc: would). */
+const CAROL = 'carol@example.com';
+const DAVE = 'dave@example.com';
+const SRE = 'oidc:sre';
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 
 let kube: KubeApiServer | undefined;
 let skipped = false;
 
-function provider(token?: string, id = 'k8s-prod'): KubernetesAccessProvider {
+function provider(token?: string, id = 'k8s-prod', extra: Record<string, unknown> = {}): KubernetesAccessProvider {
   const k = kube!;
-  const config = kubernetesConfigSchema.parse({ server: k.server, token: token ?? k.adminToken, ca: k.ca });
+  const config = kubernetesConfigSchema.parse({ server: k.server, token: token ?? k.adminToken, ca: k.ca, ...extra });
   return new KubernetesAccessProvider(id, config, { retry: { baseDelayMs: 1 } });
 }
 
@@ -52,7 +56,7 @@ async function labelled(kind: string, requestId: string): Promise<Item[]> {
 
 before(async (t) => {
   // `before` gets a suite context; requireComponent skips through it.
-  kube = await startKubeApiServer(t as never, { users: [ALICE, BOB] });
+  kube = await startKubeApiServer(t as never, { users: [ALICE, BOB, CAROL, DAVE], groups: { [CAROL]: [SRE], [DAVE]: [SRE, 'oidc:dba'] } });
   if (!kube) {
     skipped = true;
     return;
@@ -276,5 +280,73 @@ describe('kubernetes provider against kube-apiserver', () => {
     await waitForAccess(k, true, 'corp:alice', 'list', 'pods', { namespace: 'team-a' });
     await withCert.access!.revoke(record);
     await waitForAccess(k, false, 'corp:alice', 'list', 'pods', { namespace: 'team-a' });
+  });
+
+  describe('a role naming Kubernetes groups (resources: k8s:group/<name>) binds them instead of the requester', () => {
+    const groupRole = (allow: string[] = ['k8s:namespace/team-a', `k8s:group/${SRE}`]) => role({ id: 'sre', resources: { allow, deny: [] } });
+    const carol = (groups: string[] = ['sre']): GrantInput['identity'] => ({ id: 'carol', email: CAROL, email_verified: true, groups, provider: 'corp', provider_type: 'oidc' });
+
+    test('Group subjects: every member has the access while the lease is active, nobody after its revoke; labels, listActive and idempotence as for a user', async (t) => {
+      if (skipped) return t.skip('kube-apiserver missing');
+      const p = provider(undefined, 'k8s-prod', { group_prefix: 'oidc:' });
+      const grant = input({ identity: carol(), role: groupRole() });
+      const record = await p.grant(grant);
+      const data = record.data as unknown as KubernetesGrantData;
+      assert.equal(data.user, CAROL);
+      assert.deepEqual(data.groups, [SRE]);
+      const bindings = await labelled('rolebindings', grant.requestId);
+      assert.equal(bindings.length, 1);
+      assert.deepEqual(bindings[0]?.subjects, [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: SRE }]);
+      assert.equal(bindings[0]?.metadata.labels?.['lease.dev/provider'], 'k8s-prod');
+      assert.equal(bindings[0]?.metadata.annotations?.['lease.dev/requester'], CAROL);
+      assert.equal(bindings[0]?.metadata.annotations?.['lease.dev/expires-at'], grant.expiresAt);
+
+      // Dave, another member, gets it too: that is what binding a group means.
+      await waitForAccess(kube!, true, DAVE, 'list', 'pods', { namespace: 'team-a', groups: [SRE] });
+      assert.equal(await kube!.can(CAROL, 'list', 'pods', { namespace: 'team-a', groups: [SRE] }), true);
+      assert.equal(await kube!.can(DAVE, 'list', 'pods', { namespace: 'team-b', groups: [SRE] }), false);
+      assert.equal(await kube!.can(CAROL, 'list', 'pods', { namespace: 'team-a' }), false, 'the User itself is not bound');
+      assert.equal(await kube!.can(ALICE, 'list', 'pods', { namespace: 'team-a' }), false);
+      // The members' own tokens, whose groups come from the authenticator (the token file).
+      assert.equal((await kube!.call('GET', '/api/v1/namespaces/team-a/pods', undefined, kube!.tokens[DAVE])).status, 200);
+      assert.equal((await kube!.call('GET', '/api/v1/namespaces/team-a/pods', undefined, kube!.tokens[CAROL])).status, 200);
+      assert.equal((await kube!.call('GET', '/api/v1/namespaces/team-a/pods', undefined, kube!.tokens[ALICE])).status, 403);
+
+      const listed = (await p.listActive()).find((g) => g.requestId === grant.requestId);
+      assert.ok(listed);
+      assert.deepEqual(listed.data, record.data);
+
+      const versions = async () => (await labelled('rolebindings', grant.requestId)).map((o) => (o.metadata as { resourceVersion?: string }).resourceVersion);
+      const before = await versions();
+      assert.deepEqual(await p.grant(grant), record);
+      assert.deepEqual(await versions(), before, 'nothing was written again');
+
+      await p.revoke(record);
+      assert.equal((await labelled('rolebindings', grant.requestId)).length, 0);
+      await waitForAccess(kube!, false, DAVE, 'list', 'pods', { namespace: 'team-a', groups: [SRE] });
+      assert.equal(await kube!.can(CAROL, 'list', 'pods', { namespace: 'team-a', groups: [SRE] }), false);
+      assert.equal((await kube!.call('GET', '/api/v1/namespaces/team-a/pods', undefined, kube!.tokens[DAVE])).status, 403);
+      assert.ok(!(await p.listActive()).some((g) => g.requestId === grant.requestId));
+    });
+
+    test('a requester who is not in every group the role names is refused (403 target_refused, naming the group) and nothing is made', async (t) => {
+      if (skipped) return t.skip('kube-apiserver missing');
+      const p = provider(undefined, 'k8s-prod', { group_prefix: 'oidc:' });
+      const refused = async (identity: GrantInput['identity'], allow: string[], missing: RegExp) => {
+        const grant = input({ identity, role: groupRole(allow) });
+        await assert.rejects(p.grant(grant), (e: unknown) => e instanceof TargetRefused && e.code === 'target_refused' && e.status === 403 && missing.test(e.message) && /is not a member/.test(e.message));
+        for (const kind of ['rolebindings', 'roles']) assert.equal((await labelled(kind, grant.requestId)).length, 0, kind);
+      };
+      await refused(carol([]), ['k8s:namespace/team-a', `k8s:group/${SRE}`], /"oidc:sre"/);
+      // Group names are compared exactly, with group_prefix before the identity's groups.
+      await refused(carol(['oidc:sre']), ['k8s:namespace/team-a', `k8s:group/${SRE}`], /"oidc:sre"/);
+      await refused(carol(['SRE']), ['k8s:namespace/team-a', `k8s:group/${SRE}`], /"oidc:sre"/);
+      // One group of two is not enough.
+      await refused(carol(['sre']), ['k8s:namespace/team-a', `k8s:group/${SRE}`, 'k8s:group/oidc:dba'], /"oidc:dba"/);
+      assert.equal(await kube!.can(DAVE, 'list', 'pods', { namespace: 'team-a', groups: [SRE, 'oidc:dba'] }), false);
+      // Kubernetes' own groups are never bound, whatever the requester's groups say.
+      const grant = input({ identity: carol(['system:authenticated']), role: groupRole(['k8s:namespace/team-a', 'k8s:group/system:authenticated']) });
+      await assert.rejects(provider().grant(grant), (e: unknown) => e instanceof TargetRefused && /system: groups/.test(e.message));
+    });
   });
 });

@@ -13,6 +13,8 @@ import {
   bindingName,
   clusterRolesOf,
   EXPIRES_ANNOTATION,
+  groupResourceIssue,
+  groupsOf,
   objectName,
   PROVIDER_LABEL,
   providerLabel,
@@ -40,8 +42,10 @@ export interface ObjectRef {
 }
 
 export interface KubernetesGrantData {
-  /** The Kubernetes user the bindings name. */
+  /** The requester's Kubernetes user: the bindings' subject, unless `groups` is set. */
   user: string;
+  /** The Kubernetes groups the bindings name instead of the user (a role's `k8s:group/<name>`). */
+  groups?: string[];
   /** Roles first, then bindings (revoke deletes in the reverse order). */
   objects: ObjectRef[];
 }
@@ -94,6 +98,9 @@ export class KubernetesAccessProvider implements AccessProvider {
   async grant(input: GrantInput): Promise<GrantRecord> {
     const user = this.userOf(input.identity);
     const scopes = scopesOf(input.role, this.target);
+    const groups = groupsOf(input.role, this.target);
+    if (groups !== undefined) this.checkMembership(input, groups);
+    const subjects = groups === undefined ? [{ kind: 'User', apiGroup: RBAC_GROUP, name: user }] : groups.map((name) => ({ kind: 'Group', apiGroup: RBAC_GROUP, name }));
     const clusterRoles = clusterRolesOf(input.role, this.id);
     const rules = rulesOf(input.role, this.target);
     if (clusterRoles.length === 0 && rules.length === 0) {
@@ -136,7 +143,7 @@ export class KubernetesAccessProvider implements AccessProvider {
             apiVersion: `${RBAC_GROUP}/v1`,
             kind,
             metadata: meta(name, namespace),
-            subjects: [{ kind: 'User', apiGroup: RBAC_GROUP, name: user }],
+            subjects,
             roleRef: { apiGroup: RBAC_GROUP, kind: ref.kind, name: ref.name },
           },
           input.requestId,
@@ -144,7 +151,7 @@ export class KubernetesAccessProvider implements AccessProvider {
         bindings.push({ kind, name, ...(namespace !== undefined ? { namespace } : {}) });
       }
     }
-    const data: KubernetesGrantData = { user, objects: [...roles, ...bindings] };
+    const data: KubernetesGrantData = { user, ...(groups !== undefined ? { groups } : {}), objects: [...roles, ...bindings] };
     return { provider: this.id, requestId: input.requestId, data: { ...data } };
   }
 
@@ -169,7 +176,7 @@ export class KubernetesAccessProvider implements AccessProvider {
 
   async listActive(): Promise<ActiveGrant[]> {
     const api = await this.connect();
-    const grants = new Map<string, { user?: string; objects: ObjectRef[]; bound: boolean }>();
+    const grants = new Map<string, { user?: string; groups?: string[]; objects: ObjectRef[]; bound: boolean }>();
     for (const kind of LISTED_KINDS) {
       for (const item of await api.list<RbacObject>(collectionPath(kind), { labelSelector: `${PROVIDER_LABEL}=${this.providerLabelValue},${REQUEST_LABEL}` })) {
         const requestId = item.metadata.annotations?.[REQUEST_ANNOTATION] ?? item.metadata.labels?.[REQUEST_LABEL];
@@ -178,7 +185,13 @@ export class KubernetesAccessProvider implements AccessProvider {
         grant.objects.push({ kind, name: item.metadata.name, ...(item.metadata.namespace ? { namespace: item.metadata.namespace } : {}) });
         if (BINDING_KINDS.has(kind)) {
           grant.bound = true;
-          grant.user ??= item.subjects?.[0]?.name;
+          const groups = (item.subjects ?? []).filter((s) => s.kind === 'Group').map((s) => s.name);
+          if (groups.length > 0) {
+            grant.groups ??= groups.sort();
+            grant.user ??= item.metadata.annotations?.[REQUESTER_ANNOTATION];
+          } else {
+            grant.user ??= item.subjects?.[0]?.name;
+          }
         }
         grants.set(requestId, grant);
       }
@@ -190,7 +203,7 @@ export class KubernetesAccessProvider implements AccessProvider {
       .map(([requestId, grant]) => {
         const roles = grant.objects.filter((o) => !BINDING_KINDS.has(o.kind));
         const bindings = grant.objects.filter((o) => BINDING_KINDS.has(o.kind));
-        const data: KubernetesGrantData = { user: grant.user ?? '', objects: [...roles, ...bindings] };
+        const data: KubernetesGrantData = { user: grant.user ?? '', ...(grant.groups !== undefined ? { groups: grant.groups } : {}), objects: [...roles, ...bindings] };
         return { provider: this.id, requestId, data: { ...data } };
       });
   }
@@ -209,6 +222,23 @@ export class KubernetesAccessProvider implements AccessProvider {
   }
 
   // ---- helpers
+
+  /**
+   * A lease never grants a group its requester is not in: each group the role names must be one
+   * of the requester's identity-provider groups (with `group_prefix` before them, as the
+   * cluster's authenticator spells them). Refused before anything is made.
+   */
+  private checkMembership(input: GrantInput, groups: string[]): void {
+    const theirs = new Set(input.identity.groups.map((g) => `${this.config.group_prefix}${g}`));
+    const missing = groups.filter((g) => !theirs.has(g));
+    if (missing.length > 0) {
+      throw new TargetRefused(
+        'target_refused',
+        `${this.target}: role "${input.role.id}" binds Kubernetes group${missing.length > 1 ? 's' : ''} ${missing.map((g) => `"${g}"`).join(', ')}, which ${input.identity.id} is not a member of at their identity provider; a lease never grants a group its requester is not in`,
+        { status: 403 },
+      );
+    }
+  }
 
   /** The requester's Kubernetes user name: their verified e-mail (or identity id), with the configured prefix. */
   private userOf(identity: Identity): string {
@@ -314,6 +344,7 @@ export const kubernetesProviderFactory: ProviderFactory<KubernetesConfig> = {
   type: 'kubernetes',
   capabilities: ['access'],
   configSchema: kubernetesConfigSchema,
+  resourceIssue: groupResourceIssue,
   create({ id, name, enabled, config, deps }): ProviderInstance {
     return { id, type: 'kubernetes', name, enabled, capabilities: ['access'], access: new KubernetesAccessProvider(id, config, { configDir: deps.configDir }) };
   },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TargetRefused } from '../cloud/index.js';
 import type { GrantRole } from '../provider.js';
-import { bindingName, clusterRolesOf, objectName, parsePermission, providerLabel, rulesOf, scopesOf } from './rbac.js';
+import { bindingName, clusterRolesOf, groupResourceIssue, groupsOf, objectName, parsePermission, providerLabel, rulesOf, scopesOf } from './rbac.js';
 
 const T = 'kubernetes provider "k8s"';
 const role = (overrides: Partial<GrantRole> = {}): GrantRole => ({ id: 'r', name: 'R', permissions: { allow: [], deny: [] }, resources: { allow: [], deny: [] }, nativeRoles: [], ...overrides });
@@ -49,5 +49,26 @@ describe('kubernetes rbac', () => {
     assert.equal(bindingName('req_01abc', { kind: 'Role', name: 'lease-req-01abc' }, true), 'lease-req-01abc');
     assert.equal(providerLabel('k8s-prod'), 'k8s-prod');
     assert.match(providerLabel('k8s prod/1'), /^p-[0-9a-f]{10}$/);
+  });
+
+  test('groups: k8s:group/<name> (or kubernetes:) minus deny, as written; none → undefined (the User is bound); they are not scopes', () => {
+    const r = role({ resources: { allow: ['k8s:namespace/team-a', 'k8s:group/oidc:sre', 'Kubernetes:group/dba', 'k8s:group/oidc:sre', 'k8s:group//eng/ops', 'k8s:group/old'], deny: ['k8s:group/old'] } });
+    assert.deepEqual(groupsOf(r, T), ['/eng/ops', 'dba', 'oidc:sre']);
+    assert.deepEqual(scopesOf(r, T), [{ namespace: 'team-a' }]);
+    assert.equal(groupsOf(role({ resources: { allow: ['k8s:namespace/team-a'], deny: [] } }), T), undefined);
+    assert.equal(groupsOf(role({ resources: { allow: ['k8s:group/old'], deny: ['k8s:group/old'] } }), T), undefined);
+    assert.throws(() => scopesOf(role({ resources: { allow: ['k8s:group/sre'], deny: [] } }), T), /names no namespace or cluster/);
+  });
+
+  test('group names are refused when empty, with whitespace or wildcards, or Kubernetes\' own system: groups', () => {
+    assert.equal(groupResourceIssue('k8s:group/oidc:sre'), undefined);
+    assert.equal(groupResourceIssue('k8s:namespace/team-a'), undefined);
+    assert.equal(groupResourceIssue('aws:group/x'), undefined);
+    assert.match(groupResourceIssue('k8s:group/') ?? '', /expected a group name/);
+    assert.match(groupResourceIssue('k8s:group/a b') ?? '', /whitespace/);
+    assert.match(groupResourceIssue('k8s:group/sre-*') ?? '', /wildcards/);
+    assert.match(groupResourceIssue('k8s:group/System:Masters') ?? '', /system: groups/);
+    assert.match(groupResourceIssue(`k8s:group/${'a'.repeat(254)}`) ?? '', /253/);
+    assert.throws(() => groupsOf(role({ resources: { allow: ['k8s:group/system:authenticated'], deny: [] } }), T), (e: unknown) => e instanceof TargetRefused && /system: groups/.test(e.message));
   });
 });

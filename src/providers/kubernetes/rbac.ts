@@ -2,6 +2,7 @@
 // `resources`, the ClusterRoles from `inherits`, the rules of the Role Lease builds from
 // `permissions`, and the names and labels of everything made for a request. No I/O here.
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { TargetRefused } from '../cloud/index.js';
 import type { GrantRole } from '../provider.js';
 
@@ -51,6 +52,7 @@ export function scopesOf(role: GrantRole, target: string): Scope[] {
   const scopes = new Map<string, Scope>();
   for (const entry of ours(role.resources.allow)) {
     if (denied.has(entry)) continue;
+    if (entry.toLowerCase().startsWith(GROUP_RESOURCE)) continue; // who, not where: groupsOf
     if (entry === 'cluster') {
       scopes.set('cluster', { cluster: true });
       continue;
@@ -65,6 +67,58 @@ export function scopesOf(role: GrantRole, target: string): Scope[] {
     throw new TargetRefused('target_refused', `${target}: role "${role.id}" names no namespace or cluster; add resources: { allow: [k8s:namespace/<namespace>] } (or k8s:cluster)`);
   }
   return [...scopes.values()];
+}
+
+/** `k8s:group/<name>` in `resources`: bind this Kubernetes group instead of the requester. */
+const GROUP_RESOURCE = 'group/';
+
+/**
+ * A Kubernetes group a role may name: as the cluster's authenticator spells it (with its
+ * `--oidc-groups-prefix`, if any), no whitespace, control characters or wildcards, and never one
+ * of Kubernetes' own `system:` groups (`system:authenticated` is everyone).
+ */
+export const kubernetesGroupSchema = z
+  .string()
+  .min(1, 'expected a group name after k8s:group/')
+  .max(253, 'expected a group name of at most 253 characters')
+  .regex(/^[^\s\p{C}*?]+$/u, 'expected one group name: no whitespace, control characters or wildcards')
+  .refine((name) => !name.toLowerCase().startsWith('system:'), "Kubernetes' own system: groups (system:authenticated is everyone) cannot be granted");
+
+/**
+ * A `resources` entry's problem, if it names a Kubernetes group badly (`k8s:group/<name>`, or
+ * `kubernetes:group/<name>`); undefined for anything else. Checked when the config loads.
+ */
+export function groupResourceIssue(entry: string): string | undefined {
+  const name = groupEntry(entry);
+  if (name === undefined) return undefined;
+  const parsed = kubernetesGroupSchema.safeParse(name);
+  return parsed.success ? undefined : `"${entry}": ${parsed.error.issues[0]?.message ?? 'invalid'}`;
+}
+
+/** The group name of a `k8s:group/<name>` entry (prefix case-insensitive, the name as written). */
+function groupEntry(entry: string): string | undefined {
+  const text = entry.trim();
+  const prefix = SCOPE_PREFIXES.find((p) => text.toLowerCase().startsWith(p + GROUP_RESOURCE));
+  return prefix === undefined ? undefined : text.slice(prefix.length + GROUP_RESOURCE.length);
+}
+
+/**
+ * The Kubernetes groups a role binds instead of the requester (`resources.allow:
+ * [k8s:group/<name>]`, minus `resources.deny`), or undefined when it names none: then the
+ * requester's User is bound, as by default.
+ */
+export function groupsOf(role: GrantRole, target: string): string[] | undefined {
+  const names = (list: string[]) => list.flatMap((entry) => {
+    const name = groupEntry(entry);
+    return name === undefined ? [] : [name];
+  });
+  const denied = new Set(names(role.resources.deny));
+  const groups = [...new Set(names(role.resources.allow))].filter((name) => !denied.has(name));
+  for (const name of groups) {
+    const issue = groupResourceIssue(`k8s:${GROUP_RESOURCE}${name}`);
+    if (issue !== undefined) throw new TargetRefused('target_refused', `${target}: role "${role.id}" names resource ${issue}`);
+  }
+  return groups.length > 0 ? groups.sort() : undefined;
 }
 
 /** `inherits: [kubernetes:<ClusterRole>]` (or `k8s:`, `<provider id>:`): the ClusterRoles to bind. */
