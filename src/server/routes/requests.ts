@@ -168,8 +168,11 @@ function parseStatuses(text: string): RequestStatus[] {
 
 /**
  * Where a decision on the API came from, for the audit: `cli` when the lease CLI says so
- * (X-Lease-Client: cli), else `api`. Only a label: the approver is always the session's identity.
+ * (X-Lease-Client: cli); `web` when the caller was authenticated by the web session cookie (no
+ * bearer header: the web app, whose unsafe requests also passed the CSRF check); else `api`.
+ * Only a label: the approver is always the session's identity.
  */
 function channelOf(c: Context): DecisionChannel {
-  return c.req.header('x-lease-client') === 'cli' ? 'cli' : 'api';
+  if (c.req.header('x-lease-client') === 'cli') return 'cli';
+  return c.req.header('authorization') === undefined ? 'web' : 'api';
 }

@@ -66,7 +66,7 @@ function sections(requests, app, reload) {
     return h('section', { 'aria-labelledby': id, class: 'group' },
       h('h2', { id }, title, ' ', h('span', { class: 'count' }, `(${items.length})`)),
       note ? h('p', { class: 'hint' }, note) : undefined,
-      items.length ? h('ul', { class: 'cards' }, items.map((r) => requestCard(r, app, reload))) : h('p', { class: 'empty' }, empty));
+      items.length ? h('ul', { class: 'cards' }, items.map((r) => requestCard(r, app, reload, { extensions: pendingExtensions(requests, r) }))) : h('p', { class: 'empty' }, empty));
   };
   return [
     section('Active', group(['active', 'revoking']), 'Nothing active right now.'),
@@ -75,8 +75,13 @@ function sections(requests, app, reload) {
   ];
 }
 
-/** One request as a card: what, status, reason, time left, and its actions. */
-export function requestCard(r, app, reload, { showRequester = false } = {}) {
+/** The pending extension requests (`extended_from`) of a lease, among those listed. */
+function pendingExtensions(requests, r) {
+  return requests.filter((x) => x.extended_from === r.id && MOVING.includes(x.status));
+}
+
+/** One request as a card: what, status, reason, time left, pending extensions, and its actions. */
+export function requestCard(r, app, reload, { showRequester = false, extensions = [] } = {}) {
   const actions = h('div', { class: 'actions' });
   if (!ENDED.includes(r.status) && r.status !== 'revoking') actions.append(revokeButton(r, app, reload));
   if (r.status === 'active' && app.features.extend && !showRequester) actions.append(extendControl(r, app, reload));
@@ -87,8 +92,13 @@ export function requestCard(r, app, reload, { showRequester = false } = {}) {
       r.break_glass ? h('span', { class: 'badge break-glass' }, 'Break-glass') : undefined),
     showRequester ? h('p', { class: 'meta' }, 'By ', userText(requesterName(r))) : undefined,
     h('p', { class: 'reason' }, userText(r.reason)),
+    r.extended_from ? h('p', { class: 'meta extends' }, 'Extension of ', h('a', { href: pagePath(`requests/${encodeURIComponent(r.extended_from)}`) }, r.extended_from)) : undefined,
     h('p', { class: 'meta' }, timing(r)),
     r.approvals && r.status === 'pending' ? approvalProgress(r.approvals) : undefined,
+    extensions.length
+      ? h('p', { class: 'meta pending-extension' }, extensions.map((x, i) => [i ? '; ' : '',
+          h('a', { href: pagePath(`requests/${encodeURIComponent(x.id)}`) }, `Extension by ${formatDuration(durationMs(x.duration))}`), ' waiting for approval']))
+      : undefined,
     actions);
 }
 
@@ -104,19 +114,20 @@ function timing(r) {
   return [`${formatDuration(durationMs(r.duration))} asked `, when(r.created_at)];
 }
 
-/** "1 of 2 approvals · stage 1 of 2", with a <progress>; only when the server reports approvals. */
+/**
+ * Where a request stands against its approvals (the API's Approvals): "1 of 2 approvals", and
+ * with stages "· stage 1 of 2 (team lead)", with a <progress> for the stage awaiting approval.
+ * Once every stage is approved (`stage` null), the whole count.
+ */
 export function approvalProgress(approvals) {
-  const required = Number(approvals.required ?? 0);
-  const decisions = Array.isArray(approvals.decisions) ? approvals.decisions : [];
-  const stages = Array.isArray(approvals.stages) ? approvals.stages : [];
-  const stageIndex = Number.isInteger(approvals.stage) ? approvals.stage : undefined;
-  const stage = stageIndex !== undefined ? stages[stageIndex] : undefined;
-  const approved = stage ? (stage.approved_by ?? []).length : decisions.filter((d) => d.approved).length;
-  const needed = stage ? Number(stage.required ?? 0) : required;
+  const { stages } = approvals;
+  const stage = approvals.stage === null ? undefined : stages[approvals.stage];
+  const approved = stage ? stage.approved_by.length : stages.reduce((n, s) => n + s.approved_by.length, 0);
+  const needed = stage ? stage.required : approvals.required;
   const label = `${Math.min(approved, needed)} of ${needed} approval${needed === 1 ? '' : 's'}`;
-  return h('div', { class: 'progress', dataset: { approved: String(approved), required: String(needed) } },
+  return h('div', { class: 'progress', dataset: { approved: String(approved), required: String(needed), stage: stage ? String(approvals.stage) : '' } },
     h('progress', { max: String(Math.max(needed, 1)), value: String(Math.min(approved, needed)), 'aria-label': label }),
-    h('span', {}, label, stages.length > 1 && stageIndex !== undefined ? ` · stage ${stageIndex + 1} of ${stages.length}` : ''));
+    h('span', {}, label, stage && stages.length > 1 ? [` · stage ${approvals.stage + 1} of ${stages.length}`, stage.name ? [' (', userText(stage.name), ')'] : ''] : ''));
 }
 
 function revokeButton(r, app, reload) {
@@ -161,8 +172,12 @@ function extendControl(r, app, reload) {
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     try {
-      await api('POST', `api/v1/requests/${encodeURIComponent(r.id)}/extend`, { duration: duration.value, ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) });
-      app.toast(`Extended ${r.role} on ${r.provider} by ${formatDuration(durationMs(duration.value))}.`);
+      // The answer is the extension request: applied at once (extend_without_approval), else pending its approvals.
+      const extension = await api('POST', `api/v1/requests/${encodeURIComponent(r.id)}/extend`, { duration: duration.value, ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) });
+      const by = formatDuration(durationMs(extension.duration));
+      app.toast(extension.status === 'pending' && extension.approvals
+        ? `Asked to extend ${r.role} on ${r.provider} by ${by}: waiting for approval.`
+        : `Extending ${r.role} on ${r.provider} by ${by}.`);
       await reload();
     } catch (err) {
       button.disabled = false;
@@ -193,6 +208,7 @@ export async function requestScreen(view, app) {
   const provider = h('select', { name: 'provider', required: true });
   const duration = h('select', { name: 'duration', required: true });
   const reason = h('input', { name: 'reason', required: true, maxlength: '2000', autocomplete: 'off', placeholder: 'e.g. INC-4211: read the payment service logs' });
+  const breakGlass = h('input', { name: 'break_glass', type: 'checkbox', id: uid('f') });
   const roleHint = h('span');
   const durationHint = h('span');
   const errors = h('div', { class: 'error', role: 'alert' });
@@ -204,6 +220,9 @@ export async function requestScreen(view, app) {
     field('Provider', provider),
     field('Duration', duration, durationHint),
     field('Reason', reason, 'Approvers and the audit log see it.'),
+    h('div', { class: 'field checkbox' },
+      breakGlass, h('label', { for: breakGlass.id }, 'Break-glass: an emergency'),
+      h('span', { class: 'hint' }, 'Granted at once without approval, only for roles that allow it; everyone is notified and an administrator reviews it afterwards.')),
     submit);
   view.append(form);
 
@@ -234,14 +253,14 @@ export async function requestScreen(view, app) {
     }
     submit.disabled = true;
     try {
-      const created = await api('POST', 'api/v1/requests', { role: role.value, provider: provider.value, duration: duration.value, reason: reason.value.trim() });
+      const created = await api('POST', 'api/v1/requests', { role: role.value, provider: provider.value, duration: duration.value, reason: reason.value.trim(), ...(breakGlass.checked ? { break_glass: true } : {}) });
       app.toast(`Requested ${created.role} on ${created.provider}.`);
       await app.go(`requests/${encodeURIComponent(created.id)}`);
     } catch (err) {
       submit.disabled = false;
       if (err instanceof ApiError && err.status === 401) return app.signedOut();
       errors.append(err.message);
-      const target = { role, provider, duration, reason }[err.field];
+      const target = { role, provider, duration, reason, break_glass: breakGlass }[err.field];
       (target ?? role).focus();
     }
   });
@@ -285,6 +304,7 @@ function detail(r, app, reload) {
     r.outcome ? ['Outcome', userText(r.outcome.message)] : undefined,
     ['Workflow', r.workflow ?? 'default'],
     ['Request id', h('code', {}, r.id)],
+    r.extended_from ? ['Extension of', h('a', { href: pagePath(`requests/${encodeURIComponent(r.extended_from)}`) }, h('code', {}, r.extended_from))] : undefined,
   ].filter(Boolean);
   const actions = h('div', { class: 'actions' });
   if (!ENDED.includes(r.status) && r.status !== 'revoking') actions.append(revokeButton(r, app, reload));

@@ -2,10 +2,10 @@
 // verification) and break-glass reviews. The API refuses them to anyone else (403); the app
 // only hides the links.
 import { api, ApiError, href, pagePath, query } from './api.js';
-import { field, h, userText, when } from './dom.js';
+import { field, h, statusBadge, uid, userText, when } from './dom.js';
 import { poll, requestCard } from './access.js';
 
-const STATUSES = ['pending', 'granting', 'active', 'revoking', 'revoked', 'denied', 'failed'];
+const STATUSES = ['pending', 'granting', 'active', 'revoking', 'revoked', 'denied', 'failed', 'expired', 'extended'];
 
 export async function adminRequestsScreen(view, app) {
   const status = h('select', { name: 'status' }, h('option', { value: '' }, 'Any status'), STATUSES.map((s) => h('option', { value: s }, s)));
@@ -44,7 +44,7 @@ export async function auditScreen(view, app) {
     until: h('input', { name: 'until', type: 'datetime-local' }),
   };
   const actions = h('datalist', { id: 'audit-actions' },
-    ['request.created', 'request.denied', 'request.approved', 'request.rejected', 'request.revoke_requested', 'request.revoked', 'request.extended', 'lease.granting', 'lease.granted', 'lease.revoking', 'lease.revoked', 'login.succeeded', 'login.failed', 'server.started']
+    ['request.created', 'request.denied', 'request.approved', 'request.rejected', 'request.revoke_requested', 'request.revoked', 'request.break_glass', 'review.closed', 'lease.extended', 'lease.granting', 'lease.granted', 'lease.revoking', 'lease.revoked', 'login.succeeded', 'login.failed', 'server.started']
       .map((a) => h('option', { value: a })));
   const form = h('form', { class: 'filters card', role: 'search', 'aria-label': 'Filter the audit log' },
     field('Subject (request id)', inputs.subject),
@@ -141,26 +141,40 @@ export async function reviewsScreen(view, app) {
     view.append(h('p', { class: 'empty' }, 'This server does not keep break-glass reviews.'));
     return undefined;
   }
-  const list = h('div');
-  view.append(h('p', { class: 'hint' }, 'Access granted without approval (break-glass) waits here for an administrator to review it.'), list);
+  const open = h('div', { id: 'reviews-open' });
+  const closed = h('div', { id: 'reviews-closed' });
+  const openId = uid('reviews');
+  const closedId = uid('reviews');
+  view.append(
+    h('p', { class: 'hint' }, 'Access granted without approval (break-glass) waits here for an administrator to review it.'),
+    h('section', { class: 'group', 'aria-labelledby': openId }, h('h2', { id: openId }, 'Open'), open),
+    h('section', { class: 'group', 'aria-labelledby': closedId }, h('h2', { id: closedId }, 'Closed'), closed));
   const load = async () => {
-    const data = await api('GET', 'api/v1/reviews');
-    const reviews = data.reviews ?? data.items ?? [];
-    list.replaceChildren(reviews.length
-      ? h('ul', { class: 'cards' }, reviews.map((review) => reviewCard(review, app, load)))
+    // GET /api/v1/reviews answers { reviews: Review[] }, newest first; `status` picks open or closed ones.
+    const [{ reviews: openReviews }, { reviews: closedReviews }] = await Promise.all([
+      api('GET', `api/v1/reviews${query({ status: 'open' })}`),
+      api('GET', `api/v1/reviews${query({ status: 'closed' })}`),
+    ]);
+    const focusKey = document.activeElement?.dataset?.focusKey;
+    open.replaceChildren(openReviews.length
+      ? h('ul', { class: 'cards' }, openReviews.map((review) => reviewCard(review, app, load)))
       : h('p', { class: 'empty' }, 'No review is open.'));
+    closed.replaceChildren(closedReviews.length
+      ? h('ul', { class: 'cards' }, closedReviews.map((review) => reviewCard(review, app, load)))
+      : h('p', { class: 'empty' }, 'No review has been closed yet.'));
+    if (focusKey) view.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
   };
   await load();
   return undefined;
 }
 
+/** One review (the API's Review): its request, who asked and why, and, while open, the close form. */
 function reviewCard(review, app, reload) {
-  const request = review.request ?? {};
-  const requestId = review.request_id ?? request.id;
-  const closed = Boolean(review.closed_at) || review.status === 'closed';
-  const comment = h('input', { name: 'comment', required: true, maxlength: '2000', autocomplete: 'off' });
+  const request = review.request;
+  const closed = review.status === 'closed';
+  const comment = h('input', { name: 'comment', required: true, maxlength: '2000', autocomplete: 'off', dataset: { focusKey: `review-${review.id}` } });
   const errors = h('div', { class: 'error', role: 'alert' });
-  const form = h('form', { class: 'inline-form' }, errors, field('Review comment', comment), h('button', { type: 'submit' }, 'Close review'));
+  const form = h('form', { class: 'inline-form', novalidate: true, 'aria-label': `Close review ${review.id}` }, errors, field('Review comment', comment), h('button', { type: 'submit' }, 'Close review'));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     errors.replaceChildren();
@@ -169,22 +183,27 @@ function reviewCard(review, app, reload) {
       comment.focus();
       return;
     }
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
     try {
       await api('POST', `api/v1/reviews/${encodeURIComponent(review.id)}/close`, { comment: comment.value.trim() });
       app.toast('Review closed.');
       await reload();
     } catch (err) {
+      button.disabled = false;
       if (err instanceof ApiError && err.status === 401) return app.signedOut();
       errors.append(err.message);
+      comment.focus();
     }
   });
-  return h('li', { class: 'card', dataset: { review: review.id } },
+  return h('li', { class: 'card review', dataset: { review: review.id, request: review.request_id, status: review.status } },
     h('div', { class: 'card-head' },
-      requestId ? h('a', { href: pagePath(`requests/${encodeURIComponent(requestId)}`) }, request.role ? `${request.role} on ${request.provider}` : requestId) : h('strong', {}, review.id),
-      h('span', { class: `badge ${closed ? 'status-revoked' : 'status-pending'}` }, closed ? 'Closed' : 'Open')),
-    request.requester ? h('p', { class: 'meta' }, 'By ', userText(request.requester.name || request.requester.id)) : undefined,
-    request.reason ? h('p', { class: 'reason' }, userText(request.reason)) : undefined,
-    h('p', { class: 'meta' }, 'Opened ', when(review.created_at ?? review.opened_at)),
-    review.comment ? h('p', {}, 'Comment: ', userText(review.comment)) : undefined,
+      h('a', { href: pagePath(`requests/${encodeURIComponent(review.request_id)}`) }, request ? [h('strong', {}, request.role), ' on ', request.provider] : review.request_id),
+      h('span', { class: `badge ${closed ? 'status-revoked' : 'status-pending'}` }, closed ? 'Closed' : 'Open'),
+      request ? statusBadge(request.status) : undefined),
+    request ? h('p', { class: 'meta' }, 'By ', userText(request.requester)) : undefined,
+    request ? h('p', { class: 'reason' }, userText(request.reason)) : undefined,
+    h('p', { class: 'meta' }, 'Opened ', when(review.opened_at), closed && review.closed_at ? [' · closed ', when(review.closed_at), review.closed_by ? [' by ', userText(review.closed_by)] : ''] : ''),
+    review.comment ? h('p', { class: 'review-comment' }, 'Comment: ', userText(review.comment)) : undefined,
     closed || !app.features.closeReview ? undefined : form);
 }

@@ -119,10 +119,12 @@ export function tickCountdowns(now) {
 
 const STATUS_LABELS = {
   pending: 'Pending', granting: 'Granting', active: 'Active', revoking: 'Revoking', revoked: 'Ended', denied: 'Denied', failed: 'Failed',
+  expired: 'Expired', extended: 'Extended',
 };
 
 export function statusBadge(status) {
   return h('span', { class: `badge status-${status}` }, STATUS_LABELS[status] ?? status);
 }
 
-export const ENDED = ['revoked', 'denied', 'failed'];
+/** The statuses after which nothing more happens (the API's: an unapproved request ends expired, an applied extension extended). */
+export const ENDED = ['revoked', 'denied', 'failed', 'expired', 'extended'];

@@ -33,9 +33,9 @@ export async function approvalsScreen(view, app) {
 /** What the caller may decide now: GET /api/v1/approvals, or (older servers) every pending request for administrators. */
 async function inbox(app) {
   if (app.features.approvalsInbox) {
-    const data = await api('GET', 'api/v1/approvals');
-    const items = data.requests ?? data.approvals ?? data.items ?? [];
-    return items.map((item) => item.request ?? item);
+    // GET /api/v1/approvals answers a RequestList: { requests: Request[] }.
+    const { requests } = await api('GET', 'api/v1/approvals');
+    return requests;
   }
   if (!app.session.admin) return [];
   const { requests } = await api('GET', `api/v1/requests${query({ all: 'true', status: 'pending', limit: 200 })}`);
@@ -89,29 +89,31 @@ export function decisionForm(r, app, reload) {
 /** The approvals of one request: progress, each stage, each decision. Shown when the server reports them. */
 export function approvalsPanel(approvals) {
   const id = uid('approvals');
-  const stages = Array.isArray(approvals.stages) ? approvals.stages : [];
-  const decisions = Array.isArray(approvals.decisions) ? approvals.decisions : [];
+  const { stages, decisions } = approvals;
   return h('section', { class: 'card approvals', 'aria-labelledby': id },
     h('h2', { id }, 'Approvals'),
     approvalProgress(approvals),
     stages.length > 0
-      ? h('ol', { class: 'stages' }, stages.map((stage, i) => h('li', { dataset: { stage: String(i) }, 'aria-current': i === approvals.stage ? 'step' : undefined },
-          h('strong', {}, `Stage ${i + 1}`), i === approvals.stage ? ' (current)' : '',
-          `: ${(stage.approved_by ?? []).length} of ${stage.required} from `, userText(describeApprovers(stage.approvers)),
-          (stage.approved_by ?? []).length ? [' · approved by ', userText(stage.approved_by.join(', '))] : '')))
+      ? h('ol', { class: 'stages' }, stages.map((stage, i) => h('li', {
+          dataset: { stage: String(i), approved: String(stage.approved_by.length), required: String(stage.required), done: String(stage.approved_by.length >= stage.required) },
+          'aria-current': i === approvals.stage ? 'step' : undefined,
+        },
+          h('strong', {}, `Stage ${i + 1}`), stage.name ? [' (', userText(stage.name), ')'] : '', i === approvals.stage ? ' · awaiting approval' : '',
+          `: ${Math.min(stage.approved_by.length, stage.required)} of ${stage.required} from `, userText(describeApprovers(stage.approvers)),
+          stage.approved_by.length ? [' · approved by ', userText(stage.approved_by.join(', '))] : '')))
       : undefined,
     approvals.timeout_at ? h('p', { class: 'meta' }, 'Times out ', when(approvals.timeout_at)) : undefined,
     decisions.length > 0
       ? h('ul', { class: 'decisions' }, decisions.map((d) => h('li', { dataset: { approved: String(Boolean(d.approved)) } },
-          h('strong', {}, d.approved ? 'Approved' : 'Denied'), ' by ', userText(d.approver), d.channel ? ` (${d.channel})` : '', ' ', when(d.at),
+          h('strong', {}, d.approved ? 'Approved' : 'Denied'), ' by ', userText(d.approver), ` (${d.channel}) `, when(d.at),
           d.reason ? [': ', userText(d.reason)] : '')))
       : h('p', { class: 'empty' }, 'No decision yet.'));
 }
 
-function describeApprovers(approvers) {
-  if (Array.isArray(approvers)) return approvers.join(', ');
-  if (approvers && typeof approvers === 'object') {
-    return Object.entries(approvers).map(([kind, names]) => `${kind} ${Array.isArray(names) ? names.join(', ') : String(names)}`).join('; ');
-  }
-  return String(approvers ?? 'approvers');
+/** A stage's approvers ({ users, groups }, each `<identity provider>:<name>`) as text. */
+function describeApprovers({ users, groups }) {
+  return [
+    users.length ? `users ${users.join(', ')}` : '',
+    groups.length ? `groups ${groups.join(', ')}` : '',
+  ].filter(Boolean).join('; ') || 'administrators';
 }
