@@ -1,5 +1,5 @@
 // `providers.<id>.config` for type `ssh`: Lease as an SSH certificate authority. Thand has no
-// `ssh` provider keys (THAND-FORMAT.md), so these are Lease's own. Unknown keys are errors.
+// `ssh` provider keys (Thand's providers file format), so these are Lease's own. Unknown keys are errors.
 import { z } from 'zod';
 import { durationSchema } from '../../config/schema/duration.js';
 import { DEFAULT_EXTENSIONS, STANDARD_EXTENSIONS } from './certificate.js';
