@@ -2,26 +2,11 @@
 // `imsd_disable`) plus Lease's: `account_id`, `endpoint` (emulators, VPC endpoints), `mode`
 // (`iam` or `identity_center`), `identity_center` and `accounts`. Unknown keys are errors.
 import { z } from 'zod';
+import { baseUrlSchema } from '../cloud/base-url.js';
 
 export const DEFAULT_REGION = 'us-east-1';
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /** https, or http on a loopback address (moto, a test's fake); no credentials, query or fragment; no trailing slash kept. */
-const endpoint = (example: string) =>
-  z
-    .string()
-    .refine((value) => URL.canParse(value), `expected an absolute URL like ${example}`)
-    .superRefine((value, ctx) => {
-      if (!URL.canParse(value)) return;
-      const url = new URL(value);
-      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-        ctx.addIssue({ code: 'custom', message: 'expected an https URL (http only on a loopback address)' });
-      }
-      if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-        ctx.addIssue({ code: 'custom', message: 'expected a base URL without credentials, query or fragment' });
-      }
-    })
-    .transform((value) => value.replace(/\/+$/, ''));
+const endpoint = baseUrlSchema;
 
 /** YAML reads an unquoted 012345678901 as a number: accept it, give it back its leading zeros. */
 const accountId = z

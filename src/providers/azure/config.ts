@@ -2,29 +2,15 @@
 // credentials, `resource_group`) plus the endpoints private clouds and tests need, and `pim`.
 // Unknown keys are errors.
 import { z } from 'zod';
+import { baseUrlSchema } from '../cloud/base-url.js';
 
 export const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com';
 export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
 export const DEFAULT_GRAPH_ENDPOINT = 'https://graph.microsoft.com';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /** https, or http on a loopback address (a test's contract server); no credentials, query or fragment; no trailing slash kept. */
-const endpoint = z
-  .string()
-  .refine((value) => URL.canParse(value), 'expected an absolute URL like https://management.azure.com')
-  .superRefine((value, ctx) => {
-    if (!URL.canParse(value)) return;
-    const url = new URL(value);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-      ctx.addIssue({ code: 'custom', message: 'expected an https URL (http only on a loopback address)' });
-    }
-    if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-      ctx.addIssue({ code: 'custom', message: 'expected a base URL without credentials, query or fragment' });
-    }
-  })
-  .transform((value) => value.replace(/\/+$/, ''));
+const endpoint = baseUrlSchema('https://management.azure.com');
 
 const guid = (what: string) => z.string({ error: required(what) }).regex(GUID, `expected the ${what} (a GUID like 00000000-0000-0000-0000-000000000000)`);
 

@@ -4,24 +4,10 @@
 // → in-cluster (the pod's service account), else $KUBECONFIG or ~/.kube/config, as Thand does.
 // Unknown keys are errors.
 import { z } from 'zod';
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+import { baseUrlSchema } from '../cloud/base-url.js';
 
 /** The API server: https (http only on a loopback address: a test's proxy); no credentials, query or fragment. */
-const server = z
-  .string()
-  .refine((value) => URL.canParse(value), 'expected the API server URL, like https://k8s.example.com:6443')
-  .superRefine((value, ctx) => {
-    if (!URL.canParse(value)) return;
-    const url = new URL(value);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-      ctx.addIssue({ code: 'custom', message: 'expected an https URL (http only on a loopback address)' });
-    }
-    if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-      ctx.addIssue({ code: 'custom', message: 'expected a base URL without credentials, query or fragment' });
-    }
-  })
-  .transform((value) => value.replace(/\/+$/, ''));
+const server = baseUrlSchema('https://k8s.example.com:6443');
 
 /** PEM text inline (often `${ENV}`) or a file path (relative to the config file's directory). */
 const pemOrPath = (what: string) => z.string().min(1, `expected the ${what} as PEM text or a file path`);
