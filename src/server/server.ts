@@ -37,7 +37,7 @@ import { slackRoutes } from './routes/slack.js';
 import { createAccessControl } from './services/access-control.js';
 import { createAccessDirectory, toGrantRole } from './services/access-directory.js';
 import { AuthService } from './services/auth.js';
-import { LeaseNoticeSender, leaseNoticeListener } from './services/lease-notices.js';
+import { LeaseNoticeSender, extendOffersOf, leaseNoticeListener } from './services/lease-notices.js';
 import { LoginThrottle } from './services/login-throttle.js';
 import { ProviderQueries } from './services/provider-queries.js';
 import { BrowserLoginService } from './services/browser-login.js';
@@ -167,14 +167,20 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const slackApprovals = slackConfigured
     ? new (await import('./services/slack-approvals.js')).SlackApprovals({ store, config, providers, requests, access, clock, logger })
     : undefined;
-  const notices = slackConfigured ? new LeaseNoticeSender({ store, providers, clock, logger }) : undefined;
+  const notices = slackConfigured ? new LeaseNoticeSender({ store, providers, clock, logger, extendOffers: extendOffersOf(config, clock) }) : undefined;
+  if (slackApprovals) {
+    // A decision made elsewhere (CLI, web, e-mail) shows in the Slack messages too; a Slack click rewrites its own message.
+    requests.onDecision((id, channel) => {
+      if (channel !== 'slack') void slackApprovals.refreshMessages(id);
+    });
+  }
 
   let ready = false;
   const routes = [
     ...authRoutes(auth, web, new WebLogin({ logins, sessions: web }), clientAddress),
     ...oidcRoutes(logins),
     ...samlRoutes(logins),
-    ...slackRoutes(() => slackApprovals, logger),
+    ...slackRoutes(() => slackApprovals, logger, clientAddress),
     ...deviceRoutes(devices, clientAddress),
     ...requestRoutes(requests),
     ...agentRoutes(core.hosts),

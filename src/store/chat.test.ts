@@ -25,8 +25,8 @@ test('posted messages are recorded once per request, provider, channel and ts', 
   await store.requests.insert(request('req_1'));
   await store.notificationMessages.record({ request_id: 'req_1', provider: 'slack', channel: 'C1', message_id: '1.1' });
   await store.notificationMessages.record({ request_id: 'req_1', provider: 'slack', channel: 'C1', message_id: '1.1' });
-  await store.notificationMessages.record({ request_id: 'req_1', provider: 'slack', channel: 'C1', message_id: '1.2' });
-  assert.deepEqual((await store.notificationMessages.list('req_1')).map((m) => m.message_id), ['1.1', '1.2']);
+  await store.notificationMessages.record({ request_id: 'req_1', provider: 'slack', channel: 'D1', message_id: '1.2', purpose: 'lease_notice' });
+  assert.deepEqual((await store.notificationMessages.list('req_1')).map((m) => [m.message_id, m.purpose]), [['1.1', 'request'], ['1.2', 'lease_notice']]);
 });
 
 test('lease notices: scheduled once, listed when due, rescheduled and removed', async (t) => {

@@ -7,13 +7,13 @@ import type { LeaseNoticeRow, NotificationMessageRow, Store } from './types.js';
 
 export function notificationMessagesRepository(db: BetterSqlite3.Database, clock: Clock): SyncRepository<Store['notificationMessages']> {
   const insert = db.prepare(
-    `INSERT INTO notification_messages (request_id, provider, channel, message_id, created_at) VALUES (?, ?, ?, ?, ?)
+    `INSERT INTO notification_messages (request_id, provider, channel, message_id, purpose, created_at) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (request_id, provider, channel, message_id) DO NOTHING`,
   );
-  const list = db.prepare('SELECT request_id, provider, channel, message_id, created_at FROM notification_messages WHERE request_id = ? ORDER BY created_at, message_id');
+  const list = db.prepare('SELECT request_id, provider, channel, message_id, purpose, created_at FROM notification_messages WHERE request_id = ? ORDER BY created_at, message_id');
   return {
     record(row) {
-      insert.run(row.request_id, row.provider, row.channel, row.message_id, toIso(clock.now()));
+      insert.run(row.request_id, row.provider, row.channel, row.message_id, row.purpose ?? 'request', toIso(clock.now()));
     },
     list(requestId) {
       return list.all(requestId) as NotificationMessageRow[];

@@ -37,7 +37,7 @@ test('migrations create every table and record themselves', async (t) => {
     'workflow_inbox',
     'workflow_instances',
   ]);
-  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_approval_lifecycle', '0006_email_approvals', '0007_slack']);
+  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_approval_lifecycle', '0006_email_approvals', '0007_slack', '0008_notice_messages']);
 });
 
 test('opening the same file twice runs the migrations once and keeps the data', async (t) => {
@@ -54,7 +54,7 @@ test('opening the same file twice runs the migrations once and keeps the data', 
   assert.equal((await second.requests.get('req_1'))?.reason, 'debugging INC-4211');
   const raw = new Database(file, { readonly: true });
   t.after(() => raw.close());
-  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 7);
+  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 8);
 });
 
 test('opening a file that misses a later migration applies it', async (t) => {
@@ -66,6 +66,7 @@ test('opening a file that misses a later migration applies it', async (t) => {
   await first.close();
   // The file as the version before 0005 left it, with a request in it.
   const older = new Database(file);
+  older.exec(`ALTER TABLE notification_messages DROP COLUMN purpose; DELETE FROM kysely_migration WHERE name = '0008_notice_messages'`);
   older.exec(`DROP TABLE notification_messages; DROP TABLE seen_callbacks; DROP TABLE lease_notices; DELETE FROM kysely_migration WHERE name = '0007_slack'`);
   older.exec(`DROP TABLE email_link_uses; DROP TABLE email_cursor; DELETE FROM kysely_migration WHERE name = '0006_email_approvals'`);
   older.exec(`DROP TABLE reviews; DELETE FROM kysely_migration WHERE name = '0005_approval_lifecycle'`);
@@ -76,7 +77,7 @@ test('opening a file that misses a later migration applies it', async (t) => {
   t.after(() => store.close());
   const raw = new Database(file, { readonly: true });
   t.after(() => raw.close());
-  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_approval_lifecycle', '0006_email_approvals', '0007_slack']);
+  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_approval_lifecycle', '0006_email_approvals', '0007_slack', '0008_notice_messages']);
   assert.ok(raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reviews'`).get());
   assert.ok(raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'email_link_uses'`).get());
   assert.ok(raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lease_notices'`).get());

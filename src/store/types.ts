@@ -118,17 +118,24 @@ export interface ReviewRecord {
   comment: string | null;
 }
 
+/**
+ * What a posted message is for: `request`, a message about the request to its approvers (the
+ * Approve / Deny buttons); `lease_notice`, a direct message to the requester (the Extend buttons).
+ */
+export type NotificationMessagePurpose = 'request' | 'lease_notice';
+
 /** A message a notification provider posted about a request (Slack: channel and `ts`). */
 export interface NotificationMessageRow {
   request_id: string;
   provider: string;
   channel: string;
   message_id: string;
+  purpose: NotificationMessagePurpose;
   created_at: string;
 }
 
-/** A direct message owed to a requester about their lease (granted, expiring, ended). */
-export type LeaseNoticeKind = 'granted' | 'expiring' | 'ended';
+/** A direct message owed to a requester about their lease (granted, extended, expiring, ended). */
+export type LeaseNoticeKind = 'granted' | 'extended' | 'expiring' | 'ended';
 
 export interface LeaseNoticeRow {
   request_id: string;
@@ -290,8 +297,8 @@ export interface Store {
   };
   /** Messages posted about requests, so they can be updated (migration 0007_slack). */
   notificationMessages: {
-    /** Records a posted message; recording it again is a no-op. */
-    record(row: Omit<NotificationMessageRow, 'created_at'>): Promise<void>;
+    /** Records a posted message (purpose `request` unless given); recording it again is a no-op. */
+    record(row: Omit<NotificationMessageRow, 'created_at' | 'purpose'> & { purpose?: NotificationMessagePurpose }): Promise<void>;
     /** The request's messages, oldest first. */
     list(requestId: string): Promise<NotificationMessageRow[]>;
   };

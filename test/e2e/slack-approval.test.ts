@@ -3,7 +3,7 @@
 // then listen for com.thand.approval) through a `slack` provider. Clicks are played as Slack
 // sends them (form-encoded payload, X-Slack-Signature v0 over the raw body). Only an approver's
 // signed, fresh, first-seen click moves the request; every other click is refused and audited.
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -200,5 +200,111 @@ describe('Slack approvals (emulate Slack, real server and CLI)', () => {
       assert.equal(server.output.includes(BOT_TOKEN), false);
       assert.equal(server.output.includes(SIGNING_SECRET), false);
     });
+
+    await t.test('a CLI decision rewrites the Slack message; Extend on the requester\'s DM asks for an extension, approved in Slack; unsigned floods get 429', extendAndRewrite);
   });
+
+  // Run inside the test above, while the emulator it started is up.
+  const extendAndRewrite = async (t: TestContext) => {
+    const bobToken = await apiLogin(server.url, 'bob');
+    const audit = async (subject: string | null): Promise<AuditEntry[]> => {
+      const r = await fetch(`${server.url}/api/v1/audit?limit=1000${subject ? `&subject=${subject}` : ''}`, { headers: { authorization: `Bearer ${bobToken}` } });
+      assert.equal(r.status, 200);
+      return ((await r.json()) as { entries: AuditEntry[] }).entries;
+    };
+    const approvalMessage = (id: string) =>
+      waitUntil(`the approval message for ${id}`, async () => (await slack.history(slack.channelId)).find((m) => JSON.stringify(m.blocks ?? []).includes(id)), 60_000, 200);
+    const status = async (id: string) => leaseJson<RequestJson & { expires_at: string | null }>(['status', id, '--json'], env('alice'));
+
+    // 5 minutes: room under the role's 1h maximum for a 30m extension, none for 1h.
+    const request = await leaseJson<RequestJson>(['request', '--role', 'deploy', '--provider', 'box', '--duration', '5m', '--reason', 'hotfix 2.0.1', '--json'], env('alice'));
+    const message = await approvalMessage(request.id);
+
+    await t.test('approved with `lease approve`: the Slack message shows who decided and loses its buttons', async () => {
+      await leaseJson(['approve', request.id, '--reason', 'looks fine', '--json'], env('bob'));
+      const updated = await waitUntil('the message to be rewritten', async () => {
+        const m = (await slack.history(slack.channelId)).find((x) => x.ts === message.ts);
+        return m?.edited ? m : undefined;
+      }, 30_000, 200);
+      assert.equal(updated.blocks?.some((b) => b.type === 'actions'), false, 'no more buttons');
+      assert.match(JSON.stringify(updated.blocks), /Approved by Bob \(bob@example\.com\)/);
+      await waitUntil('the request to become active', async () => ((await status(request.id)).status === 'active' ? true : undefined), 60_000, 200);
+    });
+
+    const dm = await slack.dmChannel('alice');
+    const dmAbout = async (pattern: RegExp) => (await slack.history(dm)).find((m) => m.text.includes(request.id) && pattern.test(m.text));
+    let granted: SlackMessage;
+    await t.test('the granted DM offers the extensions the role leaves room for', async () => {
+      granted = await waitUntil('the granted DM', () => dmAbout(/is granted until/), 30_000, 200);
+      const actions = granted.blocks?.find((b) => b.type === 'actions') as { elements: Array<{ action_id: string; value: string }> } | undefined;
+      assert.deepEqual(actions?.elements.map((e) => [e.action_id, e.value]), [['lease_extend:30m', `${request.id} 30m`]]);
+    });
+
+    const extendClick = (user: string) =>
+      clickPayload({ user: slack.users[user]!, teamId: slack.teamId, channel: dm, ts: granted.ts, action: 'lease_extend:30m', requestId: request.id, value: `${request.id} 30m` });
+
+    await t.test('someone else\'s Extend click is refused and audited; nothing is asked', async () => {
+      for (const user of ['bob', 'mallory']) {
+        const r = await postInteraction(server.url, extendClick(user), { secret: SIGNING_SECRET });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.match(String(r.body.text), /Only the requester|no confirmed e-mail|nothing was/);
+      }
+      const codes = (await audit(request.id)).filter((e) => e.action === 'slack.decision_refused').map((e) => e.data.code);
+      assert.ok(codes.includes('not_requester'), JSON.stringify(codes));
+      assert.equal((await audit(null)).some((e) => e.action === 'request.extension_requested'), false);
+    });
+
+    await t.test('the requester\'s Extend click asks for 30m more; the approvers are asked in the channel; a Slack approval applies it; the DM says so', async () => {
+      const before = Date.parse((await status(request.id)).expires_at!);
+      const r = await postInteraction(server.url, extendClick('alice'), { secret: SIGNING_SECRET });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.match(String(r.body.text), /Extension by 30m asked \(request (\S+)\): it waits for approval/);
+      const extensionId = /\(request (\S+)\)/.exec(String(r.body.text))![1]!;
+      const asked = (await audit(extensionId)).find((e) => e.action === 'request.extension_requested');
+      assert.equal(asked?.actor, 'local:alice');
+      assert.equal(asked?.data.channel, 'slack');
+      const extensionMessage = await approvalMessage(extensionId);
+      assert.match(JSON.stringify(extensionMessage.blocks), new RegExp(`Extension of ${request.id}`));
+      const approve = await postInteraction(
+        server.url,
+        clickPayload({ user: slack.users.bob!, teamId: slack.teamId, channel: slack.channelId, ts: extensionMessage.ts, action: 'lease_approve', requestId: extensionId }),
+        { secret: SIGNING_SECRET },
+      );
+      assert.equal(approve.status, 200, JSON.stringify(approve.body));
+      assert.match(String(approve.body.text), /You approved/);
+      const extended = await waitUntil('the lease to be extended', async () => {
+        const now = await status(request.id);
+        return now.expires_at && Date.parse(now.expires_at) >= before + 29 * 60_000 ? now : undefined;
+      }, 60_000, 200);
+      assert.equal(extended.status, 'active');
+      const dmExtended = await waitUntil('the extended DM', () => dmAbout(/is extended until/), 30_000, 200);
+      // 35m granted so far: another 30m would pass the role's 1h maximum, so no button.
+      assert.equal(dmExtended.blocks?.some((b) => b.type === 'actions'), false, 'no room left for another extension');
+    });
+
+    await t.test('the Extend button on the old DM, clicked again, is refused by the role\'s maximum', async () => {
+      const r = await postInteraction(server.url, extendClick('alice'), { secret: SIGNING_SECRET });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.match(String(r.body.text), /Not extended: .*maximum/);
+    });
+
+    await t.test('unverified callbacks from one address are audited up to a budget, then answered 429 with Retry-After and audited once', async () => {
+      const results = [];
+      for (let i = 0; i < 25; i++) results.push(await postInteraction(server.url, extendClick('alice'), { secret: `wrong-secret-${i}` }));
+      const throttled = results.filter((x) => x.status === 429);
+      assert.ok(throttled.length > 0, 'throttled');
+      assert.ok(Number(throttled[0]!.retryAfter) > 0, 'Retry-After');
+      assert.equal((throttled[0]!.body.error as { code: string }).code, 'too_many_attempts');
+      const entries = await audit(null);
+      const unverified = entries.filter((e) => e.action === 'slack.decision_refused' && ['invalid_signature', 'stale_request', 'replayed_request'].includes(String(e.data.code)));
+      assert.ok(unverified.length <= 20, `at most the budget audited one by one (${unverified.length})`);
+      assert.equal(entries.filter((e) => e.action === 'slack.callbacks_throttled').length, 1);
+      // A signed click from the same address still gets through: the budget only counts refusals.
+      const signed = await postInteraction(server.url, extendClick('bob'), { secret: SIGNING_SECRET });
+      assert.equal(signed.status, 200, JSON.stringify(signed.body));
+    });
+
+    await leaseJson(['revoke', request.id, '--json'], env('alice'));
+    await waitUntil('the ended DM', () => dmAbout(/has ended/), 60_000, 200);
+  };
 });

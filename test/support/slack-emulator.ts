@@ -88,8 +88,8 @@ export async function startSlackEmulator(t: TestContext): Promise<SlackEmulator 
   };
 }
 
-/** A `block_actions` payload as Slack sends it for a click on a Lease button. */
-export function clickPayload(args: { user: string; teamId: string; channel: string; ts: string; action: 'lease_approve' | 'lease_deny'; requestId: string }): Record<string, unknown> {
+/** A `block_actions` payload as Slack sends it for a click on a Lease button; `value` is the button's value (the request id unless given). */
+export function clickPayload(args: { user: string; teamId: string; channel: string; ts: string; action: string; requestId: string; value?: string }): Record<string, unknown> {
   return {
     type: 'block_actions',
     user: { id: args.user, team_id: args.teamId },
@@ -101,7 +101,7 @@ export function clickPayload(args: { user: string; teamId: string; channel: stri
     channel: { id: args.channel, name: 'access-requests' },
     message: { type: 'message', ts: args.ts },
     response_url: 'https://hooks.slack.com/actions/T0/1/x',
-    actions: [{ type: 'button', action_id: args.action, block_id: 'lease_decision', value: args.requestId, action_ts: `${Date.now() / 1000}` }],
+    actions: [{ type: 'button', action_id: args.action, block_id: 'lease_decision', value: args.value ?? args.requestId, action_ts: `${Date.now() / 1000}` }],
   };
 }
 
@@ -113,7 +113,7 @@ export async function postInteraction(
   serverUrl: string,
   payload: Record<string, unknown>,
   options: { secret: string; timestamp?: number; signature?: string; body?: string },
-): Promise<{ status: number; body: Record<string, unknown>; sent: { body: string; timestamp: string; signature: string } }> {
+): Promise<{ status: number; retryAfter: string | null; body: Record<string, unknown>; sent: { body: string; timestamp: string; signature: string } }> {
   const body = options.body ?? new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
   const signature = options.signature ?? `v0=${createHmac('sha256', options.secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
@@ -128,5 +128,5 @@ export async function send(serverUrl: string, sent: { body: string; timestamp: s
     body: sent.body,
   });
   const text = await r.text();
-  return { status: r.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown>, sent };
+  return { status: r.status, retryAfter: r.headers.get('retry-after'), body: (text ? JSON.parse(text) : {}) as Record<string, unknown>, sent };
 }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { APPROVE_ACTION, DENY_ACTION, approvalRequestBlocks, decidedBlocks, escapeMrkdwn, leaseNoticeText, type RequestSummary } from './blocks.js';
+import { APPROVE_ACTION, DENY_ACTION, approvalRequestBlocks, decidedBlocks, escapeMrkdwn, leaseNoticeBlocks, leaseNoticeText, type RequestSummary } from './blocks.js';
 
 const summary: RequestSummary = {
   id: 'req_1',
@@ -74,6 +74,18 @@ describe('Block Kit messages', () => {
     const base = { requestId: 'req_1', role: 'debug', provider: 'box', expiresAt: '2026-01-01T01:00:00.000Z' };
     assert.match(leaseNoticeText({ ...base, kind: 'granted' }), /granted until 2026-01-01T01:00:00.000Z/);
     assert.match(leaseNoticeText({ ...base, kind: 'expiring' }), /expires soon, at 2026/);
+    assert.match(leaseNoticeText({ ...base, kind: 'extended' }), /extended until 2026-01-01T01:00:00.000Z/);
     assert.match(leaseNoticeText({ ...base, kind: 'ended', outcome: 'expired' }), /has ended \(expired\)/);
+  });
+
+  it('offers Extend buttons while the lease runs, never once it has ended', () => {
+    const base = { requestId: 'req_1', role: 'debug', provider: 'box', extendBy: ['30m', '1h'] };
+    const actions = (blocks: ReturnType<typeof leaseNoticeBlocks>) => blocks.filter((b) => b.type === 'actions') as Array<{ elements: Array<{ action_id: string; value: string }> }>;
+    for (const kind of ['granted', 'extended', 'expiring'] as const) {
+      const [row] = actions(leaseNoticeBlocks({ ...base, kind }));
+      assert.deepEqual(row?.elements.map((e) => [e.action_id, e.value]), [['lease_extend:30m', 'req_1 30m'], ['lease_extend:1h', 'req_1 1h']]);
+    }
+    assert.deepEqual(actions(leaseNoticeBlocks({ ...base, kind: 'ended' })), []);
+    assert.deepEqual(actions(leaseNoticeBlocks({ ...base, kind: 'granted', extendBy: [] })), []);
   });
 });

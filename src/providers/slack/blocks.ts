@@ -8,6 +8,8 @@ export type Block = Record<string, unknown>;
 /** Action ids of the buttons: the interaction callback knows them, nothing else does. */
 export const APPROVE_ACTION = 'lease_approve';
 export const DENY_ACTION = 'lease_deny';
+/** The Extend buttons of a requester's direct message; their value is `<request id> <duration>`. */
+export const EXTEND_ACTION = 'lease_extend';
 
 /** The longest text Lease puts in one section (Slack allows 3000 characters). */
 const MAX_SECTION = 2900;
@@ -129,7 +131,7 @@ export function decidedBlocks(summary: RequestSummary, decisions: readonly Decis
 }
 
 /** A direct message to the requester about their lease. */
-export type LeaseNoticeKind = 'granted' | 'expiring' | 'ended';
+export type LeaseNoticeKind = 'granted' | 'extended' | 'expiring' | 'ended';
 
 export interface LeaseNotice {
   kind: LeaseNoticeKind;
@@ -140,17 +142,39 @@ export interface LeaseNotice {
   expiresAt?: string | null | undefined;
   /** Why it ended (revoked, expired...), for `ended`. */
   outcome?: string | null | undefined;
+  /** Extensions the requester may ask for with one click (durations such as `30m`); none on `ended`. */
+  extendBy?: readonly string[] | undefined;
 }
 
 export function leaseNoticeText(notice: LeaseNotice): string {
   const what = `\`${escapeMrkdwn(notice.role)}\` on \`${escapeMrkdwn(notice.provider)}\``;
   const until = notice.expiresAt ? ` until ${escapeMrkdwn(notice.expiresAt)}` : '';
+  const id = `(request \`${escapeMrkdwn(notice.requestId)}\`)`;
   switch (notice.kind) {
     case 'granted':
-      return `:unlock: Your access to ${what} is granted${until} (request \`${escapeMrkdwn(notice.requestId)}\`).`;
+      return `:unlock: Your access to ${what} is granted${until} ${id}.`;
+    case 'extended':
+      return `:arrows_counterclockwise: Your access to ${what} is extended${until} ${id}.`;
     case 'expiring':
-      return `:hourglass_flowing_sand: Your access to ${what} expires soon${notice.expiresAt ? `, at ${escapeMrkdwn(notice.expiresAt)}` : ''} (request \`${escapeMrkdwn(notice.requestId)}\`).`;
+      return `:hourglass_flowing_sand: Your access to ${what} expires soon${notice.expiresAt ? `, at ${escapeMrkdwn(notice.expiresAt)}` : ''} ${id}.`;
     case 'ended':
-      return `:lock: Your access to ${what} has ended${notice.outcome ? ` (${escapeMrkdwn(notice.outcome)})` : ''} (request \`${escapeMrkdwn(notice.requestId)}\`).`;
+      return `:lock: Your access to ${what} has ended${notice.outcome ? ` (${escapeMrkdwn(notice.outcome)})` : ''} ${id}.`;
   }
+}
+
+/**
+ * A direct message's blocks: its text, and while the lease runs an Extend button per offered
+ * duration (the click asks for an extension as the requester, under the role's rules).
+ */
+export function leaseNoticeBlocks(notice: LeaseNotice): Block[] {
+  const blocks: Block[] = [{ type: 'section', text: mrkdwn(leaseNoticeText(notice)) }];
+  const offers = notice.kind === 'ended' ? [] : (notice.extendBy ?? []);
+  if (offers.length > 0) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'lease_extend',
+      elements: offers.map((duration) => ({ type: 'button', action_id: `${EXTEND_ACTION}:${duration}`, text: { type: 'plain_text', text: `Extend ${duration}` }, value: `${notice.requestId} ${duration}` })),
+    });
+  }
+  return blocks;
 }

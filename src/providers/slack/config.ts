@@ -16,6 +16,15 @@ const durationMs = z.string().transform((value, ctx) => {
   }
 });
 
+/** A duration as people write it (`30m`, `1h`, `PT30M`): it labels the button and is what the click asks for. */
+const extendOption = z.string().refine((value) => {
+  try {
+    return parseDuration(value, 'extend_options') > 0;
+  } catch {
+    return false;
+  }
+}, 'expected a duration such as 30m, 1h or PT30M');
+
 export const slackConfigSchema = z.strictObject({
   /** The bot's token (`xoxb-...`), scopes chat:write, users:read, users:read.email, im:write. */
   bot_token: z.string().min(1, 'the bot token (xoxb-...) is required'),
@@ -40,6 +49,17 @@ export const slackConfigSchema = z.strictObject({
   direct_messages: z.boolean().default(true),
   /** How long before the expiry the requester is warned. */
   expiry_warning: durationMs.default(5 * 60_000),
+  /**
+   * The Extend buttons on those direct messages: one per duration (at most 5), each asking for
+   * that much more time as the requester, through the role's rules (max_duration, approvals
+   * unless extend_without_approval). Durations the role's max_duration leaves no room for are
+   * not offered. `[]`: no buttons.
+   */
+  extend_options: z
+    .array(extendOption)
+    .max(5, 'at most 5 Extend buttons')
+    .refine((options) => new Set(options).size === options.length, 'each duration once (Slack refuses two buttons with one action id)')
+    .default(['30m', '1h']),
   /** Give up on one Web API call after this many milliseconds (notifications are retried by the runtime). */
   timeout_ms: z.number().int().min(100).max(60_000).default(10_000),
   /** Thand's OAuth fields: accepted so its files load; Lease uses the bot token only. */

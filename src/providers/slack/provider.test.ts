@@ -31,6 +31,15 @@ describe('slack provider config', () => {
     assert.equal(slackConfigSchema.safeParse({ bot_token: 'x', expiry_warning: 'soon' }).success, false);
     assert.equal(slackConfigSchema.parse({ bot_token: 'x', expiry_warning: '2m' }).expiry_warning, 120_000);
   });
+
+  it('offers Extend buttons of 30m and 1h by default; refuses a bad, repeated or sixth duration', () => {
+    assert.deepEqual(slackConfigSchema.parse({ bot_token: 'x' }).extend_options, ['30m', '1h']);
+    assert.deepEqual(slackConfigSchema.parse({ bot_token: 'x', extend_options: [] }).extend_options, []);
+    assert.deepEqual(slackConfigSchema.parse({ bot_token: 'x', extend_options: ['15m', 'PT2H'] }).extend_options, ['15m', 'PT2H']);
+    for (const extend_options of [['soon'], ['0m'], ['30m', '30m'], ['1m', '2m', '3m', '4m', '5m', '6m']]) {
+      assert.equal(slackConfigSchema.safeParse({ bot_token: 'x', extend_options }).success, false, JSON.stringify(extend_options));
+    }
+  });
 });
 
 describe('slack provider against the Slack emulator', () => {
@@ -58,10 +67,14 @@ describe('slack provider against the Slack emulator', () => {
     assert.equal(updated?.blocks?.some((b) => b.type === 'actions'), false);
     assert.match(JSON.stringify(updated?.blocks), /Approved by Bob/);
 
-    assert.equal(await notifier.directMessage('alice@example.com', { kind: 'granted', requestId: 'req_1', role: 'debug', provider: 'box', expiresAt: '2030-01-01T00:00:00.000Z' }), true);
-    const [dm] = await slack.history(await slack.dmChannel('alice'));
+    const dmReceipt = await notifier.directMessage('alice@example.com', { kind: 'granted', requestId: 'req_1', role: 'debug', provider: 'box', expiresAt: '2030-01-01T00:00:00.000Z', extendBy: ['30m', '1h'] });
+    const dmChannel = await slack.dmChannel('alice');
+    const [dm] = await slack.history(dmChannel);
+    assert.deepEqual(dmReceipt, { channel: dmChannel, message_id: dm?.ts });
     assert.match(dm?.text ?? '', /Your access to `debug` on `box` is granted until 2030/);
-    assert.equal(await notifier.directMessage('nobody@example.com', { kind: 'ended', requestId: 'req_1', role: 'debug', provider: 'box' }), false);
+    const extend = dm?.blocks?.find((b) => b.type === 'actions') as { elements: Array<{ action_id: string; value: string }> };
+    assert.deepEqual(extend.elements.map((e) => [e.action_id, e.value]), [['lease_extend:30m', 'req_1 30m'], ['lease_extend:1h', 'req_1 1h']]);
+    assert.equal(await notifier.directMessage('nobody@example.com', { kind: 'ended', requestId: 'req_1', role: 'debug', provider: 'box' }), undefined);
   });
 
   it('runs Thand\'s slack.postMessage (text, or message.text) to a channel id or name', async (t) => {

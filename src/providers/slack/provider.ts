@@ -4,7 +4,7 @@
 // server's Slack routes and services reach it through `isSlackNotifier`.
 import { LeaseError } from '../../core/index.js';
 import type { Notification, NotificationProvider, NotificationReceipt, ProviderFactory, ProviderInstance } from '../provider.js';
-import { approvalRequestBlocks, decidedBlocks, leaseNoticeText, requestText, type DecisionLine, type LeaseNotice, type RequestSummary } from './blocks.js';
+import { approvalRequestBlocks, decidedBlocks, leaseNoticeBlocks, leaseNoticeText, requestText, type DecisionLine, type LeaseNotice, type RequestSummary } from './blocks.js';
 import { slackConfigSchema, type SlackConfig } from './config.js';
 import { slackSignatureMatches } from './signature.js';
 import { SlackApi, SlackApiError, type SlackUser } from './slack-api.js';
@@ -72,15 +72,15 @@ export class SlackNotifier implements NotificationProvider {
   }
 
   /**
-   * A direct message to the requester (by the Slack user with their address), or false when
-   * Slack has nobody with that address.
+   * A direct message to the requester (by the Slack user with their address): where it was
+   * posted, or undefined when Slack has nobody with that address.
    */
-  async directMessage(email: string, notice: LeaseNotice): Promise<boolean> {
+  async directMessage(email: string, notice: LeaseNotice): Promise<NotificationReceipt | undefined> {
     const user = await this.api.userByEmail(email);
-    if (!user || user.deleted || user.isBot) return false;
+    if (!user || user.deleted || user.isBot) return undefined;
     const channel = await this.api.openDirectMessage(user.id);
-    await this.api.postMessage({ channel, text: leaseNoticeText(notice) });
-    return true;
+    const posted = await this.api.postMessage({ channel, text: leaseNoticeText(notice), blocks: leaseNoticeBlocks(notice) });
+    return { channel: posted.channel, message_id: posted.ts };
   }
 
   /** A channel or user id as Slack takes it; an address is looked up (users:read.email). */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Logger } from '../../core/index.js';
 import { route } from '../api/route.js';
+import type { ClientAddressOf } from '../client-address.js';
 import type { SlackApprovals } from '../services/slack-approvals.js';
 
 const interactionFormSchema = z
@@ -19,17 +20,18 @@ const interactionAckSchema = z
   })
   .meta({ id: 'SlackInteractionAck' });
 
-export function slackRoutes(approvals: () => SlackApprovals | undefined, logger: Logger) {
+/** `clientAddress`: the caller's address (client-address.ts), for the budget of refused callbacks. */
+export function slackRoutes(approvals: () => SlackApprovals | undefined, logger: Logger, clientAddress: ClientAddressOf) {
   return [
     route({
       method: 'post',
       path: '/api/v1/integrations/slack/interactions',
-      summary: 'Slack interaction callback: an Approve / Deny click on a Lease message, as the clicking user (by e-mail)',
+      summary: 'Slack interaction callback: an Approve / Deny click on a Lease approval message, or an Extend click on a requester\'s direct message, as the clicking user (by e-mail)',
       tag: 'integrations',
       auth: false,
       form: interactionFormSchema,
       response: interactionAckSchema,
-      errors: [400, 401, 409],
+      errors: [400, 401, 409, 429],
       handler: async ({ c }) => {
         const rawBody = await c.req.text();
         const service = approvals();
@@ -41,7 +43,7 @@ export function slackRoutes(approvals: () => SlackApprovals | undefined, logger:
           contentType: c.req.header('content-type'),
           timestamp: c.req.header('x-slack-request-timestamp'),
           signature: c.req.header('x-slack-signature'),
-        });
+        }, clientAddress(c));
         if (result.after) {
           const after = result.after;
           // After Slack has its answer (it waits 3 s at most): a failure leaves the message as it was, logged.

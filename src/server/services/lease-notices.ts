@@ -1,15 +1,20 @@
-// Direct messages to a requester about their lease: when it is granted, shortly before it
-// expires (each slack provider's `expiry_warning`, 5 minutes by default) and when it ends.
+// Direct messages to a requester about their lease: when it is granted, when it is extended,
+// shortly before it expires (each slack provider's `expiry_warning`, 5 minutes by default) and
+// when it ends. While it runs, a message carries Extend buttons for the durations the role still
+// leaves room for (slack-approvals.ts answers their clicks); each message is recorded so that a
+// click is accepted only on a message Lease sent to that requester about that lease.
 // Durable: the notices are rows written in the same transaction as the lease's change
 // (lease.authorize, lease.revoke: `leaseEvents`), and this sender delivers the due ones, so a
 // crash between the change and the message delays the message, never loses it. The timer that
 // wakes the sender is derived from the rows again after every restart. A warning is re-armed
 // when the lease was extended meanwhile, and dropped once it has ended.
-import { identityKey, toIso, type Clock, type Logger } from '../../core/index.js';
+import { identityKey, parseDuration, toIso, type Clock, type Logger } from '../../core/index.js';
+import type { LoadedConfig } from '../../config/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
 import type { LeaseNotice, SlackNotifier } from '../../providers/slack/index.js';
 import type { LeaseNoticeRow, RequestRecord, Store } from '../../store/index.js';
 import type { LeaseEventListener } from '../../workflow/calls/index.js';
+import { checkExtensionLength } from './access-directory.js';
 
 /** A notice that keeps failing is given up on after this many attempts (logged). */
 const MAX_ATTEMPTS = 8;
@@ -46,9 +51,10 @@ export function leaseNoticeListener(providers: Map<string, ProviderInstance>, cl
         await tx.leaseNotices.schedule({ ...row, kind: 'ended', due_at: now });
         continue;
       }
-      await tx.leaseNotices.schedule({ ...row, kind: 'granted', due_at: now });
+      await tx.leaseNotices.schedule({ ...row, kind: event.kind, due_at: now });
       const expiresAt = event.expiresAt ? Date.parse(event.expiresAt) : NaN;
       // A lease shorter than the warning's lead gets no warning: "granted" already says until when.
+      // After an extension, a warning still waiting is moved when it comes due; one already sent is owed again.
       if (Number.isFinite(expiresAt) && expiresAt - sender.config.expiry_warning > now) {
         await tx.leaseNotices.schedule({ ...row, kind: 'expiring', due_at: expiresAt - sender.config.expiry_warning });
       }
@@ -56,14 +62,41 @@ export function leaseNoticeListener(providers: Map<string, ProviderInstance>, cl
   };
 }
 
+/**
+ * The Extend buttons a requester is offered now: the provider's durations the role's max_duration
+ * still leaves room for, none for an extension itself or a role that no longer exists.
+ */
+export function extendOffersOf(config: LoadedConfig, clock: Clock): (request: RequestRecord, offered: readonly string[]) => string[] {
+  return (request, offered) => {
+    const role = config.roles.get(request.role);
+    if (!role || request.extended_from !== null || !request.expires_at) return [];
+    const expiry = Math.max(Date.parse(request.expires_at), clock.now());
+    return offered.filter((duration) => {
+      try {
+        checkExtensionLength(request, role, parseDuration(duration, 'extend_options'), expiry);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  };
+}
+
+export interface LeaseNoticeSenderDeps {
+  store: Store;
+  providers: Map<string, ProviderInstance>;
+  clock: Clock;
+  logger: Logger;
+  /** Of the durations a provider offers as Extend buttons, those the lease's role leaves room for now. */
+  extendOffers?: (request: RequestRecord, offered: readonly string[]) => string[];
+}
+
 export class LeaseNoticeSender {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
 
-  constructor(
-    private readonly deps: { store: Store; providers: Map<string, ProviderInstance>; clock: Clock; logger: Logger },
-  ) {}
+  constructor(private readonly deps: LeaseNoticeSenderDeps) {}
 
   start(): void {
     this.stopped = false;
@@ -116,13 +149,13 @@ export class LeaseNoticeSender {
       await store.leaseNotices.remove(row);
       return;
     }
-    if (row.kind === 'expiring') {
+    if (row.kind === 'expiring' || row.kind === 'extended') {
       if (request.status !== 'active' || !request.expires_at) {
         await store.leaseNotices.remove(row); // ended (or ending): the "ended" notice says so
         return;
       }
       const warnAt = Date.parse(request.expires_at) - sender.config.expiry_warning;
-      if (warnAt > clock.now() + 1_000) {
+      if (row.kind === 'expiring' && warnAt > clock.now() + 1_000) {
         await store.leaseNotices.reschedule(row, warnAt, row.attempts); // extended since
         return;
       }
@@ -134,9 +167,12 @@ export class LeaseNoticeSender {
       provider: request.provider,
       expiresAt: request.expires_at,
       outcome: row.kind === 'ended' ? (request.outcome?.message ?? request.status) : null,
+      ...(row.kind === 'ended' ? {} : { extendBy: this.deps.extendOffers?.(request, sender.config.extend_options) ?? [] }),
     };
     try {
-      const delivered = await sender.directMessage(email, notice);
+      const receipt = await sender.directMessage(email, notice);
+      const delivered = receipt !== undefined;
+      if (receipt) await store.notificationMessages.record({ request_id: request.id, provider: row.provider, channel: receipt.channel, message_id: receipt.message_id, purpose: 'lease_notice' });
       await store.leaseNotices.remove(row);
       await store.audit.append({ actor: 'lease', action: 'notify', subject: request.id, data: { provider: row.provider, to: 'requester', kind: row.kind, delivered } });
       if (!delivered) logger.info({ request: request.id, provider: row.provider, user: identityKey(request.identity) }, 'lease notice: no Slack user has the requester\'s address');

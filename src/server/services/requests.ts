@@ -22,7 +22,7 @@ import type { LoadedConfig, ResolvedRole } from '../../config/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
 import { RecordExists, type DecisionChannel, type DecisionRecord, type RequestRecord, type ReviewRecord, type Store } from '../../store/index.js';
 import { ALERT_EVENTS, APPROVAL_EVENT, REVOKE_EVENT, canonicalEventType } from '../../workflow/calls/index.js';
-import { DEFAULT_WORKFLOW, breakGlassWorkflow, defaultApprovalWorkflow } from '../../workflow/dsl/index.js';
+import { DEFAULT_WORKFLOW, breakGlassWorkflow, defaultApprovalWorkflow, extensionApprovalWorkflow, type ApprovalNotice } from '../../workflow/dsl/index.js';
 import type { WorkflowDocument, WorkflowEvent, WorkflowState } from '../../workflow/interpreter/types.js';
 import type { StepEvent, StepObserver, WorkflowRuntime } from '../../workflow/runtime/index.js';
 import { LEASE_ERROR_BASE } from '../../workflow/runtime/index.js';
@@ -54,11 +54,17 @@ export class RequestService implements StepObserver {
   private runtime: WorkflowRuntime | undefined;
   /** Callers waiting for a request to change, woken after each committed workflow step. */
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly decisionListeners: Array<(requestId: string, channel: DecisionChannel) => void> = [];
 
   constructor(private readonly deps: RequestServiceDeps) {}
 
   attach(runtime: WorkflowRuntime): void {
     this.runtime = runtime;
+  }
+
+  /** Told after each recorded decision (the Slack messages about the request are rewritten). Must not throw. */
+  onDecision(listener: (requestId: string, channel: DecisionChannel) => void): void {
+    this.decisionListeners.push(listener);
   }
 
   /** Delivers an event to a request's workflow (used by the built-in calls: an applied extension). */
@@ -124,7 +130,7 @@ export class RequestService implements StepObserver {
   }
 
   /** Starts the request's workflow; the request row, its audit (and a break-glass review) commit with the start. */
-  private async startRequest(identity: Identity, record: RequestRecord, workflowId: string, document: WorkflowDocument, role: ResolvedRole): Promise<void> {
+  private async startRequest(identity: Identity, record: RequestRecord, workflowId: string, document: WorkflowDocument, role: ResolvedRole, channel?: DecisionChannel): Promise<void> {
     const input = {
       id: record.id,
       role: { id: role.id, name: role.name, description: role.description, permissions: role.permissions, resources: role.resources },
@@ -161,6 +167,7 @@ export class RequestService implements StepObserver {
             ...(record.start_at ? { start_at: record.start_at } : {}),
             ...(record.timeout_at ? { timeout_at: record.timeout_at } : {}),
             ...(record.extended_from ? { extends: record.extended_from } : {}),
+            ...(channel ? { channel } : {}),
           },
         });
         if (record.break_glass) {
@@ -188,7 +195,7 @@ export class RequestService implements StepObserver {
    * expiry moves (its workflow's timer, and the provider's own expiry through a new grant).
    * The lease in total never exceeds the role's max_duration.
    */
-  async extend(identity: Identity, id: string, asked: { duration: string; reason?: string | undefined }): Promise<RequestView> {
+  async extend(identity: Identity, id: string, asked: { duration: string; reason?: string | undefined }, channel?: DecisionChannel): Promise<RequestView> {
     const { config, clock, logger } = this.deps;
     const original = await this.visible(identity, id);
     if (!sameIdentity(original.identity, identity)) throw new Forbidden('not_requester', `only the requester of ${id} may extend it`);
@@ -221,9 +228,10 @@ export class RequestService implements StepObserver {
     };
     const approval = needsApproval(record, role);
     if (approval && role.approvals?.timeoutMs !== undefined) record.timeout_at = toIso(now + role.approvals.timeoutMs);
-    // Extensions always run the built-in workflow: validate, the role's approvals, then apply.
-    const document = approval ? defaultApprovalWorkflow(role.approvals!.required) : DEFAULT_WORKFLOW;
-    await this.startRequest(identity, record, DEFAULT_WORKFLOW_ID, document, role);
+    // Extensions always run the built-in workflow: validate, ask the role's approvers where its
+    // workflows ask them (the same notification providers and channels), their approvals, then apply.
+    const document = approval ? extensionApprovalWorkflow(role.approvals!.required, this.approvalNotices(role), `Extension of ${id}: ${formatIsoDuration(durationMs)} more`) : DEFAULT_WORKFLOW;
+    await this.startRequest(identity, record, DEFAULT_WORKFLOW_ID, document, role, channel);
     logger.info({ request: record.id, extends: id, user: identityKey(identity), role: record.role, provider: record.provider }, 'extension requested');
     return this.get(identity, record.id);
   }
@@ -380,6 +388,7 @@ export class RequestService implements StepObserver {
         ...(reason ? { reason } : {}),
       },
     });
+    for (const listener of this.decisionListeners) listener(id, channel);
     return this.view((await store.requests.get(id))!);
   }
 
@@ -558,6 +567,16 @@ export class RequestService implements StepObserver {
     return { workflowId: DEFAULT_WORKFLOW_ID, document: breakGlassWorkflow(notifiers, message) };
   }
 
+  /**
+   * Where the role's workflows ask for approvals (`notify` calls with `approvals: true` through a
+   * configured notification provider, with their `to` when it is written out, not an expression).
+   */
+  private approvalNotices(role: ResolvedRole): ApprovalNotice[] {
+    const found = new Map<string, ApprovalNotice>();
+    for (const id of role.workflows) collectApprovalNotices(this.deps.config.workflows.get(id)?.workflow, found);
+    return [...found.values()].filter((n) => this.deps.providers.get(n.provider)?.enabled && this.deps.providers.get(n.provider)?.notification);
+  }
+
   /** Readable by its requester, administrators and those who may decide on it; otherwise 404. */
   async visible(identity: Identity, id: string): Promise<RequestRecord> {
     const record = await this.deps.store.requests.get(id);
@@ -576,6 +595,22 @@ export class RequestService implements StepObserver {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The `notify` calls with `approvals: true` in a workflow, by provider and literal `to`. */
+function collectApprovalNotices(node: unknown, into: Map<string, ApprovalNotice>): void {
+  if (Array.isArray(node)) {
+    for (const item of node) collectApprovalNotices(item, into);
+    return;
+  }
+  if (!isPlainObject(node)) return;
+  const call = typeof node.call === 'string' ? node.call : node.thand === 'notify' || node.lease === 'notify' ? 'lease.notify' : undefined;
+  const args = node.with;
+  if ((call === 'lease.notify' || call === 'thand.notify') && isPlainObject(args) && args.approvals === true && typeof args.provider === 'string' && !args.provider.includes('${')) {
+    const to = typeof args.to === 'string' && !args.to.includes('${') ? args.to : undefined;
+    into.set(`${args.provider}\u0000${to ?? ''}`, { provider: args.provider, ...(to === undefined ? {} : { to }) });
+  }
+  for (const value of Object.values(node)) collectApprovalNotices(value, into);
 }
 
 /** Provider ids named by the lease.notify calls of a workflow document (`with.provider`). */

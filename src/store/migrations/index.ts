@@ -11,6 +11,7 @@ const migrations: Record<string, () => Promise<Migration>> = {
   '0005_approval_lifecycle': () => import('./0005_approval_lifecycle.js'),
   '0006_email_approvals': () => import('./0006_email_approvals.js'),
   '0007_slack': () => import('./0007_slack.js'),
+  '0008_notice_messages': () => import('./0008_notice_messages.js'),
 };
 
 /** Every migration's name, in the order they apply. */

@@ -44,7 +44,7 @@ export interface BuiltinCallDeps {
   requestLink?: (requestId: string) => string | undefined;
   /**
    * Told of a lease's changes inside the transaction that records them (granted: status
-   * active; ended: revoked or failed), so what must follow (a requester's direct messages) is
+   * active; extended: a later expiry; ended: revoked or failed), so what must follow (a requester's direct messages) is
    * stored with the change and survives a crash.
    */
   leaseEvents?: LeaseEventListener;
@@ -52,9 +52,9 @@ export interface BuiltinCallDeps {
 
 /** What happened to a lease, as leaseEvents hears it. */
 export interface LeaseEvent {
-  kind: 'granted' | 'ended';
+  kind: 'granted' | 'extended' | 'ended';
   request: RequestRecord;
-  /** ISO-8601 (granted). */
+  /** ISO-8601 (granted, extended). */
   expiresAt?: string;
 }
 
@@ -125,6 +125,7 @@ async function applyExtension(deps: BuiltinCallDeps, extension: RequestRecord): 
         outcome: { code: 'extended', message: `${originalId} now expires at ${expiresAt}` },
       });
       await tx.audit.append({ actor: 'lease', action: 'lease.extended', subject: originalId, data: { extension: extension.id, from: original.expires_at, to: expiresAt, by: identityKey(extension.identity) } });
+      if (current?.status === 'active') await deps.leaseEvents?.(tx, { kind: 'extended', request: current, expiresAt });
     });
     deps.logger.info({ request: originalId, extension: extension.id, expires_at: expiresAt }, 'lease extended');
   }

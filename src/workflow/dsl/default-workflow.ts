@@ -43,3 +43,28 @@ export function breakGlassWorkflow(notifiers: readonly string[], message: string
     ],
   };
 }
+
+/** Where an extension's approvers are asked: a notification provider, and its target when the role's workflow names one. */
+export interface ApprovalNotice {
+  provider: string;
+  to?: string;
+}
+
+/**
+ * The workflow of an extension that needs approval: validate, ask the approvers where the role's
+ * workflows ask them (a failed message does not hold the request back: the approvals inbox has
+ * it), wait for the approvals, then apply the extension.
+ */
+export function extensionApprovalWorkflow(required: number, notices: readonly ApprovalNotice[], message: string): WorkflowDocument {
+  return {
+    document: { dsl: '1.0.0', namespace: 'lease', name: 'extension-approval', version: '1.0.0' },
+    do: [
+      { validate: { call: 'lease.validate', with: { validator: 'static' } } },
+      ...notices.map((notice, i) => ({
+        [`notify_${i}`]: { try: [{ send: { call: 'lease.notify', with: { ...notice, message, approvals: true } } }], catch: {} },
+      })),
+      { approve: { call: 'lease.approvals', with: { count: required } } },
+      { authorize: { call: 'lease.authorize' } },
+    ],
+  };
+}

@@ -1,7 +1,7 @@
 // dsl/: what a workflow document may contain, checked at load time.
 export { validateWorkflowDocument } from './validate.js';
 export type { ValidationIssue } from './checker.js';
-export { DEFAULT_WORKFLOW, breakGlassWorkflow, defaultApprovalWorkflow } from './default-workflow.js';
+export { DEFAULT_WORKFLOW, breakGlassWorkflow, defaultApprovalWorkflow, extensionApprovalWorkflow, type ApprovalNotice } from './default-workflow.js';
 export { checkSchema, schemaProblems, schemaDocument } from './schema.js';
 export {
   taskKind,
