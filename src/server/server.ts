@@ -169,7 +169,8 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     : undefined;
   const notices = slackConfigured ? new LeaseNoticeSender({ store, providers, clock, logger, extendOffers: extendOffersOf(config, clock) }) : undefined;
   if (slackApprovals) {
-    // A decision made elsewhere (CLI, web, e-mail) shows in the Slack messages too; a Slack click rewrites its own message.
+    // A decision made elsewhere (CLI, web, e-mail), or the request ending undecided, shows in the
+    // Slack messages too; a Slack click rewrites its own message.
     requests.onDecision((id, channel) => {
       if (channel !== 'slack') void slackApprovals.refreshMessages(id);
     });

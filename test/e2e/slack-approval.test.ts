@@ -231,6 +231,18 @@ describe('Slack approvals (emulate Slack, real server and CLI)', () => {
       await waitUntil('the request to become active', async () => ((await status(request.id)).status === 'active' ? true : undefined), 60_000, 200);
     });
 
+    await t.test('a request withdrawn before anyone decided: its Slack message says so and loses its buttons', async () => {
+      const withdrawn = await leaseJson<RequestJson>(['request', '--role', 'deploy', '--provider', 'box', '--duration', '5m', '--reason', 'changed my mind', '--json'], env('alice'));
+      const posted = await approvalMessage(withdrawn.id);
+      await leaseJson(['revoke', withdrawn.id, '--json'], env('alice'));
+      const updated = await waitUntil('the message to be rewritten', async () => {
+        const m = (await slack.history(slack.channelId)).find((x) => x.ts === posted.ts);
+        return m?.edited ? m : undefined;
+      }, 30_000, 200);
+      assert.equal(updated.blocks?.some((b) => b.type === 'actions'), false, 'no more buttons');
+      assert.match(JSON.stringify(updated.blocks), /Access request withdrawn/);
+    });
+
     const dm = await slack.dmChannel('alice');
     const dmAbout = async (pattern: RegExp) => (await slack.history(dm)).find((m) => m.text.includes(request.id) && pattern.test(m.text));
     let granted: SlackMessage;

@@ -65,6 +65,16 @@ describe('Block Kit messages', () => {
     assert.deepEqual((denied[0] as { text: { text: string } }).text.text, 'Access request denied');
   });
 
+  it('says how a request ended undecided (expired, withdrawn), without buttons; a denial still reads as denied', () => {
+    const expired = decidedBlocks(summary, [], false, { status: 'expired', message: 'Not approved in time <!here>' });
+    assert.equal((expired[0] as { text: { text: string } }).text.text, 'Access request expired');
+    assert.equal(expired.some((b) => b.type === 'actions'), false);
+    assert.match(texts(expired), /:no_entry_sign: Not approved in time &lt;!here&gt;/);
+    const denied = decidedBlocks(summary, [{ approved: false, by: 'Eve', at: 't' }], false, { status: 'denied', message: 'denied' });
+    assert.equal((denied[0] as { text: { text: string } }).text.text, 'Access request denied');
+    assert.doesNotMatch(texts(denied), /no_entry_sign/);
+  });
+
   it('keeps every section under Slack\'s 3000-character limit', () => {
     const long = approvalRequestBlocks({ ...summary, reason: 'x'.repeat(10_000) }, 'y'.repeat(10_000), true);
     for (const text of texts(long).split('\n*')) assert.ok(text.length <= 3000);

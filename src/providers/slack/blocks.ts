@@ -116,14 +116,23 @@ export interface DecisionLine {
   at: string;
 }
 
+/** A request that ended before its approvals were complete: how it ended (`expired`, `withdrawn`, `failed`...) and why. */
+export interface ClosedUndecided {
+  status: string;
+  message: string;
+}
+
 /**
  * The approval message after a decision: the request, who decided what and when, and the
  * buttons only while the request still waits for more approvals.
  */
-export function decidedBlocks(summary: RequestSummary, decisions: readonly DecisionLine[], stillOpen: boolean): Block[] {
+export function decidedBlocks(summary: RequestSummary, decisions: readonly DecisionLine[], stillOpen: boolean, closed?: ClosedUndecided): Block[] {
   const lines = decisions.map((d) => `${d.approved ? ':white_check_mark: Approved' : ':x: Denied'} by ${escapeMrkdwn(d.by)} at ${escapeMrkdwn(d.at)}`);
+  const denied = decisions.some((d) => !d.approved);
+  if (!stillOpen && !denied && closed) lines.push(`:no_entry_sign: ${escapeMrkdwn(closed.message)}`);
   const blocks = approvalRequestBlocks(summary, '', stillOpen).filter((b) => b.type !== 'header');
-  const header: Block = { type: 'header', text: { type: 'plain_text', text: stillOpen ? 'Access request: approval needed' : decisions.some((d) => !d.approved) ? 'Access request denied' : 'Access request approved', emoji: false } };
+  const title = stillOpen ? 'Access request: approval needed' : denied ? 'Access request denied' : closed ? `Access request ${closed.status}` : 'Access request approved';
+  const header: Block = { type: 'header', text: { type: 'plain_text', text: title, emoji: false } };
   const decided: Block = { type: 'section', text: mrkdwn(lines.join('\n') || 'No decision yet') };
   const actions = blocks.findIndex((b) => b.type === 'actions');
   if (actions === -1) return [header, ...blocks, decided];

@@ -4,7 +4,7 @@
 // server's Slack routes and services reach it through `isSlackNotifier`.
 import { LeaseError } from '../../core/index.js';
 import type { Notification, NotificationProvider, NotificationReceipt, ProviderFactory, ProviderInstance } from '../provider.js';
-import { approvalRequestBlocks, decidedBlocks, leaseNoticeBlocks, leaseNoticeText, requestText, type DecisionLine, type LeaseNotice, type RequestSummary } from './blocks.js';
+import { approvalRequestBlocks, decidedBlocks, leaseNoticeBlocks, leaseNoticeText, requestText, type ClosedUndecided, type DecisionLine, type LeaseNotice, type RequestSummary } from './blocks.js';
 import { slackConfigSchema, type SlackConfig } from './config.js';
 import { slackSignatureMatches } from './signature.js';
 import { SlackApi, SlackApiError, type SlackUser } from './slack-api.js';
@@ -62,8 +62,8 @@ export class SlackNotifier implements NotificationProvider {
   }
 
   /** Rewrites an approval message after a decision: who decided, and buttons only while it is still open. */
-  async updateDecided(ref: NotificationReceipt, summary: RequestSummary, decisions: readonly DecisionLine[], stillOpen: boolean): Promise<void> {
-    await this.api.updateMessage({ channel: ref.channel, ts: ref.message_id, text: requestText(summary), blocks: decidedBlocks(summary, decisions, stillOpen) });
+  async updateDecided(ref: NotificationReceipt, summary: RequestSummary, decisions: readonly DecisionLine[], stillOpen: boolean, closed?: ClosedUndecided): Promise<void> {
+    await this.api.updateMessage({ channel: ref.channel, ts: ref.message_id, text: requestText(summary), blocks: decidedBlocks(summary, decisions, stillOpen, closed) });
   }
 
   /** A message only the clicking user sees (a refused click). */

@@ -54,7 +54,9 @@ export class RequestService implements StepObserver {
   private runtime: WorkflowRuntime | undefined;
   /** Callers waiting for a request to change, woken after each committed workflow step. */
   private readonly waiters = new Map<string, Set<() => void>>();
-  private readonly decisionListeners: Array<(requestId: string, channel: DecisionChannel) => void> = [];
+  private readonly decisionListeners: Array<(requestId: string, channel: DecisionChannel | undefined) => void> = [];
+  /** Requests whose step being committed ends them while still waiting for approval. */
+  private readonly endingUndecided = new Set<string>();
 
   constructor(private readonly deps: RequestServiceDeps) {}
 
@@ -62,8 +64,12 @@ export class RequestService implements StepObserver {
     this.runtime = runtime;
   }
 
-  /** Told after each recorded decision (the Slack messages about the request are rewritten). Must not throw. */
-  onDecision(listener: (requestId: string, channel: DecisionChannel) => void): void {
+  /**
+   * Told after each recorded decision (with its channel), and after a request ends while still
+   * waiting for approval (expired, withdrawn, failed: no channel); the Slack messages about the
+   * request are rewritten. Must not throw.
+   */
+  onDecision(listener: (requestId: string, channel: DecisionChannel | undefined) => void): void {
     this.decisionListeners.push(listener);
   }
 
@@ -286,6 +292,9 @@ export class RequestService implements StepObserver {
   }
 
   afterCommit({ instanceId }: StepEvent): void {
+    if (this.endingUndecided.delete(instanceId)) {
+      for (const listener of this.decisionListeners) listener(instanceId, undefined);
+    }
     const waiting = this.waiters.get(instanceId);
     if (!waiting) return;
     this.waiters.delete(instanceId);
@@ -533,6 +542,7 @@ export class RequestService implements StepObserver {
       outcome = { code: 'not_granted', message: 'the workflow ended without granting access' };
     }
     if (request.status === 'revoking') return; // the revoke call settles it
+    if (request.status === 'pending') this.endingUndecided.add(instanceId);
     await tx.requests.update(instanceId, { status, outcome, ended_at: now, updated_at: now });
     await tx.audit.append({ actor: 'lease', action: `request.${status}`, subject: instanceId, data: { code: outcome.code, message: outcome.message } });
     this.deps.logger.info({ request: instanceId, user: identityKey(request.identity), role: request.role, provider: request.provider, code: outcome.code }, `request ${status}`);

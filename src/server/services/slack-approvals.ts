@@ -24,6 +24,7 @@ import {
   wellFormedSignatureHeaders,
   type DecisionLine,
   type RequestSummary,
+  type ClosedUndecided,
   type SlackNotifier,
   type SlackUser,
 } from '../../providers/slack/index.js';
@@ -271,7 +272,7 @@ export class SlackApprovals {
       const who = d.identity.email ?? d.approver;
       return { approved: d.approved, by: d.identity.name ? `${d.identity.name} (${who})` : who, at: d.decided_at };
     });
-    await notifier.updateDecided(ref, summaryOf(request, config), lines, stillOpen);
+    await notifier.updateDecided(ref, summaryOf(request, config), lines, stillOpen, closedUndecided(current));
   }
 
   /**
@@ -347,6 +348,22 @@ export function identitiesForEmail(email: string, config: LoadedConfig, provider
 }
 
 /** A Lease button click from a `block_actions` payload, or undefined for anything else. */
+/** How a request ended without being granted, for its approval message; undefined while it runs or once granted. */
+function closedUndecided(request: RequestRecord): ClosedUndecided | undefined {
+  if (request.granted_at !== null) return undefined;
+  switch (request.status) {
+    case 'expired':
+      return { status: 'expired', message: 'Not approved in time: nothing was granted.' };
+    case 'revoked':
+      return { status: 'withdrawn', message: 'Withdrawn before it was decided: nothing was granted.' };
+    case 'failed':
+    case 'denied':
+      return { status: request.status, message: `Ended: ${request.outcome?.message ?? request.status}. Nothing was granted.` };
+    default:
+      return undefined;
+  }
+}
+
 function parseClick(rawBody: string): ClickPayload | undefined {
   const field = new URLSearchParams(rawBody).get('payload');
   if (field === null) throw new LeaseError('invalid_input', 'form: payload is required', { status: 400, field: 'payload' });
