@@ -1,4 +1,5 @@
 // crypto/: keys and the private files that hold them.
 export * from './private-file.js';
 export * from './key-set-file.js';
+export * from './key-set-refresh.js';
 export * from './kms/index.js';

@@ -175,6 +175,49 @@ describe('session tokens', () => {
     assert.equal((await verifySessionToken(reloaded, fresh.token, { now: NOW })).identity.id, alice.id);
   });
 
+  test('processes sharing the key file take in each other\'s rotation at once and a revocation within the check interval', async () => {
+    const dataDir = await mkdtemp(join(root, 'data-'));
+    const clockA = new ManualClock(NOW);
+    const clockB = new ManualClock(NOW);
+    const a = await SessionKeys.load(dataDir, { clock: clockA });
+    const b = await SessionKeys.load(dataDir, { clock: clockB, refresh: { checkMs: 10_000, missMs: 1_000 } });
+    const before = await issueSessionToken(a, alice, { now: NOW });
+    const oldKid = a.current().kid;
+    const newKid = await a.rotate();
+    const after = await issueSessionToken(a, alice, { now: NOW });
+    // B has never seen the new key: the unknown id makes it read the file.
+    assert.equal((await verifySessionToken(b, after.token, { now: NOW })).identity.id, alice.id);
+    assert.equal((await issueSessionToken(b, alice, { now: NOW }), b.current().kid), newKid, 'B encrypts with the new key too');
+    await a.revoke(oldKid);
+    // Known to B and unrevoked in its memory until its next look at the file.
+    assert.equal((await verifySessionToken(b, before.token, { now: NOW })).identity.id, alice.id);
+    clockB.advance(10_001);
+    await assert.rejects(verifySessionToken(b, before.token, { now: NOW }), rejectsWith('unauthenticated'));
+    assert.equal((await verifySessionToken(b, after.token, { now: NOW })).identity.id, alice.id);
+  });
+
+  test('a rotation by another process is kept when this one revokes a key', async () => {
+    const dataDir = await mkdtemp(join(root, 'data-'));
+    const a = await SessionKeys.load(dataDir);
+    const b = await SessionKeys.load(dataDir);
+    const first = a.current().kid;
+    const added = await a.rotate();
+    await b.revoke(first);
+    assert.deepEqual((await SessionKeys.load(dataDir)).list().map((k) => [k.kid, k.revoked]), [[first, true], [added, false]]);
+  });
+
+  test('an unknown key id looks at the file at most once per interval', async () => {
+    const dataDir = await mkdtemp(join(root, 'data-'));
+    const clock = new ManualClock(NOW);
+    const b = await SessionKeys.load(dataDir, { clock });
+    const a = await SessionKeys.load(dataDir);
+    assert.equal(await b.resolve('key_nope'), undefined); // looked: nothing new
+    await a.rotate();
+    assert.equal(await b.resolve(a.current().kid), undefined, 'within the interval, no second look');
+    clock.advance(1_001);
+    assert.ok(await b.resolve(a.current().kid));
+  });
+
   test('the token does not reveal the identity to anyone without the key', async () => {
     const keys = await freshKeys();
     const { token } = await issueSessionToken(keys, alice, { now: NOW });

@@ -40,7 +40,7 @@ export async function issueSessionToken(
   if (!Number.isInteger(ttlMs) || ttlMs < 1000) throw new InvalidInput('a session lifetime must be a whole number of ms, at least 1 s', 'ttlMs');
   const iat = Math.floor(options.now / 1000);
   const exp = Math.floor((options.now + ttlMs) / 1000);
-  const { kid, key } = keys.current();
+  const { kid, key } = await keys.fresh();
   // `iat` has whole seconds only; `iat_ms` tells a session issued just after an administrator
   // ended a user's sessions from one issued just before, within the same second.
   const token = await new EncryptJWT({ idn: identitySchema.parse(identity), iat_ms: options.now })
@@ -64,8 +64,8 @@ export async function verifySessionToken(keys: SessionKeys, token: string, optio
   try {
     ({ payload } = await jwtDecrypt(
       token,
-      (header) => {
-        const key = typeof header.kid === 'string' ? keys.keyFor(header.kid) : undefined;
+      async (header) => {
+        const key = typeof header.kid === 'string' ? await keys.resolve(header.kid) : undefined;
         if (key === undefined) throw new joseErrors.JWKSNoMatchingKey();
         return key;
       },

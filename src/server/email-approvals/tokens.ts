@@ -61,7 +61,7 @@ export async function issueApprovalLink(
   options: { now: number; ttlMs: number },
 ): Promise<{ token: string; link: ApprovalLink }> {
   const { EncryptJWT } = await loadJose();
-  const { kid, key } = keys.current();
+  const { kid, key } = await keys.fresh();
   const exp = Math.floor((options.now + options.ttlMs) / 1000);
   const claims: ApprovalLink = { jti: newId('eml', options.now), address: link.address.toLowerCase(), requestId: link.requestId, intent: 'decide', expiresAtMs: exp * 1000 };
   const token = await new EncryptJWT({ adr: claims.address, req: claims.requestId, act: claims.intent })
@@ -83,8 +83,8 @@ export async function verifyApprovalLink(keys: SessionKeys, token: string, optio
   try {
     ({ payload } = await jwtDecrypt(
       token,
-      (header) => {
-        const key = typeof header.kid === 'string' ? keys.keyFor(header.kid) : undefined;
+      async (header) => {
+        const key = typeof header.kid === 'string' ? await keys.resolve(header.kid) : undefined;
         if (key === undefined || header.typ !== 'lease-email-link') throw new joseErrors.JWKSNoMatchingKey();
         return linkKey(key);
       },

@@ -33,7 +33,7 @@ export class EncryptionCodec implements PayloadCodec {
   constructor(private readonly keys: PayloadKeys) {}
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
-    const { kid, key } = this.keys.current();
+    const { kid, key } = await this.keys.fresh();
     return payloads.map((payload) => {
       const plain: Plain = {
         m: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
@@ -51,12 +51,15 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
+    const keys = new Map<string, Buffer | undefined>();
+    for (const payload of payloads) {
+      const kid = encryptedWith(payload);
+      if (kid !== undefined && !keys.has(kid)) keys.set(kid, await this.keys.resolve(kid));
+    }
     return payloads.map((payload) => {
-      const encoding = payload.metadata?.encoding;
-      if (!encoding || Buffer.from(encoding).toString() !== ENCRYPTED_ENCODING) return payload; // not ours (e.g. written before encryption)
-      const kidBytes = payload.metadata?.[KEY_ID_METADATA];
-      const kid = kidBytes ? Buffer.from(kidBytes).toString() : '';
-      const key = this.keys.keyFor(kid);
+      const kid = encryptedWith(payload);
+      if (kid === undefined) return payload; // not ours (e.g. written before encryption)
+      const key = keys.get(kid);
       if (!key) throw new PayloadDecryptionFailed(`unknown key "${kid}" (is keys/payload.jwk the one the other processes use?)`);
       const data = Buffer.from(payload.data ?? new Uint8Array());
       if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionFailed('payload too short');
@@ -81,4 +84,12 @@ export class EncryptionCodec implements PayloadCodec {
 /** The data converter clients, workers and replays share: default JSON conversion, then encryption. */
 export function encryptedDataConverter(keys: PayloadKeys): DataConverter {
   return { payloadCodecs: [new EncryptionCodec(keys)] };
+}
+
+/** The key id an encrypted payload names ('' when it names none), or undefined for a payload Lease did not encrypt. */
+function encryptedWith(payload: Payload): string | undefined {
+  const encoding = payload.metadata?.encoding;
+  if (!encoding || Buffer.from(encoding).toString() !== ENCRYPTED_ENCODING) return undefined;
+  const kidBytes = payload.metadata?.[KEY_ID_METADATA];
+  return kidBytes ? Buffer.from(kidBytes).toString() : '';
 }
