@@ -29,9 +29,11 @@ export class RefusalBudget {
   private readonly overall: FailureWindow;
   /** Address groups (and EVERYONE) whose throttling was audited, until their window frees. */
   private readonly announced = new Set<string>();
+  private readonly maxKeys: number;
 
   constructor(clock: Clock, options: RefusalBudgetOptions = {}) {
     const settings = { ...REFUSAL_BUDGET_DEFAULTS, ...options };
+    this.maxKeys = settings.maxKeys;
     this.byAddress = new FailureWindow(clock, { limit: settings.perAddress, windowMs: settings.windowMs, maxKeys: settings.maxKeys });
     this.overall = new FailureWindow(clock, { limit: settings.overall, windowMs: settings.windowMs, maxKeys: 1 });
   }
@@ -55,7 +57,7 @@ export class RefusalBudget {
       const error = new TooManyAttempts(err.retryAfterSeconds ?? 1, 'too many refused callbacks from this address; try again later');
       if (this.announced.has(key)) return { audit: 'none', error };
       this.announced.add(key);
-      if (this.announced.size > REFUSAL_BUDGET_DEFAULTS.maxKeys) this.announced.delete(this.announced.values().next().value as string);
+      if (this.announced.size > this.maxKeys) this.announced.delete(this.announced.values().next().value as string);
       return { audit: 'throttled', error };
     }
     this.announced.delete(key);

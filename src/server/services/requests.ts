@@ -571,7 +571,7 @@ export class RequestService implements StepObserver {
    */
   private breakGlassWorkflowFor(role: ResolvedRole, identity: Identity, reason: string): { workflowId: string; document: WorkflowDocument } {
     const named = new Set<string>();
-    for (const id of role.workflows) collectNotifiers(this.deps.config.workflows.get(id)?.workflow, named);
+    for (const id of role.workflows) for (const args of notifyCalls(this.deps.config.workflows.get(id)?.workflow)) named.add(args.provider);
     const notifiers = [...this.deps.providers.values()].filter((p) => p.enabled && p.notification && (named.size === 0 || named.has(p.id))).map((p) => p.id);
     const message = `BREAK-GLASS: ${identityKey(identity)} took role "${role.id}" without approval. Reason: ${reason.trim()}. An administrator must review it (lease reviews).`;
     return { workflowId: DEFAULT_WORKFLOW_ID, document: breakGlassWorkflow(notifiers, message) };
@@ -583,7 +583,13 @@ export class RequestService implements StepObserver {
    */
   private approvalNotices(role: ResolvedRole): ApprovalNotice[] {
     const found = new Map<string, ApprovalNotice>();
-    for (const id of role.workflows) collectApprovalNotices(this.deps.config.workflows.get(id)?.workflow, found);
+    for (const id of role.workflows) {
+      for (const args of notifyCalls(this.deps.config.workflows.get(id)?.workflow)) {
+        if (args.approvals !== true) continue;
+        const to = typeof args.to === 'string' && !args.to.includes('${') ? args.to : undefined;
+        found.set(`${args.provider}\u0000${to ?? ''}`, { provider: args.provider, ...(to === undefined ? {} : { to }) });
+      }
+    }
     return [...found.values()].filter((n) => this.deps.providers.get(n.provider)?.enabled && this.deps.providers.get(n.provider)?.notification);
   }
 
@@ -607,30 +613,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** The `notify` calls with `approvals: true` in a workflow, by provider and literal `to`. */
-function collectApprovalNotices(node: unknown, into: Map<string, ApprovalNotice>): void {
+/** The arguments of every lease.notify (thand.notify) call in a workflow document whose `with.provider` is written out. */
+function* notifyCalls(node: unknown): Generator<Record<string, unknown> & { provider: string }> {
   if (Array.isArray(node)) {
-    for (const item of node) collectApprovalNotices(item, into);
+    for (const item of node) yield* notifyCalls(item);
     return;
   }
   if (!isPlainObject(node)) return;
   const call = typeof node.call === 'string' ? node.call : node.thand === 'notify' || node.lease === 'notify' ? 'lease.notify' : undefined;
   const args = node.with;
-  if ((call === 'lease.notify' || call === 'thand.notify') && isPlainObject(args) && args.approvals === true && typeof args.provider === 'string' && !args.provider.includes('${')) {
-    const to = typeof args.to === 'string' && !args.to.includes('${') ? args.to : undefined;
-    into.set(`${args.provider}\u0000${to ?? ''}`, { provider: args.provider, ...(to === undefined ? {} : { to }) });
+  if ((call === 'lease.notify' || call === 'thand.notify') && isPlainObject(args) && typeof args.provider === 'string' && !args.provider.includes('${')) {
+    yield { ...args, provider: args.provider };
   }
-  for (const value of Object.values(node)) collectApprovalNotices(value, into);
-}
-
-/** Provider ids named by the lease.notify calls of a workflow document (`with.provider`). */
-function collectNotifiers(node: unknown, into: Set<string>): void {
-  if (Array.isArray(node)) {
-    for (const item of node) collectNotifiers(item, into);
-    return;
-  }
-  if (!isPlainObject(node)) return;
-  const call = typeof node.call === 'string' ? node.call : node.thand === 'notify' || node.lease === 'notify' ? 'lease.notify' : undefined;
-  if ((call === 'lease.notify' || call === 'thand.notify') && isPlainObject(node.with) && typeof node.with.provider === 'string' && !node.with.provider.includes('${')) into.add(node.with.provider);
-  for (const value of Object.values(node)) collectNotifiers(value, into);
+  for (const value of Object.values(node)) yield* notifyCalls(value);
 }

@@ -364,6 +364,13 @@ function closedUndecided(request: RequestRecord): ClosedUndecided | undefined {
   }
 }
 
+/** What a button's action id asks for, or undefined for a button that is not Lease's. */
+function actionKind(actionId: unknown): ClickPayload['action'] | undefined {
+  if (actionId === APPROVE_ACTION) return 'approve';
+  if (actionId === DENY_ACTION) return 'deny';
+  return typeof actionId === 'string' && actionId.startsWith(`${EXTEND_ACTION}:`) ? 'extend' : undefined;
+}
+
 function parseClick(rawBody: string): ClickPayload | undefined {
   const field = new URLSearchParams(rawBody).get('payload');
   if (field === null) throw new LeaseError('invalid_input', 'form: payload is required', { status: 400, field: 'payload' });
@@ -377,12 +384,13 @@ function parseClick(rawBody: string): ClickPayload | undefined {
   }
   if (payload.type !== 'block_actions') return undefined;
   const actions = Array.isArray(payload.actions) ? (payload.actions as Record<string, unknown>[]) : [];
-  const action = actions.find((a) => a && (a.action_id === APPROVE_ACTION || a.action_id === DENY_ACTION || (typeof a.action_id === 'string' && a.action_id.startsWith(`${EXTEND_ACTION}:`))));
+  const action = actions.find((a) => a && actionKind(a.action_id) !== undefined);
+  const kind = action && actionKind(action.action_id);
   const user = payload.user as { id?: unknown } | undefined;
-  if (!action || typeof action.value !== 'string' || typeof user?.id !== 'string') return undefined;
+  if (!action || !kind || typeof action.value !== 'string' || typeof user?.id !== 'string') return undefined;
   // An Extend button's value is `<request id> <duration>`.
-  const [requestId = '', duration] = action.action_id === APPROVE_ACTION || action.action_id === DENY_ACTION ? [action.value] : action.value.split(' ', 2);
-  if (action.action_id !== APPROVE_ACTION && action.action_id !== DENY_ACTION && !duration) return undefined;
+  const [requestId = '', duration] = kind === 'extend' ? action.value.split(' ', 2) : [action.value];
+  if (kind === 'extend' && !duration) return undefined;
   const team = payload.team as { id?: unknown } | undefined;
   const container = (payload.container ?? {}) as { channel_id?: unknown; message_ts?: unknown };
   const channel = payload.channel as { id?: unknown } | undefined;
@@ -392,7 +400,7 @@ function parseClick(rawBody: string): ClickPayload | undefined {
   return {
     teamId: typeof team?.id === 'string' ? team.id : undefined,
     userId: user.id,
-    action: action.action_id === APPROVE_ACTION ? 'approve' : action.action_id === DENY_ACTION ? 'deny' : 'extend',
+    action: kind,
     requestId,
     ...(duration ? { duration } : {}),
     channel: channelId,
