@@ -85,6 +85,14 @@ workflows:
 `;
 }
 
+/** The channel message `ts` once Lease has rewritten it (chat.update). */
+function editedMessage(slack: SlackEmulator, ts: string): Promise<SlackMessage> {
+  return waitUntil('the approval message to be rewritten', async () => {
+    const m = (await slack.history(slack.channelId)).find((x) => x.ts === ts);
+    return m?.edited ? m : undefined;
+  }, 30_000, 200);
+}
+
 describe('Slack approvals (emulate Slack, real server and CLI)', () => {
   let deployment: Deployment;
   let server: ServerProcess;
@@ -170,10 +178,7 @@ describe('Slack approvals (emulate Slack, real server and CLI)', () => {
       const approved = (await audit(request.id)).find((e) => e.action === 'request.approved');
       assert.equal(approved?.actor, 'local:bob');
       assert.equal(approved?.data.channel, 'slack');
-      const updated = await waitUntil('the message to be updated', async () => {
-        const m = (await slack.history(slack.channelId)).find((x) => x.ts === message.ts);
-        return m?.edited ? m : undefined;
-      }, 30_000, 200);
+      const updated = await editedMessage(slack, message.ts);
       assert.equal(updated.blocks?.some((b) => b.type === 'actions'), false, 'no more buttons');
       assert.match(JSON.stringify(updated.blocks), /Approved by Bob \(bob@example\.com\)/);
     });
@@ -222,10 +227,7 @@ describe('Slack approvals (emulate Slack, real server and CLI)', () => {
 
     await t.test('approved with `lease approve`: the Slack message shows who decided and loses its buttons', async () => {
       await leaseJson(['approve', request.id, '--reason', 'looks fine', '--json'], env('bob'));
-      const updated = await waitUntil('the message to be rewritten', async () => {
-        const m = (await slack.history(slack.channelId)).find((x) => x.ts === message.ts);
-        return m?.edited ? m : undefined;
-      }, 30_000, 200);
+      const updated = await editedMessage(slack, message.ts);
       assert.equal(updated.blocks?.some((b) => b.type === 'actions'), false, 'no more buttons');
       assert.match(JSON.stringify(updated.blocks), /Approved by Bob \(bob@example\.com\)/);
       await waitUntil('the request to become active', async () => ((await status(request.id)).status === 'active' ? true : undefined), 60_000, 200);
@@ -235,10 +237,7 @@ describe('Slack approvals (emulate Slack, real server and CLI)', () => {
       const withdrawn = await leaseJson<RequestJson>(['request', '--role', 'deploy', '--provider', 'box', '--duration', '5m', '--reason', 'changed my mind', '--json'], env('alice'));
       const posted = await approvalMessage(withdrawn.id);
       await leaseJson(['revoke', withdrawn.id, '--json'], env('alice'));
-      const updated = await waitUntil('the message to be rewritten', async () => {
-        const m = (await slack.history(slack.channelId)).find((x) => x.ts === posted.ts);
-        return m?.edited ? m : undefined;
-      }, 30_000, 200);
+      const updated = await editedMessage(slack, posted.ts);
       assert.equal(updated.blocks?.some((b) => b.type === 'actions'), false, 'no more buttons');
       assert.match(JSON.stringify(updated.blocks), /Access request withdrawn/);
     });
