@@ -1,6 +1,6 @@
 // The session key file `<dataDir>/keys/session.jwk`: a key set file (crypto/key-set-file.ts)
 // whose problems are reported as session key file errors.
-import { readKeySetFile, writeKeySetFile, type KeyEntry, type KeySetSealing } from '../../crypto/index.js';
+import { readKeySetFile, type KeyEntry, type KeySetSealing } from '../../crypto/index.js';
 import { SessionKeyFileInsecure, SessionKeyFileInvalid } from './errors.js';
 
 export { KEY_BYTES, newKeyEntry, type KeyEntry } from '../../crypto/index.js';
@@ -13,12 +13,4 @@ const ERRORS = {
 /** The entries in `file` (opened with `sealing` when it is sealed), or null when it does not exist. */
 export function readKeyFile(file: string, sealing?: KeySetSealing): Promise<KeyEntry[] | null> {
   return readKeySetFile(file, ERRORS, sealing);
-}
-
-/**
- * Writes `entries` to `file` through a 0600 temp file. With `exclusive`, returns false instead
- * of replacing a file another process created first.
- */
-export function writeKeyFile(file: string, entries: KeyEntry[], options: { exclusive: boolean; sealing?: KeySetSealing | undefined }): Promise<boolean> {
-  return writeKeySetFile(file, entries, options);
 }
