@@ -12,10 +12,22 @@ export interface ChainBreak {
   message: string;
 }
 
+/** Where a verification starts: after a checkpoint (the last pruned entry), or at the genesis. */
+export interface ChainStart {
+  seq: number;
+  hash: string;
+}
+
 export class ChainVerifier {
-  private expectedSeq = 1;
-  private expectedPrev = GENESIS_HASH;
+  private expectedSeq: number;
+  private expectedPrev: string;
   private checked = 0;
+
+  /** From the genesis (seq 1), or from the entry after `start` (a pruned log, an archive). */
+  constructor(start?: ChainStart) {
+    this.expectedSeq = (start?.seq ?? 0) + 1;
+    this.expectedPrev = start?.hash ?? GENESIS_HASH;
+  }
 
   /** Number of entries accepted so far. */
   get count(): number {
@@ -23,8 +35,8 @@ export class ChainVerifier {
   }
 
   /**
-   * Returns the first rule `entry` breaks, or undefined. Rules: seqs run 1, 2, 3... without gaps;
-   * prev_hash equals the previous entry's hash (genesis for the first); hash matches the content.
+   * Returns the first rule `entry` breaks, or undefined. Rules: seqs run 1, 2, 3... (or on from the start)
+   * without gaps; prev_hash equals the previous entry's hash (the start's, or genesis, for the first); hash matches the content.
    */
   check(entry: ChainedEntry): ChainBreak | undefined {
     if (entry.seq !== this.expectedSeq) {

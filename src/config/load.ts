@@ -107,6 +107,7 @@ function buildLoadedConfig(merged: MergedConfig, files: string[], principals: Pr
     logging: merged.logging?.value ?? {},
     services,
     environment: merged.environment?.value ?? { platform: 'local' },
+    audit: { ...(merged.audit?.value ?? {}), configDir: merged.audit ? resolve(dirname(merged.audit.file)) : undefined },
     warnings: log.warnings.map(formatIssue),
     sourceOf: (kind, id) => sourceMaps[kind].get(id)?.file,
   };

@@ -2,7 +2,7 @@
 // `aws-prod`, service `temporal`) or a single section (`server`) given in two files is an
 // error naming both: silently letting one file win would hide a mistake.
 import type { IssueLog } from './issues.js';
-import type { EnvironmentConfig, LoggingConfig, ProviderConfig, RoleConfig, ServerConfig, WorkflowConfig } from './schema/index.js';
+import type { AuditConfig, EnvironmentConfig, LoggingConfig, ProviderConfig, RoleConfig, ServerConfig, WorkflowConfig } from './schema/index.js';
 import type { Checked, CheckedEntry, ValidatedDocument } from './validate-document.js';
 
 /** A value and the file it came from. */
@@ -21,6 +21,7 @@ export interface MergedConfig {
   server?: Sourced<ServerConfig>;
   logging?: Sourced<LoggingConfig>;
   environment?: Sourced<EnvironmentConfig>;
+  audit?: Sourced<AuditConfig>;
 }
 
 export function mergeDocuments(docs: readonly ValidatedDocument[], log: IssueLog): MergedConfig {
@@ -33,6 +34,7 @@ export function mergeDocuments(docs: readonly ValidatedDocument[], log: IssueLog
     merged.server = mergeSingle(merged.server, doc.server, 'server', doc.file, log);
     merged.logging = mergeSingle(merged.logging, doc.logging, 'logging', doc.file, log);
     merged.environment = mergeSingle(merged.environment, doc.environment, 'environment', doc.file, log);
+    merged.audit = mergeSingle(merged.audit, doc.audit, 'audit', doc.file, log);
   }
   return merged;
 }

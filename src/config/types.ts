@@ -5,6 +5,7 @@ import type { ProviderFactory, ProviderRegistry } from '../providers/index.js';
 import type { Env } from './env.js';
 import type { ConfigIssue } from './issues.js';
 import type {
+  AuditConfig,
   EnvironmentConfig,
   LoggingConfig,
   ProviderConfig,
@@ -117,6 +118,8 @@ export interface LoadedConfig {
   services: ServicesConfig;
   /** `{platform: 'local'}` when no file gives it. */
   environment: EnvironmentConfig;
+  /** `{}` when no file gives it; configDir is the declaring file's directory (for `tls.ca_file`). */
+  audit: AuditConfig & { configDir: string | undefined };
   /** Problems that do not stop Lease, one per line as `FILE: PATH: MESSAGE`. */
   warnings: string[];
   /** The file an entry was defined in. */

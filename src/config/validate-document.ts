@@ -6,6 +6,7 @@ import type { ConfigDocument } from './config-document.js';
 import type { IssueLog } from './issues.js';
 import { isPlainObject } from './plain-object.js';
 import {
+  auditSchema,
   entryIdSchema,
   environmentSchema,
   loggingSchema,
@@ -15,6 +16,7 @@ import {
   serviceSchema,
   topLevelSchema,
   workflowSchema,
+  type AuditConfig,
   type EnvironmentConfig,
   type LoggingConfig,
   type ProviderConfig,
@@ -44,6 +46,7 @@ export interface ValidatedDocument {
   server?: { value: Checked<ServerConfig> };
   logging?: { value: Checked<LoggingConfig> };
   environment?: { value: Checked<EnvironmentConfig> };
+  audit?: { value: Checked<AuditConfig> };
 }
 
 export function validateDocument(doc: ConfigDocument, log: IssueLog): ValidatedDocument {
@@ -64,6 +67,7 @@ export function validateDocument(doc: ConfigDocument, log: IssueLog): ValidatedD
   // A section with nothing under it (YAML null: only comments) is not given.
   if (data.server != null) out.server = { value: checkSettings(data.server, 'server', serverSchema, file, log) };
   if (data.logging != null) out.logging = { value: checkSettings(data.logging, 'logging', loggingSchema, file, log) };
+  if (data.audit != null) out.audit = { value: checkStrict(data.audit, 'audit', auditSchema, file, log) };
   if (data.environment != null) out.environment = { value: checkSettings(data.environment, 'environment', environmentSchema, file, log) };
   return out;
 }
@@ -93,4 +97,12 @@ function checkEntries<S extends z.ZodType>(
     entries.set(id, { value: parsed.success ? parsed.data : undefined, raw: value });
   }
   return entries;
+}
+
+/** A section where every problem, unknown keys included, is an error naming the file and path. */
+function checkStrict<S extends z.ZodType>(value: unknown, name: string, schema: S, file: string, log: IssueLog): z.output<S> | undefined {
+  const parsed = schema.safeParse(value, PARSE_OPTIONS);
+  if (parsed.success) return parsed.data;
+  reportZodError(parsed.error, file, [name], log);
+  return undefined;
 }

@@ -26,6 +26,7 @@ import { EmailApprovals } from './email-approvals/service.js';
 import { createHttpApp } from './http.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
+import { startAuditForwarding, type AuditForwarding } from './audit-forwarding/index.js';
 import { authRoutes } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { deviceRoutes } from './routes/device.js';
@@ -177,6 +178,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   }
 
   let ready = false;
+  let forwarding: AuditForwarding | undefined = undefined;
   const routes = [
     ...authRoutes(auth, web, new WebLogin({ logins, sessions: web }), clientAddress),
     ...oidcRoutes(logins),
@@ -186,7 +188,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     ...requestRoutes(requests),
     ...agentRoutes(core.hosts),
     ...catalogRoutes(config, providers),
-    ...auditRoutes(store, access, clock),
+    ...auditRoutes(store, access, clock, () => forwarding),
     ...webAppRoutes({ publicUrl: () => publicUrl }),
     ...providerQueryRoutes(new ProviderQueries({ store, config, providers, access, clock, logger, visibleRequest: (identity, id) => requests.visible(identity, id) })),
     ...emailApprovalRoutes({ approvals: core.emailApprovals, auth, web, providers }),
@@ -208,6 +210,8 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   publicUrl = externalUrl(options.url ?? config.server?.url, port);
   core.setPublicUrl(publicUrl);
   await store.audit.append({ actor: 'lease', action: 'server.started', subject: null, data: { version: VERSION, url } });
+  // Audit forwarders (audit.forwarders) deliver the log from their stored positions.
+  forwarding = await startAuditForwarding({ config, store, logger, clock, dataDir: options.dataDir, version: VERSION });
   reconciler.start();
   // Requesters are mailed on grant and end, from the audit log (durable), when an e-mail provider says so.
   const requesterMail = new RequesterMail({ store, providers, clock, logger });
@@ -229,6 +233,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
         ready = false;
         await reconciler.stop();
         await requesterMail.stop();
+        await forwarding?.stop();
         await notices?.stop();
         core.hosts.close(); // ends the host agents' long polls and the calls waiting on hosts
         await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,7 +4,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { ChainVerifier } from '../audit/index.js';
 import type { Clock } from '../core/index.js';
-import { auditRepository, type AuditRepository } from './audit.js';
+import { auditRepository, PRUNE_PAGE_SIZE, type AuditRepository } from './audit.js';
+import { auditCursorsRepository } from './audit-cursors.js';
 import { leaseNoticesRepository, notificationMessagesRepository, seenCallbacksRepository } from './chat.js';
 import { decisionsRepository } from './decisions.js';
 import { emailRepository } from './email.js';
@@ -37,6 +38,7 @@ interface Repositories {
   seenCallbacks: SyncRepository<Store['seenCallbacks']>;
   leaseNotices: SyncRepository<Store['leaseNotices']>;
   audit: AuditRepository;
+  auditCursors: SyncRepository<Store['auditCursors']>;
 }
 
 /** The root store; `close` waits for queued calls, then closes the database. */
@@ -56,11 +58,19 @@ export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?:
     seenCallbacks: seenCallbacksRepository(db, clock),
     leaseNotices: leaseNoticesRepository(db),
     audit: auditRepository(db, clock),
+    auditCursors: auditCursorsRepository(db, clock),
   };
+  // onAppend listeners are told after each commit (or failure) of a call that appended.
+  const appendListeners = new Set<() => void>();
+  const afterAppend = <T>(promise: Promise<T>): Promise<T> =>
+    promise.finally(() => {
+      if (!repos.audit.takeAppended()) return;
+      for (const listener of appendListeners) listener();
+    });
   let closed: Promise<void> | undefined;
   return {
-    ...bindRepositories(repos, (op) => writer.call(op)),
-    transaction: (fn) => writer.transaction((attempt) => fn(new TransactionStore(repos, attempt))),
+    ...bindRepositories(repos, (op) => afterAppend(writer.call(op)), appendListeners),
+    transaction: (fn) => afterAppend(writer.transaction((attempt) => fn(new TransactionStore(repos, attempt)))),
     close: () =>
       (closed ??= writer.idle().then(() => {
         db.close();
@@ -87,6 +97,7 @@ class TransactionStore implements Store {
   #seenCallbacks?: Store['seenCallbacks'];
   #leaseNotices?: Store['leaseNotices'];
   #audit?: Store['audit'];
+  #auditCursors?: Store['auditCursors'];
   private readonly run: Run;
 
   constructor(
@@ -155,6 +166,10 @@ class TransactionStore implements Store {
     return (this.#audit ??= bindAudit(this.repos.audit, this.run));
   }
 
+  get auditCursors(): Store['auditCursors'] {
+    return (this.#auditCursors ??= bindRepository(this.repos.auditCursors, this.run));
+  }
+
   /** Nested transactions run inline: there is never a nested BEGIN. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     return fn(this);
@@ -165,7 +180,7 @@ class TransactionStore implements Store {
   }
 }
 
-function bindRepositories(repos: Repositories, run: Run): Omit<Store, 'transaction' | 'close'> {
+function bindRepositories(repos: Repositories, run: Run, appendListeners: Set<() => void>): Omit<Store, 'transaction' | 'close'> {
   return {
     requests: bindRepository(repos.requests, run),
     workflows: bindRepository(repos.workflows, run),
@@ -179,7 +194,14 @@ function bindRepositories(repos: Repositories, run: Run): Omit<Store, 'transacti
     notificationMessages: bindRepository(repos.notificationMessages, run),
     seenCallbacks: bindRepository(repos.seenCallbacks, run),
     leaseNotices: bindRepository(repos.leaseNotices, run),
-    audit: bindAudit(repos.audit, run),
+    audit: {
+      ...bindAudit(repos.audit, run),
+      onAppend(listener) {
+        appendListeners.add(listener);
+        return () => appendListeners.delete(listener);
+      },
+    },
+    auditCursors: bindRepository(repos.auditCursors, run),
   };
 }
 
@@ -197,12 +219,25 @@ function bindAudit(repo: AuditRepository, run: Run): Store['audit'] {
   return {
     append: (input) => run(() => repo.append(input)),
     list: (filter) => run(() => repo.list(filter)),
+    head: () => run(() => repo.head()),
+    checkpoint: () => run(() => repo.checkpoint()),
+    async prune(checkpoint) {
+      await run(() => repo.addCheckpoint(checkpoint));
+      let deleted = 0;
+      for (;;) {
+        const n = await run(() => repo.deleteCovered(PRUNE_PAGE_SIZE));
+        deleted += n;
+        if (n < PRUNE_PAGE_SIZE) return deleted;
+      }
+    },
     async verify() {
-      const verifier = new ChainVerifier();
-      let afterSeq = 0;
+      const checkpoint = await run(() => repo.checkpoint());
+      const verifier = new ChainVerifier(checkpoint ?? undefined);
+      let afterSeq = checkpoint?.seq ?? 0;
+      const from = checkpoint ? { from_seq: checkpoint.seq } : {};
       for (;;) {
         const page = await run(() => repo.verifyPage(verifier, afterSeq));
-        if (page.verdict) return page.verdict;
+        if (page.verdict) return { ...page.verdict, ...from };
         afterSeq = page.afterSeq;
       }
     },

@@ -19,6 +19,8 @@ test('migrations create every table and record themselves', async (t) => {
     .pluck()
     .all();
   assert.deepEqual(tables, [
+    'audit_checkpoints',
+    'audit_cursors',
     'audit_log',
     'decisions',
     'email_cursor',
@@ -37,7 +39,7 @@ test('migrations create every table and record themselves', async (t) => {
     'workflow_inbox',
     'workflow_instances',
   ]);
-  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_approval_lifecycle', '0006_email_approvals', '0007_slack', '0008_notice_messages']);
+  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_approval_lifecycle', '0006_email_approvals', '0007_slack', '0008_notice_messages', '0009_audit_retention']);
 });
 
 test('opening the same file twice runs the migrations once and keeps the data', async (t) => {
@@ -54,7 +56,7 @@ test('opening the same file twice runs the migrations once and keeps the data', 
   assert.equal((await second.requests.get('req_1'))?.reason, 'debugging INC-4211');
   const raw = new Database(file, { readonly: true });
   t.after(() => raw.close());
-  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 8);
+  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 9);
 });
 
 test('opening a file that misses a later migration applies it', async (t) => {
@@ -66,6 +68,9 @@ test('opening a file that misses a later migration applies it', async (t) => {
   await first.close();
   // The file as the version before 0005 left it, with a request in it.
   const older = new Database(file);
+  older.exec(`DROP TABLE audit_cursors; DROP TABLE audit_checkpoints; DROP TRIGGER audit_log_no_delete;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    DELETE FROM kysely_migration WHERE name = '0009_audit_retention'`);
   older.exec(`ALTER TABLE notification_messages DROP COLUMN purpose; DELETE FROM kysely_migration WHERE name = '0008_notice_messages'`);
   older.exec(`DROP TABLE notification_messages; DROP TABLE seen_callbacks; DROP TABLE lease_notices; DELETE FROM kysely_migration WHERE name = '0007_slack'`);
   older.exec(`DROP TABLE email_link_uses; DROP TABLE email_cursor; DELETE FROM kysely_migration WHERE name = '0006_email_approvals'`);
@@ -77,10 +82,11 @@ test('opening a file that misses a later migration applies it', async (t) => {
   t.after(() => store.close());
   const raw = new Database(file, { readonly: true });
   t.after(() => raw.close());
-  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_approval_lifecycle', '0006_email_approvals', '0007_slack', '0008_notice_messages']);
+  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_approval_lifecycle', '0006_email_approvals', '0007_slack', '0008_notice_messages', '0009_audit_retention']);
   assert.ok(raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reviews'`).get());
   assert.ok(raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'email_link_uses'`).get());
   assert.ok(raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lease_notices'`).get());
+  assert.ok(raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_cursors'`).get());
   const kept = await store.requests.get('req_1');
   assert.equal(kept?.break_glass, false, 'an older request is not break-glass');
   assert.equal(kept?.start_at, null);

@@ -1,5 +1,6 @@
 // The store's contract. One implementation per database (SQLite now, PostgreSQL later); the
 // rest of Lease sees only this. Every write that must survive a crash goes through here.
+import type { AuditCheckpoint } from '../audit/index.js';
 import type { Identity, RequestStatus } from '../core/index.js';
 
 export interface RequestRecord {
@@ -174,6 +175,8 @@ export interface AuditEntry extends AuditInput {
 export interface AuditVerification {
   ok: boolean;
   count: number;
+  /** The checkpoint verification started from (the last pruned seq), when the log was pruned. */
+  from_seq?: number;
   /** seq of the first entry whose hash or link does not match. */
   broken_at?: number;
   message?: string;
@@ -322,8 +325,37 @@ export interface Store {
     /** Appends one entry, linked to the previous by hash. The only way entries are written. */
     append(input: AuditInput): Promise<AuditEntry>;
     list(filter?: AuditFilter): Promise<AuditEntry[]>;
+    /** Checks the chain from the latest checkpoint (or the genesis) to the end. */
     verify(): Promise<AuditVerification>;
+    /** The last entry, or null when the log is empty. */
+    head(): Promise<Pick<AuditEntry, 'seq' | 'hash' | 'ts'> | null>;
+    /** The latest checkpoint (where a pruned log starts), or null if it was never pruned. */
+    checkpoint(): Promise<AuditCheckpoint | null>;
+    /**
+     * Records the checkpoint, then deletes every entry it covers (seq ≤ checkpoint.seq), in
+     * pages. Refuses a checkpoint that does not name a stored entry exactly, or names the last
+     * one (the log always keeps its head, which the next append links to). Returns how many were deleted.
+     */
+    prune(checkpoint: AuditCheckpoint): Promise<number>;
+    /**
+     * Calls `listener` after a commit that may have appended entries (root store only; absent
+     * where the store cannot tell, e.g. another process's appends: readers also poll).
+     */
+    onAppend?(listener: () => void): () => void;
   };
+  /** Audit forwarders' positions: the last seq each receiver acknowledged (migration 0009_audit_retention). */
+  auditCursors: {
+    get(name: string): Promise<number | null>;
+    /** Moves the position forward (never back). */
+    advance(name: string, seq: number): Promise<void>;
+    list(): Promise<AuditCursorRow[]>;
+  };
+}
+
+export interface AuditCursorRow {
+  name: string;
+  seq: number;
+  updated_at: string;
 }
 
 /** Which audit entries to list: every condition given must hold. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { z } from 'zod';
-import type { auditEntryViewSchema, auditVerificationSchema } from '../../server/api/schemas.js';
+import type { auditEntryViewSchema, auditForwardersSchema, auditVerificationSchema } from '../../server/api/schemas.js';
 import { authenticatedClient } from '../context.js';
 
 type AuditEntry = z.infer<typeof auditEntryViewSchema>;
@@ -8,7 +8,7 @@ import { CliError } from '../errors.js';
 import { printJson, printLine, printTable } from '../output.js';
 
 export function registerAudit(program: Command): void {
-  program
+  const audit = program
     .command('audit')
     .description('show the audit trail, or verify its hash chain (administrators)')
     .option('--verify', 'check the hash chain; exit 0 only if it is intact')
@@ -32,6 +32,22 @@ export function registerAudit(program: Command): void {
       printTable(
         ['SEQ', 'TIME', 'ACTOR', 'ACTION', 'SUBJECT'],
         entries.map((e) => [String(e.seq), e.ts, e.actor, e.action, e.subject ?? '-']),
+      );
+    });
+
+  audit
+    .command('forwarders')
+    .description('where each audit forwarder is in the log: position, lag, last error (administrators)')
+    .option('--server <url>', 'the Lease server URL (default: the last login)')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { server?: string; json?: boolean }) => {
+      const { client } = await authenticatedClient(opts.server);
+      const { forwarders } = await client.get<z.infer<typeof auditForwardersSchema>>('/api/v1/audit/forwarders');
+      if (opts.json) return printJson(forwarders);
+      if (forwarders.length === 0) return printLine('no audit forwarders configured (audit.forwarders)');
+      printTable(
+        ['NAME', 'TYPE', 'POSITION', 'LAG', 'STATE', 'LAST ERROR'],
+        forwarders.map((f) => [f.name, f.type, String(f.position), String(f.lag), f.state, f.last_error ?? '-']),
       );
     });
 }

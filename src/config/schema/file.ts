@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { entryIdSchema } from './ids.js';
 import { providerListSchema, providerSchema } from './provider.js';
 import { roleSchema } from './role.js';
+import { auditSchema } from './audit.js';
 import { environmentSchema, loggingSchema, serverSchema, servicesSchema } from './server.js';
 import { workflowSchema } from './workflow.js';
 
@@ -14,7 +15,7 @@ export const ENTRY_SECTIONS = ['roles', 'providers', 'workflows'] as const;
 export type EntrySection = (typeof ENTRY_SECTIONS)[number];
 
 /** Sections given at most once across all files. */
-export const SINGLE_SECTIONS = ['server', 'logging', 'environment'] as const;
+export const SINGLE_SECTIONS = ['server', 'logging', 'environment', 'audit'] as const;
 export type SingleSection = (typeof SINGLE_SECTIONS)[number];
 
 // YAML reads `version: 1.0` (unquoted) as the number 1; both mean "1.0". Optional, as in Thand.
@@ -45,6 +46,7 @@ export const configFileSchema = z
     logging: loggingSchema.optional(),
     services: servicesSchema.optional(),
     environment: environmentSchema.optional(),
+    audit: auditSchema.optional(),
     login: thandSettingSchema,
     api: thandSettingSchema,
     secret: thandSettingSchema,
@@ -61,6 +63,7 @@ export const topLevelSchema = z.strictObject({
   logging: z.unknown().optional(),
   services: z.unknown().optional(),
   environment: z.unknown().optional(),
+  audit: z.unknown().optional(),
   login: z.unknown().optional(),
   api: z.unknown().optional(),
   secret: z.unknown().optional(),

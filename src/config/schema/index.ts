@@ -6,3 +6,4 @@ export * from './workflow.js';
 export * from './server.js';
 export * from './file.js';
 export * from './services.js';
+export * from './audit.js';

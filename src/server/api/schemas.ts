@@ -299,8 +299,31 @@ export const auditExportQuerySchema = z
   .strict();
 
 export const auditVerificationSchema = z
-  .object({ ok: z.boolean(), count: z.number().int(), broken_at: z.number().int().optional(), message: z.string().optional() })
+  .object({
+    ok: z.boolean(),
+    count: z.number().int(),
+    broken_at: z.number().int().optional(),
+    message: z.string().optional(),
+    from_seq: z.number().int().optional().describe('the log was pruned: verification started after this seq, from its signed checkpoint'),
+  })
   .meta({ id: 'AuditVerification' });
+
+export const auditForwarderStatusSchema = z
+  .object({
+    name: z.string(),
+    type: z.string(),
+    position: z.number().int().describe('the last seq the receiver acknowledged'),
+    head: z.number().int().describe('the last seq in the log'),
+    lag: z.number().int().describe('entries not delivered yet'),
+    state: z.enum(['ok', 'failing']),
+    delivered: z.number().int().describe('entries this server process delivered since it started'),
+    last_delivered_at: z.string().optional(),
+    last_error: z.string().optional(),
+    failing_since: z.string().optional(),
+  })
+  .meta({ id: 'AuditForwarderStatus' });
+
+export const auditForwardersSchema = z.object({ forwarders: z.array(auditForwarderStatusSchema) }).meta({ id: 'AuditForwarders' });
 
 export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 

@@ -1,7 +1,8 @@
 import { Forbidden, toIso, type Clock, type Identity } from '../../core/index.js';
 import type { AuditEntry, AuditFilter, Store } from '../../store/index.js';
 import { route } from '../api/route.js';
-import { auditExportQuerySchema, auditListSchema, auditQuerySchema, auditVerificationSchema } from '../api/schemas.js';
+import { auditExportQuerySchema, auditForwardersSchema, auditListSchema, auditQuerySchema, auditVerificationSchema } from '../api/schemas.js';
+import type { AuditForwarding } from '../audit-forwarding/index.js';
 import type { AccessControl } from '../services/access-control.js';
 import { z } from 'zod';
 
@@ -9,7 +10,7 @@ import { z } from 'zod';
 const EXPORT_PAGE = 1000;
 const CSV_COLUMNS = ['seq', 'ts', 'actor', 'action', 'subject', 'data', 'prev_hash', 'hash'] as const;
 
-export function auditRoutes(store: Store, access: AccessControl, clock: Clock = { now: () => Date.now() }) {
+export function auditRoutes(store: Store, access: AccessControl, clock: Clock = { now: () => Date.now() }, forwarding: () => AuditForwarding | undefined = () => undefined) {
   const requireAdmin = (identity: Identity) => {
     if (!access.isAdmin(identity)) throw new Forbidden('admin_required', 'the audit log is for administrators (server.admins)');
   };
@@ -80,6 +81,19 @@ export function auditRoutes(store: Store, access: AccessControl, clock: Clock = 
       handler: async ({ identity }) => {
         requireAdmin(identity);
         return store.audit.verify();
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/v1/audit/forwarders',
+      summary: 'Where each audit forwarder is in the log, its lag and its last error (administrators)',
+      tag: 'audit',
+      auth: true,
+      response: auditForwardersSchema,
+      errors: [403],
+      handler: async ({ identity }) => {
+        requireAdmin(identity);
+        return { forwarders: (await forwarding()?.status()) ?? [] };
       },
     }),
   ];

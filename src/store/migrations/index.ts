@@ -12,6 +12,7 @@ const migrations: Record<string, () => Promise<Migration>> = {
   '0006_email_approvals': () => import('./0006_email_approvals.js'),
   '0007_slack': () => import('./0007_slack.js'),
   '0008_notice_messages': () => import('./0008_notice_messages.js'),
+  '0009_audit_retention': () => import('./0009_audit_retention.js'),
 };
 
 /** Every migration's name, in the order they apply. */
