@@ -14,6 +14,7 @@ import { grantsRepository } from './grants.js';
 import { hostTasksRepository } from './host-tasks.js';
 import { GroupCommit, type Attempt, type GroupCommitLimits } from './group-commit.js';
 import { inboxRepository } from './inbox.js';
+import { deviceLoginsRepository, loginAttemptsRepository } from './logins.js';
 import { requestsRepository } from './requests.js';
 import { reviewsRepository } from './reviews.js';
 import { sessionsRepository } from './sessions.js';
@@ -37,6 +38,8 @@ interface Repositories {
   notificationMessages: SyncRepository<Store['notificationMessages']>;
   seenCallbacks: SyncRepository<Store['seenCallbacks']>;
   leaseNotices: SyncRepository<Store['leaseNotices']>;
+  loginAttempts: SyncRepository<Store['loginAttempts']>;
+  deviceLogins: SyncRepository<Store['deviceLogins']>;
   audit: AuditRepository;
   auditCursors: SyncRepository<Store['auditCursors']>;
 }
@@ -57,6 +60,8 @@ export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?:
     notificationMessages: notificationMessagesRepository(db, clock),
     seenCallbacks: seenCallbacksRepository(db, clock),
     leaseNotices: leaseNoticesRepository(db),
+    loginAttempts: loginAttemptsRepository(db),
+    deviceLogins: deviceLoginsRepository(db),
     audit: auditRepository(db, clock),
     auditCursors: auditCursorsRepository(db, clock),
   };
@@ -96,6 +101,8 @@ class TransactionStore implements Store {
   #notificationMessages?: Store['notificationMessages'];
   #seenCallbacks?: Store['seenCallbacks'];
   #leaseNotices?: Store['leaseNotices'];
+  #loginAttempts?: Store['loginAttempts'];
+  #deviceLogins?: Store['deviceLogins'];
   #audit?: Store['audit'];
   #auditCursors?: Store['auditCursors'];
   private readonly run: Run;
@@ -162,6 +169,14 @@ class TransactionStore implements Store {
     return (this.#leaseNotices ??= bindRepository(this.repos.leaseNotices, this.run));
   }
 
+  get loginAttempts(): Store['loginAttempts'] {
+    return (this.#loginAttempts ??= bindRepository(this.repos.loginAttempts, this.run));
+  }
+
+  get deviceLogins(): Store['deviceLogins'] {
+    return (this.#deviceLogins ??= bindRepository(this.repos.deviceLogins, this.run));
+  }
+
   get audit(): Store['audit'] {
     return (this.#audit ??= bindAudit(this.repos.audit, this.run));
   }
@@ -194,6 +209,8 @@ function bindRepositories(repos: Repositories, run: Run, appendListeners: Set<()
     notificationMessages: bindRepository(repos.notificationMessages, run),
     seenCallbacks: bindRepository(repos.seenCallbacks, run),
     leaseNotices: bindRepository(repos.leaseNotices, run),
+    loginAttempts: bindRepository(repos.loginAttempts, run),
+    deviceLogins: bindRepository(repos.deviceLogins, run),
     audit: {
       ...bindAudit(repos.audit, run),
       onAppend(listener) {

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { ManualClock } from '../core/index.js';
 import { openSqliteStore } from './sqlite.js';
+import { MIGRATION_NAMES } from './migrations/index.js';
 import { openTempStore, requestRecord } from './temp-store.fake.js';
 
 test('migrations create every table and record themselves', async (t) => {
@@ -23,6 +24,7 @@ test('migrations create every table and record themselves', async (t) => {
     'audit_cursors',
     'audit_log',
     'decisions',
+    'device_logins',
     'email_cursor',
     'email_link_uses',
     'grants',
@@ -31,6 +33,7 @@ test('migrations create every table and record themselves', async (t) => {
     'kysely_migration',
     'kysely_migration_lock',
     'lease_notices',
+    'login_attempts',
     'notification_messages',
     'requests',
     'reviews',
@@ -39,7 +42,7 @@ test('migrations create every table and record themselves', async (t) => {
     'workflow_inbox',
     'workflow_instances',
   ]);
-  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_approval_lifecycle', '0006_email_approvals', '0007_slack', '0008_notice_messages', '0009_audit_retention']);
+  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration').pluck().all(), [...MIGRATION_NAMES]);
 });
 
 test('opening the same file twice runs the migrations once and keeps the data', async (t) => {
@@ -56,7 +59,7 @@ test('opening the same file twice runs the migrations once and keeps the data', 
   assert.equal((await second.requests.get('req_1'))?.reason, 'debugging INC-4211');
   const raw = new Database(file, { readonly: true });
   t.after(() => raw.close());
-  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), 9);
+  assert.equal(raw.prepare('SELECT count(*) FROM kysely_migration').pluck().get(), MIGRATION_NAMES.length);
 });
 
 test('opening a file that misses a later migration applies it', async (t) => {
@@ -71,6 +74,7 @@ test('opening a file that misses a later migration applies it', async (t) => {
   older.exec(`DROP TABLE audit_cursors; DROP TABLE audit_checkpoints; DROP TRIGGER audit_log_no_delete;
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     DELETE FROM kysely_migration WHERE name = '0009_audit_retention'`);
+  older.exec(`DROP TABLE login_attempts; DROP TABLE device_logins; DELETE FROM kysely_migration WHERE name = '0010_pending_logins'`);
   older.exec(`ALTER TABLE notification_messages DROP COLUMN purpose; DELETE FROM kysely_migration WHERE name = '0008_notice_messages'`);
   older.exec(`DROP TABLE notification_messages; DROP TABLE seen_callbacks; DROP TABLE lease_notices; DELETE FROM kysely_migration WHERE name = '0007_slack'`);
   older.exec(`DROP TABLE email_link_uses; DROP TABLE email_cursor; DELETE FROM kysely_migration WHERE name = '0006_email_approvals'`);
@@ -82,7 +86,7 @@ test('opening a file that misses a later migration applies it', async (t) => {
   t.after(() => store.close());
   const raw = new Database(file, { readonly: true });
   t.after(() => raw.close());
-  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all(), ['0001_initial', '0002_host_tasks', '0003_decisions', '0004_session_revocations', '0005_approval_lifecycle', '0006_email_approvals', '0007_slack', '0008_notice_messages', '0009_audit_retention']);
+  assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all(), [...MIGRATION_NAMES]);
   assert.ok(raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reviews'`).get());
   assert.ok(raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'email_link_uses'`).get());
   assert.ok(raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lease_notices'`).get());

@@ -158,6 +158,57 @@ export interface SessionRef {
   issued_at_ms: number;
 }
 
+/**
+ * A browser login between `start` and `exchange` (migration 0010_pending_logins). Bearer values
+ * are kept as their SHA-256 (base64url); the checks the IdP's answer must pass are sealed.
+ */
+export interface LoginAttemptRow {
+  /** SHA-256 of the attempt id, which only the client that started the login holds. */
+  id_hash: string;
+  /** SHA-256 of the IdP state (OIDC `state`, SAML `RelayState`); null once the IdP's answer took it. */
+  state_hash: string | null;
+  provider: string;
+  /** Where the browser goes with the exchange code. */
+  redirect: string;
+  /** What the login is for when not the CLI's loopback (`device`). */
+  method: string | null;
+  /** The state, nonce, PKCE verifier and redirect URI, sealed by the server: opaque here. */
+  sealed_checks: string;
+  /** Epoch ms. */
+  expires_at: number;
+  /** Who logged in, once the IdP's answer passed. */
+  identity: Identity | null;
+  /** SHA-256 of the one-time exchange code, once issued. */
+  code_hash: string | null;
+  /** Epoch ms. */
+  code_expires_at: number | null;
+}
+
+export type DeviceLoginStatus = 'pending' | 'authenticated' | 'denied';
+
+/** A device login (RFC 8628) between `authorize` and the device's last poll (migration 0010_pending_logins). */
+export interface DeviceLoginRow {
+  /** SHA-256 of the device code (only the device holds it). */
+  device_code_hash: string;
+  /** SHA-256 of the normalised user code; null once the login is authenticated or denied. */
+  user_code_hash: string | null;
+  /** SHA-256 of the ref naming this login in the page the IdP login returns to (set by each confirmation). */
+  ref_hash: string | null;
+  provider: string;
+  status: DeviceLoginStatus;
+  /** Epoch ms. */
+  expires_at: number;
+  interval_ms: number;
+  /** Epoch ms of the device's last poll. */
+  last_poll_at: number | null;
+  /** Epoch ms of the last poll answered slow_down. */
+  slowed_at: number | null;
+  /** SHA-256 of the browser login attempt started by the last confirmation. */
+  attempt_hash: string | null;
+  /** Who logged in, once authenticated; handed to the device once. */
+  identity: Identity | null;
+}
+
 export interface AuditInput {
   actor: string;
   action: string;
@@ -320,6 +371,40 @@ export interface Store {
     nextDueAt(): Promise<number | null>;
     reschedule(row: Pick<LeaseNoticeRow, 'request_id' | 'provider' | 'kind'>, dueAtMs: number, attempts: number): Promise<void>;
     remove(row: Pick<LeaseNoticeRow, 'request_id' | 'provider' | 'kind'>): Promise<void>;
+  };
+  /** Browser logins in progress, shared by every replica (migration 0010_pending_logins). */
+  loginAttempts: {
+    /** Adds an attempt unless `limit` unexpired ones are pending (false). Prunes expired attempts. */
+    add(row: Omit<LoginAttemptRow, 'identity' | 'code_hash' | 'code_expires_at'>, nowMs: number, limit: number): Promise<boolean>;
+    /** Single use: the unexpired, unauthenticated attempt with this state, its state cleared in the same statement. */
+    takeByState(stateHash: string, nowMs: number): Promise<LoginAttemptRow | undefined>;
+    /** Records who logged in and the hash of the one exchange code; the attempt lives until `expiresAtMs`. */
+    authenticate(idHash: string, identity: Identity, codeHash: string, codeExpiresAtMs: number, expiresAtMs: number): Promise<void>;
+    /** Single use: removes and returns the attempt if `codeHash` is its exchange code (expired or not: the caller tells). */
+    redeem(idHash: string, codeHash: string): Promise<LoginAttemptRow | undefined>;
+    remove(idHash: string): Promise<void>;
+  };
+  /** Device logins in progress, shared by every replica (migration 0010_pending_logins). */
+  deviceLogins: {
+    /**
+     * Adds a login: 'added'; 'full' when `limit` unexpired ones are pending; 'taken' when its
+     * user code (or device code) is already in use. Prunes logins expired before `pruneBeforeMs`.
+     */
+    add(row: Omit<DeviceLoginRow, 'ref_hash' | 'last_poll_at' | 'slowed_at' | 'attempt_hash' | 'identity'>, nowMs: number, limit: number, pruneBeforeMs: number): Promise<'added' | 'full' | 'taken'>;
+    /** The pending, unexpired login with this user code. */
+    pendingByUserCode(userCodeHash: string, nowMs: number): Promise<DeviceLoginRow | undefined>;
+    byRef(refHash: string): Promise<DeviceLoginRow | undefined>;
+    /** Binds a pending login to the browser login attempt just started for it, and the ref of the page that attempt returns to. */
+    bindAttempt(deviceCodeHash: string, refHash: string, attemptHash: string): Promise<void>;
+    /** Ends a pending login as authenticated (with its identity) or denied; false when it was not pending (one wins). */
+    finish(deviceCodeHash: string, outcome: { status: 'authenticated'; identity: Identity } | { status: 'denied' }): Promise<boolean>;
+    /**
+     * Records a poll at `nowMs` in one statement: a poll sooner than the interval less `slackMs`
+     * adds `stepMs` to the interval and sets `slowed_at` to `nowMs`. Returns the login after it.
+     */
+    poll(deviceCodeHash: string, nowMs: number, slackMs: number, stepMs: number): Promise<DeviceLoginRow | undefined>;
+    /** Single use: removes an authenticated login and returns who logged in. */
+    claim(deviceCodeHash: string): Promise<Identity | undefined>;
   };
   audit: {
     /** Appends one entry, linked to the previous by hash. The only way entries are written. */

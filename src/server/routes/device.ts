@@ -120,7 +120,7 @@ export function deviceRoutes(devices: DeviceLoginService, clientAddress: ClientA
           const prompt = await devices.prompt(query.user_code, clientAddress(c));
           const browser = browserOf(c);
           const cookie = `${BROWSER_COOKIE}=${browser.value}; Path=/device; Max-Age=900; HttpOnly; SameSite=Strict${secure() ? '; Secure' : ''}`;
-          return html(200, confirmPage(prompt, { token: devices.formToken(browser.value, prompt.user_code) }), browser.fresh ? { 'set-cookie': cookie } : {});
+          return html(200, confirmPage(prompt, { token: await devices.formToken(browser.value, prompt.user_code) }), browser.fresh ? { 'set-cookie': cookie } : {});
         } catch (err) {
           return failed(err);
         }

@@ -5,8 +5,9 @@ import { describe, it, type TestContext } from 'node:test';
 import { ManualClock, silentLogger, type Identity } from '../../core/index.js';
 import { SessionKeys, verifySessionToken } from '../../identity/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
+import Database from 'better-sqlite3';
+import { openSqliteStore } from '../../store/index.js';
 import { openTempStore } from '../../store/temp-store.fake.js';
-import { MemoryLoginAttempts } from './login-attempts.js';
 import { LOGIN_ATTEMPT_TTL_MS, LOGIN_CODE_TTL_MS, BrowserLoginService, checkLoopbackRedirect } from './browser-login.js';
 import { FakeRedirectIdp } from './redirect-idp.fake.js';
 
@@ -14,7 +15,7 @@ const CLI = 'http://127.0.0.1:43123/callback';
 const alice: Identity = { id: 'u-alice', email: 'alice@corp.example', name: 'Alice', groups: ['eng'], provider: 'corp', provider_type: 'oidc' };
 
 async function setup(t: TestContext) {
-  const { store, dir, clock } = await openTempStore(t, { clock: new ManualClock(Date.parse('2026-06-01T00:00:00Z')) });
+  const { store, dir, clock, file } = await openTempStore(t, { clock: new ManualClock(Date.parse('2026-06-01T00:00:00Z')) });
   const keys = await SessionKeys.load(dir, { clock });
   const instance = (id: string): ProviderInstance => ({ id, type: 'oidc', name: id, enabled: true, capabilities: ['identity'], identity: new FakeRedirectIdp(id, alice) });
   const providers = new Map([
@@ -29,7 +30,14 @@ async function setup(t: TestContext) {
     const location = new URL(await service.callback(provider, new URLSearchParams({ code: 'ok', state })));
     return { attempt: started.attempt, state, location, code: location.searchParams.get('code') as string };
   };
-  return { service, store, keys, clock, login };
+  /** A second server on the same store file and data directory: another replica. */
+  const replica = async () => {
+    const other = await openSqliteStore({ file, clock });
+    t.after(() => other.close());
+    const otherKeys = await SessionKeys.load(dir, { clock });
+    return new BrowserLoginService({ store: other, providers, keys: otherKeys, clock, logger: silentLogger, sessionTtlMs: 3_600_000, publicUrl: () => 'https://lease.example/' });
+  };
+  return { service, store, keys, clock, login, replica, file };
 }
 
 describe('BrowserLoginService', () => {
@@ -49,6 +57,29 @@ describe('BrowserLoginService', () => {
     assert.ok(!code.includes(session.token) && !session.token.includes(code), 'the code is not the token');
     const audit = await store.audit.list({});
     assert.ok(audit.some((e) => e.action === 'login.succeeded' && e.actor === 'corp:u-alice' && (e.data as { provider?: string }).provider === 'corp'));
+  });
+
+  it('finishes on another replica a login started on this one, and refuses the code replayed back here', async (t) => {
+    const { service, replica } = await setup(t);
+    const other = await replica();
+    const started = await service.start('corp', CLI);
+    const state = new URL(started.login_url).searchParams.get('state') as string;
+    const code = new URL(await other.callback('corp', new URLSearchParams({ code: 'ok', state }))).searchParams.get('code') as string;
+    assert.equal((await other.exchange('corp', started.attempt, code)).identity.id, 'u-alice');
+    await assert.rejects(service.exchange('corp', started.attempt, code), { code: 'invalid_login_code' });
+    await assert.rejects(service.callback('corp', new URLSearchParams({ code: 'ok', state })), { code: 'invalid_state' });
+  });
+
+  it('keeps no attempt id, state, exchange code, nonce or PKCE verifier in the store in the clear', async (t) => {
+    const { service, file } = await setup(t);
+    const started = await service.start('corp', CLI);
+    const state = new URL(started.login_url).searchParams.get('state') as string;
+    const code = new URL(await service.callback('corp', new URLSearchParams({ code: 'ok', state }))).searchParams.get('code') as string;
+    const raw = new Database(file, { readonly: true });
+    t.after(() => raw.close());
+    const rows = JSON.stringify(raw.prepare('SELECT * FROM login_attempts').all());
+    assert.ok(rows.includes('u-alice'), 'the attempt is there');
+    for (const secret of [started.attempt, state, code, 'nonce-1', 'verifier-1']) assert.ok(!rows.includes(secret), `${secret} is not stored`);
   });
 
   it('refuses a replayed exchange code', async (t) => {
@@ -84,8 +115,7 @@ describe('BrowserLoginService', () => {
   it('refuses a forged or tampered code', async (t) => {
     const { service, login } = await setup(t);
     const { attempt, code } = await login();
-    const [h, p] = code.split('.');
-    await assert.rejects(service.exchange('corp', attempt, `${h}.${p}.${'A'.repeat(43)}`), { code: 'invalid_login_code' });
+    await assert.rejects(service.exchange('corp', attempt, `${code.slice(0, -1)}${code.endsWith('A') ? 'B' : 'A'}`), { code: 'invalid_login_code' });
     await assert.rejects(service.exchange('corp', attempt, 'not-a-code'), { code: 'invalid_login_code' });
   });
 
@@ -145,7 +175,7 @@ describe('BrowserLoginService', () => {
   it('refuses new logins when too many are pending', async (t) => {
     const { store, keys, clock } = await setup(t);
     const providers = new Map<string, ProviderInstance>([['corp', { id: 'corp', type: 'oidc', name: 'c', enabled: true, capabilities: ['identity'], identity: new FakeRedirectIdp('corp', alice) }]]);
-    const service = new BrowserLoginService({ store, providers, keys, clock, logger: silentLogger, sessionTtlMs: 60_000, publicUrl: () => 'http://127.0.0.1:1', attempts: new MemoryLoginAttempts(2) });
+    const service = new BrowserLoginService({ store, providers, keys, clock, logger: silentLogger, sessionTtlMs: 60_000, publicUrl: () => 'http://127.0.0.1:1', pendingLimit: 2 });
     await service.start('corp', CLI);
     await service.start('corp', CLI);
     await assert.rejects(service.start('corp', CLI), { code: 'too_many_pending_logins', status: 503 });

@@ -5,14 +5,13 @@
 //   callback — the IdP sends the browser back (OIDC: GET with the code; SAML: POST of the signed
 //              Response to the ACS); the state / RelayState finds the attempt (single use), the
 //              provider checks the answer; we send the browser on to the CLI's
-//              loopback with a one-time code: signed, 60 s, bound to that attempt. Never the
+//              loopback with a one-time code: random, 60 s, bound to that attempt. Never the
 //              session token: a URL ends up in browser history and other local processes.
 //   exchange — the CLI trades {attempt, code} for a session token, once.
 // `startOnServer` opens an attempt whose code comes back to one of this server's own pages instead
 // (device login, web UI), which trade the code themselves (`redeem`: the identity; `exchange`: a session).
+// Attempts live in the store (login-attempts.ts), so each step may reach any replica.
 // Audited as login.succeeded / login.failed with the provider; codes and tokens are never logged.
-import { randomBytes } from 'node:crypto';
-import type * as Jose from 'jose';
 import { LeaseError, NotFound, identityKey, type Clock, type Identity, type Logger } from '../../core/index.js';
 import {
   IdentityProviderUnavailable,
@@ -24,16 +23,13 @@ import {
 } from '../../identity/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
 import type { Store } from '../../store/index.js';
-import { MemoryLoginAttempts, type LoginAttempt, type LoginAttempts } from './login-attempts.js';
-
-// jose loads with the first redirect login, not at start-up.
-let jose: Promise<typeof Jose> | undefined;
-const loadJose = () => (jose ??= import('jose'));
+import { LoginAttempts, type LoginAttempt } from './login-attempts.js';
+import { lookupHash, newBearerValue } from './login-secrets.js';
 
 export const LOGIN_ATTEMPT_TTL_MS = 10 * 60_000;
 export const LOGIN_CODE_TTL_MS = 60_000;
-const CODE_AUDIENCE = 'lease:login-exchange';
-const CODE_ISSUER = 'lease';
+/** Far above a real code (43 characters); bounds work on garbage input. */
+const MAX_CODE_LENGTH = 512;
 const MAX_REDIRECT_LENGTH = 2048;
 
 /** `redirect` is not the CLI's loopback listener: refused so login cannot be sent elsewhere (400). */
@@ -100,9 +96,8 @@ export interface BrowserLoginDeps {
   sessionTtlMs: number;
   /** The server's external base URL; the IdP redirects to `<url>/api/v1/auth/<id>/callback`. */
   publicUrl: () => string;
-  attempts?: LoginAttempts;
-  /** HMAC key of exchange codes; random per process by default (attempts live in memory too). */
-  codeKey?: Uint8Array;
+  /** Pending logins at most (default 10 000). */
+  pendingLimit?: number;
 }
 
 export interface StartedLogin {
@@ -118,11 +113,9 @@ export interface LoginSession {
 
 export class BrowserLoginService {
   private readonly attempts: LoginAttempts;
-  private readonly codeKey: Uint8Array;
 
   constructor(private readonly deps: BrowserLoginDeps) {
-    this.attempts = deps.attempts ?? new MemoryLoginAttempts();
-    this.codeKey = deps.codeKey ?? randomBytes(32);
+    this.attempts = new LoginAttempts({ store: deps.store, keys: deps.keys, ...(deps.pendingLimit === undefined ? {} : { limit: deps.pendingLimit }) });
   }
 
   /** The redirect URI to register at the IdP for this provider. */
@@ -147,9 +140,10 @@ export class BrowserLoginService {
     const provider = this.provider(providerId);
     const now = this.deps.clock.now();
     const { url, checks } = await provider.beginLogin(this.callbackUrl(providerId));
-    const attempt: LoginAttempt = { id: randomBytes(32).toString('base64url'), provider: providerId, redirect: target, checks, expiresAtMs: now + LOGIN_ATTEMPT_TTL_MS, ...(method ? { method } : {}) };
-    if (!this.attempts.add(attempt, now)) throw new TooManyPendingLogins();
-    return { login_url: url, attempt: attempt.id };
+    const id = newBearerValue();
+    const attempt: Omit<LoginAttempt, 'idHash'> = { provider: providerId, redirect: target, checks, expiresAtMs: now + LOGIN_ATTEMPT_TTL_MS, ...(method ? { method } : {}) };
+    if (!(await this.attempts.add(id, attempt, now))) throw new TooManyPendingLogins();
+    return { login_url: url, attempt: id };
   }
 
   /** SAML: our service provider metadata for this provider (entity id, ACS, certificate). */
@@ -168,9 +162,9 @@ export class BrowserLoginService {
   async callback(providerId: string, answer: URLSearchParams, protocol?: 'oidc' | 'saml'): Promise<string> {
     const provider = this.provider(providerId, protocol);
     const state = answer.get(provider.type === 'saml' ? 'RelayState' : 'state') ?? '';
-    const attempt = state === '' ? undefined : this.attempts.takeByState(state, this.deps.clock.now());
+    const attempt = state === '' ? undefined : await this.attempts.takeByState(state, this.deps.clock.now());
     if (attempt === undefined || attempt.provider !== providerId) {
-      if (attempt) this.attempts.delete(attempt.id);
+      if (attempt) await this.attempts.remove(attempt.idHash);
       await this.failed(providerId, 'invalid_state');
       throw new LoginStateInvalid();
     }
@@ -178,23 +172,15 @@ export class BrowserLoginService {
     try {
       identity = await provider.finishLogin(answer, attempt.checks);
     } catch (err) {
-      this.attempts.delete(attempt.id);
+      await this.attempts.remove(attempt.idHash);
       if (!(err instanceof RedirectLoginFailed || err instanceof IdentityProviderUnavailable)) throw err;
       await this.failed(providerId, err instanceof RedirectLoginFailed ? err.reason : err.code, attempt.method);
       return withParams(attempt.redirect, { error: err.code });
     }
     const now = this.deps.clock.now();
-    const codeId = randomBytes(16).toString('base64url');
-    const { SignJWT } = await loadJose();
-    const code = await new SignJWT({ att: attempt.id })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(CODE_ISSUER)
-      .setAudience(CODE_AUDIENCE)
-      .setJti(codeId)
-      .setIssuedAt(Math.floor(now / 1000))
-      .setExpirationTime(Math.floor((now + LOGIN_CODE_TTL_MS) / 1000))
-      .sign(this.codeKey);
-    this.attempts.authenticate(attempt.id, { identity, codeId }, Math.max(attempt.expiresAtMs, now + LOGIN_CODE_TTL_MS));
+    // Random, 256 bits; the store keeps its SHA-256, on the attempt it redeems.
+    const code = newBearerValue();
+    await this.attempts.authenticate(attempt.idHash, identity, code, now + LOGIN_CODE_TTL_MS, Math.max(attempt.expiresAtMs, now + LOGIN_CODE_TTL_MS));
     return withParams(attempt.redirect, { code });
   }
 
@@ -213,30 +199,23 @@ export class BrowserLoginService {
    * session from it; the device login keeps the identity until its device polls.
    */
   async redeem(providerId: string, attemptId: string, code: string): Promise<Identity> {
+    return this.redeemAttempt(providerId, lookupHash(attemptId), code);
+  }
+
+  /** `redeem` for a caller that keeps only the attempt id's hash (the device login). */
+  async redeemAttempt(providerId: string, attemptHash: string, code: string): Promise<Identity> {
     this.provider(providerId);
-    const now = this.deps.clock.now();
-    let claims: { att?: unknown; jti?: string };
-    const { errors: joseErrors, jwtVerify } = await loadJose();
-    try {
-      ({ payload: claims } = await jwtVerify(code, this.codeKey, {
-        algorithms: ['HS256'],
-        issuer: CODE_ISSUER,
-        audience: CODE_AUDIENCE,
-        currentDate: new Date(now),
-        requiredClaims: ['jti', 'exp'],
-      }));
-    } catch (err) {
-      const expired = err instanceof joseErrors.JWTExpired;
-      await this.failed(providerId, expired ? 'login_code_expired' : 'invalid_login_code');
-      throw expired ? new LoginCodeExpired() : new LoginCodeInvalid();
-    }
     // Bound to its attempt: a code carried to another attempt (login CSRF) redeems nothing.
-    const attempt = claims.att === attemptId ? this.attempts.redeem(attemptId, claims.jti as string, now) : undefined;
-    if (attempt?.authenticated === undefined || attempt.provider !== providerId) {
+    const redeemed = code.length === 0 || code.length > MAX_CODE_LENGTH ? undefined : await this.attempts.redeem(attemptHash, code);
+    if (redeemed === undefined || redeemed.provider !== providerId) {
       await this.failed(providerId, 'invalid_login_code');
       throw new LoginCodeInvalid();
     }
-    return attempt.authenticated.identity;
+    if (redeemed.codeExpiresAtMs <= this.deps.clock.now()) {
+      await this.failed(providerId, 'login_code_expired');
+      throw new LoginCodeExpired();
+    }
+    return redeemed.identity;
   }
 
   private provider(providerId: string, protocol?: 'oidc' | 'saml'): RedirectIdentityProvider {

@@ -22,10 +22,10 @@ async function setup(t: TestContext, options: { guesses?: { perClient: number; o
   const publicUrl = () => 'https://lease.example';
   const logins = new BrowserLoginService({ store, providers, keys, clock, logger: silentLogger, sessionTtlMs: 3_600_000, publicUrl });
   const devices = new DeviceLoginService({ logins, store, providers, keys, clock, logger: silentLogger, sessionTtlMs: 3_600_000, publicUrl, ...options });
-  const form = (userCode: string, browser = BROWSER) => ({ userCode, browser, token: devices.formToken(browser, userCode), client: '192.0.2.1' });
+  const form = async (userCode: string, browser = BROWSER) => ({ userCode, browser, token: await devices.formToken(browser, userCode), client: '192.0.2.1' });
   /** Confirms the code in the "browser" and completes the IdP login with `idpCode`. */
   const approve = async (userCode: string, idpCode = 'ok') => {
-    const loginUrl = await devices.confirm(form(userCode));
+    const loginUrl = await devices.confirm(await form(userCode));
     const state = new URL(loginUrl).searchParams.get('state') as string;
     const back = new URL(await logins.callback('corp', new URLSearchParams({ code: idpCode, state })));
     const ref = back.pathname.split('/').pop() as string;
@@ -139,19 +139,19 @@ describe('DeviceLoginService', () => {
     const { devices, form } = await setup(t);
     const mine = await devices.authorize('corp');
     const other = await devices.authorize('corp');
-    await assert.rejects(devices.confirm({ ...form(mine.user_code), browser: 'x'.repeat(43) }), { code: 'invalid_form_token', status: 403 });
-    await assert.rejects(devices.confirm({ ...form(other.user_code), userCode: mine.user_code }), { code: 'invalid_form_token' });
-    await assert.rejects(devices.confirm({ ...form(mine.user_code), token: '' }), { code: 'invalid_form_token' });
-    await assert.rejects(devices.confirm({ ...form(mine.user_code, ''), browser: '' }), { code: 'invalid_form_token' });
-    assert.ok((await devices.confirm(form(mine.user_code))).startsWith('https://idp.example/'));
+    await assert.rejects(devices.confirm({ ...(await form(mine.user_code)), browser: 'x'.repeat(43) }), { code: 'invalid_form_token', status: 403 });
+    await assert.rejects(devices.confirm({ ...(await form(other.user_code)), userCode: mine.user_code }), { code: 'invalid_form_token' });
+    await assert.rejects(devices.confirm({ ...(await form(mine.user_code)), token: '' }), { code: 'invalid_form_token' });
+    await assert.rejects(devices.confirm({ ...(await form(mine.user_code, '')), browser: '' }), { code: 'invalid_form_token' });
+    assert.ok((await devices.confirm(await form(mine.user_code))).startsWith('https://idp.example/'));
   });
 
   it('tells the device access_denied when the person denies, and the code stops working', async (t) => {
     const { devices, form, store } = await setup(t);
     const auth = await devices.authorize('corp');
-    await devices.deny(form(auth.user_code));
+    await devices.deny(await form(auth.user_code));
     await assert.rejects(devices.token(auth.device_code), { code: 'access_denied', status: 400 });
-    await assert.rejects(devices.confirm(form(auth.user_code)), { code: 'invalid_user_code' });
+    await assert.rejects(devices.confirm(await form(auth.user_code)), { code: 'invalid_user_code' });
     const audit = await store.audit.list({});
     assert.deepEqual(audit.filter((e) => e.action === 'login.failed').map((e) => e.data)[0], { provider: 'corp', method: 'device', reason: 'access_denied' });
   });

@@ -8,16 +8,19 @@
 //   complete  — the server redeems that code itself; the identity waits here for the device.
 //   token     — the device polls: authorization_pending, slow_down, expired_token,
 //               access_denied, or the session, exactly once.
-// Guessing user codes is throttled per client address and overall. Kept in memory, like browser
-// login attempts (see login-attempts.ts for why). Codes and tokens are never logged or audited.
-import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+// Guessing user codes is throttled per client address and overall. Device logins live in the
+// store, so every step may reach any replica; the device, user and ref codes are kept only as
+// their SHA-256, and each single-use step is one store statement. Codes and tokens are never
+// logged or audited.
+import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { LeaseError, NotFound, identityKey, type Clock, type Identity, type Logger } from '../../core/index.js';
 import { issueSessionToken, type SessionKeys } from '../../identity/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
-import type { Store } from '../../store/index.js';
+import type { DeviceLoginRow, Store } from '../../store/index.js';
 import type { DeviceAuthorization } from '../api/schemas.js';
 import { TooManyPendingLogins, type BrowserLoginService, type LoginSession } from './browser-login.js';
 import { FailureWindow } from './failure-window.js';
+import { lookupHash } from './login-secrets.js';
 
 export const DEVICE_CODE_TTL_MS = 10 * 60_000;
 export const DEVICE_POLL_INTERVAL_MS = 5_000;
@@ -104,21 +107,10 @@ export interface DevicePrompt {
   expires_at: string;
 }
 
-interface DeviceLogin {
-  /** Random; names this login in the page the IdP login returns to. */
-  ref: string;
-  deviceCodeHash: string;
-  /** Normalised: the 8 letters, no dash. */
-  userCode: string;
-  provider: string;
-  expiresAtMs: number;
-  intervalMs: number;
-  lastPollMs?: number;
-  status: 'pending' | 'authenticated' | 'denied';
-  /** The browser login started by the last confirm. */
-  attempt?: string;
-  identity?: Identity;
-}
+/** The HMAC label of the device page's form token; its key is derived from the session key set, shared by replicas. */
+const FORM_TOKEN_LABEL = 'lease/device-form/v1';
+/** User codes drawn before giving up on finding one not in use (20^8 codes: a clash is rare). */
+const USER_CODE_DRAWS = 5;
 
 export interface DeviceLoginDeps {
   logins: BrowserLoginService;
@@ -149,19 +141,16 @@ export function formatUserCode(code: string): string {
   return `${code.slice(0, 4)}-${code.slice(4)}`;
 }
 
-function hash(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
+/** HMAC of the form, under a key derived from a session key (so it is never a session key's own MAC). */
+function formMac(sessionKey: Uint8Array, browser: string, userCode: string): string {
+  const key = createHmac('sha256', sessionKey).update(FORM_TOKEN_LABEL).digest();
+  return createHmac('sha256', key).update(`device-form\n${browser}\n${normaliseUserCode(userCode) ?? ''}`).digest('base64url');
 }
 
 export class DeviceLoginService {
-  private readonly byHash = new Map<string, DeviceLogin>();
-  private readonly hashByUserCode = new Map<string, string>();
-  private readonly hashByRef = new Map<string, string>();
-  private readonly formKey = randomBytes(32);
   private readonly perClient: FailureWindow;
   private readonly overall: FailureWindow;
   private readonly limit: number;
-  private lastPruneMs = 0;
 
   constructor(private readonly deps: DeviceLoginDeps) {
     this.limit = deps.limit ?? 10_000;
@@ -177,25 +166,30 @@ export class DeviceLoginService {
   async authorize(providerId: string): Promise<DeviceAuthorization> {
     this.provider(providerId);
     const now = this.deps.clock.now();
-    if (this.byHash.size >= this.limit || now - this.lastPruneMs > 60_000) this.prune(now);
-    if (this.byHash.size >= this.limit) throw new TooManyPendingLogins();
     const deviceCode = randomBytes(32).toString('base64url');
-    let userCode: string;
-    do userCode = Array.from({ length: USER_CODE_LENGTH }, () => USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)]).join('');
-    while (this.hashByUserCode.has(userCode));
     const ttlMs = this.deps.ttlMs ?? DEVICE_CODE_TTL_MS;
-    const login: DeviceLogin = {
-      ref: randomBytes(16).toString('base64url'),
-      deviceCodeHash: hash(deviceCode),
-      userCode,
-      provider: providerId,
-      expiresAtMs: now + ttlMs,
-      intervalMs: this.deps.intervalMs ?? DEVICE_POLL_INTERVAL_MS,
-      status: 'pending',
-    };
-    this.byHash.set(login.deviceCodeHash, login);
-    this.hashByUserCode.set(userCode, login.deviceCodeHash);
-    this.hashByRef.set(login.ref, login.deviceCodeHash);
+    const intervalMs = this.deps.intervalMs ?? DEVICE_POLL_INTERVAL_MS;
+    let userCode: string | undefined;
+    for (let draw = 0; draw < USER_CODE_DRAWS && userCode === undefined; draw++) {
+      const candidate = Array.from({ length: USER_CODE_LENGTH }, () => USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)]).join('');
+      const added = await this.deps.store.deviceLogins.add(
+        {
+          device_code_hash: lookupHash(deviceCode),
+          user_code_hash: lookupHash(candidate),
+          provider: providerId,
+          status: 'pending',
+          expires_at: now + ttlMs,
+          interval_ms: intervalMs,
+        },
+        now,
+        this.limit,
+        // An expired login is kept a while, so its device hears expired_token.
+        now - EXPIRED_GRACE_MS,
+      );
+      if (added === 'full') throw new TooManyPendingLogins();
+      if (added === 'added') userCode = candidate;
+    }
+    if (userCode === undefined) throw new TooManyPendingLogins();
     this.deps.logger.info({ provider: providerId, method: DEVICE_METHOD }, 'device login started');
     const page = `${this.publicUrl()}/device`;
     return {
@@ -204,42 +198,47 @@ export class DeviceLoginService {
       verification_uri: page,
       verification_uri_complete: `${page}?user_code=${formatUserCode(userCode)}`,
       expires_in: Math.round(ttlMs / 1000),
-      interval: Math.round(login.intervalMs / 1000),
+      interval: Math.round(intervalMs / 1000),
     };
   }
 
   /** What the page shows for a user code; a wrong code counts against `client` and everyone. */
   async prompt(userCode: string, client: string): Promise<DevicePrompt> {
-    const login = await this.pendingByUserCode(userCode, client);
+    const { login, code } = await this.pendingByUserCode(userCode, client);
     return {
-      user_code: formatUserCode(login.userCode),
+      user_code: formatUserCode(code),
       provider: login.provider,
       provider_name: this.deps.providers.get(login.provider)?.name ?? login.provider,
       server: this.publicUrl(),
-      expires_at: new Date(login.expiresAtMs).toISOString(),
+      expires_at: new Date(login.expires_at).toISOString(),
     };
   }
 
-  /** The device page's form token: bound to the browser's cookie value and the user code. */
-  formToken(browser: string, userCode: string): string {
-    return createHmac('sha256', this.formKey).update(`device-form\n${browser}\n${normaliseUserCode(userCode) ?? ''}`).digest('base64url');
+  /**
+   * The device page's form token, bound to the browser's cookie value and the user code:
+   * `<kid>.<hmac>`, keyed by the session key `kid`, so any replica can check it.
+   */
+  async formToken(browser: string, userCode: string): Promise<string> {
+    const { kid, key } = await this.deps.keys.fresh();
+    return `${kid}.${formMac(key, browser, userCode)}`;
   }
 
   /** The person confirmed the code: starts the IdP login; answers where to send the browser. */
   async confirm(form: { userCode: string; browser: string; token: string; client: string }): Promise<string> {
-    this.checkForm(form);
-    const login = await this.pendingByUserCode(form.userCode, form.client);
-    const started = await this.deps.logins.startOnServer(login.provider, `${this.publicUrl()}/device/complete/${login.ref}`, DEVICE_METHOD);
-    login.attempt = started.attempt;
+    await this.checkForm(form);
+    const { login } = await this.pendingByUserCode(form.userCode, form.client);
+    // A fresh ref per confirmation: the page the IdP login returns to, bound to this attempt.
+    const ref = randomBytes(16).toString('base64url');
+    const started = await this.deps.logins.startOnServer(login.provider, `${this.publicUrl()}/device/complete/${ref}`, DEVICE_METHOD);
+    await this.deps.store.deviceLogins.bindAttempt(login.device_code_hash, lookupHash(ref), lookupHash(started.attempt));
     return started.login_url;
   }
 
   /** The person refused: the device hears access_denied. */
   async deny(form: { userCode: string; browser: string; token: string; client: string }): Promise<void> {
-    this.checkForm(form);
-    const login = await this.pendingByUserCode(form.userCode, form.client);
-    this.finish(login, 'denied');
-    await this.failed(login.provider, 'access_denied');
+    await this.checkForm(form);
+    const { login } = await this.pendingByUserCode(form.userCode, form.client);
+    if (await this.deps.store.deviceLogins.finish(login.device_code_hash, { status: 'denied' })) await this.failed(login.provider, 'access_denied');
   }
 
   /**
@@ -248,17 +247,15 @@ export class DeviceLoginService {
    */
   async complete(ref: string, answer: { code?: string | undefined; error?: string | undefined }): Promise<Identity> {
     const now = this.deps.clock.now();
-    const hashed = this.hashByRef.get(ref);
-    const login = hashed === undefined ? undefined : this.byHash.get(hashed);
-    if (login === undefined || login.status !== 'pending' || login.attempt === undefined || login.expiresAtMs <= now) throw new DeviceLoginNotPending();
+    const login = await this.deps.store.deviceLogins.byRef(lookupHash(ref));
+    if (login === undefined || login.status !== 'pending' || login.attempt_hash === null || login.expires_at <= now) throw new DeviceLoginNotPending();
     if (answer.code === undefined) {
       // BrowserLoginService already audited why the IdP login failed.
-      this.finish(login, 'denied');
+      await this.deps.store.deviceLogins.finish(login.device_code_hash, { status: 'denied' });
       throw new DeviceLoginFailed();
     }
-    const identity = await this.deps.logins.redeem(login.provider, login.attempt, answer.code);
-    login.identity = identity;
-    this.finish(login, 'authenticated');
+    const identity = await this.deps.logins.redeemAttempt(login.provider, login.attempt_hash, answer.code);
+    if (!(await this.deps.store.deviceLogins.finish(login.device_code_hash, { status: 'authenticated', identity }))) throw new DeviceLoginNotPending();
     this.deps.logger.info({ provider: login.provider, method: DEVICE_METHOD, user: identity.id }, 'device login confirmed in the browser');
     return identity;
   }
@@ -266,20 +263,16 @@ export class DeviceLoginService {
   /** The device's poll: one of the RFC 8628 errors, or the session once. */
   async token(deviceCode: string): Promise<LoginSession> {
     const now = this.deps.clock.now();
-    const login = this.byHash.get(hash(deviceCode));
+    const hashed = lookupHash(deviceCode);
+    const login = await this.deps.store.deviceLogins.poll(hashed, now, POLL_SLACK_MS, SLOW_DOWN_STEP_MS);
     if (login === undefined) throw new InvalidDeviceCode();
-    if (login.expiresAtMs <= now) throw new ExpiredToken();
-    const last = login.lastPollMs;
-    login.lastPollMs = now;
-    if (last !== undefined && now - last < login.intervalMs - POLL_SLACK_MS) {
-      login.intervalMs += SLOW_DOWN_STEP_MS;
-      throw new SlowDown(Math.round(login.intervalMs / 1000));
-    }
+    if (login.expires_at <= now) throw new ExpiredToken();
+    if (login.slowed_at === now) throw new SlowDown(Math.round(login.interval_ms / 1000));
     if (login.status === 'denied') throw new AccessDenied();
-    if (login.status === 'pending' || login.identity === undefined) throw new AuthorizationPending();
-    // Single use: gone before the session exists, so a second poll finds nothing.
-    this.forget(login);
-    const identity = login.identity;
+    if (login.status === 'pending') throw new AuthorizationPending();
+    // Single use: gone before the session exists, so a second poll (on any replica) finds nothing.
+    const identity = await this.deps.store.deviceLogins.claim(hashed);
+    if (identity === undefined) throw new InvalidDeviceCode();
     const session = await issueSessionToken(this.deps.keys, identity, { ttlMs: this.deps.sessionTtlMs, now });
     await this.deps.store.audit.append({
       actor: identityKey(identity),
@@ -291,46 +284,29 @@ export class DeviceLoginService {
     return { token: session.token, expires_at: session.expires_at, identity };
   }
 
-  private async pendingByUserCode(userCode: string, client: string): Promise<DeviceLogin> {
+  private async pendingByUserCode(userCode: string, client: string): Promise<{ login: DeviceLoginRow; code: string }> {
     this.perClient.check(client);
     this.overall.check('*');
     const now = this.deps.clock.now();
     const code = normaliseUserCode(userCode);
-    const hashed = code === undefined ? undefined : this.hashByUserCode.get(code);
-    const login = hashed === undefined ? undefined : this.byHash.get(hashed);
-    if (login === undefined || login.status !== 'pending' || login.expiresAtMs <= now) {
+    const login = code === undefined ? undefined : await this.deps.store.deviceLogins.pendingByUserCode(lookupHash(code), now);
+    if (login === undefined || code === undefined) {
       this.perClient.fail(client);
       this.overall.fail('*');
       await this.failed(null, 'invalid_user_code');
       throw new UserCodeUnknown();
     }
-    return login;
+    return { login, code };
   }
 
-  private checkForm(form: { userCode: string; browser: string; token: string }): void {
+  private async checkForm(form: { userCode: string; browser: string; token: string }): Promise<void> {
     if (form.browser.length < 32) throw new DeviceFormRefused();
-    const expected = Buffer.from(this.formToken(form.browser, form.userCode));
-    const given = Buffer.from(form.token);
+    const dot = form.token.indexOf('.');
+    const key = dot <= 0 ? undefined : await this.deps.keys.resolve(form.token.slice(0, dot));
+    if (key === undefined) throw new DeviceFormRefused();
+    const expected = Buffer.from(formMac(key, form.browser, form.userCode));
+    const given = Buffer.from(form.token.slice(dot + 1));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new DeviceFormRefused();
-  }
-
-  /** Authenticated or denied: the user code stops working; the device code waits for its poll. */
-  private finish(login: DeviceLogin, status: 'authenticated' | 'denied'): void {
-    login.status = status;
-    this.hashByUserCode.delete(login.userCode);
-  }
-
-  private forget(login: DeviceLogin): void {
-    this.byHash.delete(login.deviceCodeHash);
-    if (this.hashByUserCode.get(login.userCode) === login.deviceCodeHash) this.hashByUserCode.delete(login.userCode);
-    this.hashByRef.delete(login.ref);
-  }
-
-  private prune(now: number): void {
-    this.lastPruneMs = now;
-    for (const login of this.byHash.values()) if (login.expiresAtMs + EXPIRED_GRACE_MS <= now) this.forget(login);
-    // Still full: expired ones need not wait for their device to hear expired_token.
-    if (this.byHash.size >= this.limit) for (const login of this.byHash.values()) if (login.expiresAtMs <= now) this.forget(login);
   }
 
   private provider(providerId: string): void {
