@@ -14,10 +14,13 @@
 // - etcd (Debian package `etcd-server`) and kube-apiserver (built from k8s.io/kubernetes with the Go
 //   toolchain, cached outside the checkout: scripts/kube-apiserver/build.mjs) for the kubernetes
 //   provider's tests; test/support/kube-apiserver.ts runs them.
+// - the OpenTelemetry Collector (built with ocb from the Go module proxy, cached outside the
+//   checkout: scripts/otel-collector/build.mjs) for the tracing tests; test/support/otel-collector.ts runs it.
 // In CI (CI=true) a component that cannot be provisioned is an error, never a silent skip.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { provisionKubeApiserver } from './kube-apiserver/build.mjs';
+import { provisionOtelCollector } from './otel-collector/build.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const ci = process.env.CI === 'true';
@@ -226,6 +229,11 @@ if (!process.env.LEASE_ETCD && !has('etcd')) {
 }
 if (!provisionKubeApiserver()) {
   problems.push('kube-apiserver: `node scripts/kube-apiserver/build.mjs` (needs the Go toolchain and the Go module proxy), or set LEASE_KUBE_APISERVER to a kube-apiserver binary');
+}
+
+// The tracing tests' OpenTelemetry Collector, built with ocb from the Go module proxy.
+if (!provisionOtelCollector()) {
+  problems.push('OpenTelemetry Collector: `node scripts/otel-collector/build.mjs` (needs the Go toolchain and the Go module proxy), or set LEASE_OTELCOL to a collector binary with the otlp receiver and the file exporter');
 }
 
 if (problems.length) {

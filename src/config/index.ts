@@ -34,6 +34,7 @@ export {
   type AuditConfig,
   type AuditForwarderConfig,
   type TemporalServiceConfig,
+  type TracingConfig,
   type EnvironmentConfig,
   type LoggingConfig,
   type ProviderConfig,

@@ -13,7 +13,8 @@ import { PARSE_OPTIONS, reportZodIssues, zodPath } from './zod-issues.js';
 /** Paths inside a settings section where unknown keys are errors. */
 const STRICT_PATHS: Record<string, PathSegment[][]> = {
   // reconcile: a misspelt `missing: fail` would quietly grant a vanished lease again.
-  server: [['admins'], ['reconcile']],
+  // tracing: Lease's own section; a misspelt `enabled` or `endpoint` would quietly send nothing.
+  server: [['admins'], ['reconcile'], ['tracing']],
 };
 
 /**

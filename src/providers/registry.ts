@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { ProviderConfigInvalid, ProviderTypeConflict, ProviderTypeMismatch } from './errors.js';
 import type { AgentBinding, Capability, ProviderDeps, ProviderFactory, ProviderInstance } from './provider.js';
 import { RemoteAccessProvider, type HostChannel, type HostTaskTransport } from './remote/index.js';
+import { traceProviderCalls } from './traced-access.js';
 
 /**
  * Where providers bound to a host agent are dispatched: `hosts` (the server channel) and, with
@@ -99,7 +100,7 @@ export class ProviderRegistry {
     const instances = new Map<string, ProviderInstance>();
     for (const entry of list) {
       if (instances.has(entry.id)) throw new ProviderConfigInvalid(`provider id ${JSON.stringify(entry.id)} is declared twice`, `providers.${entry.id}`);
-      instances.set(entry.id, await this.createOne(entry, factories.get(entry.provider), { ...deps, configDir: entry.configDir }));
+      instances.set(entry.id, traceProviderCalls(await this.createOne(entry, factories.get(entry.provider), { ...deps, configDir: entry.configDir })));
     }
     return instances;
   }

@@ -6,6 +6,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { InvalidInput, LeaseError, toErrorBody, type Identity, type Logger } from '../core/index.js';
 import { buildOpenApi } from './api/openapi.js';
 import { MAX_BODY_BYTES, parseInput, toHonoPath, type RouteSpec } from './api/route.js';
+import { traceRoute } from './trace-route.js';
 import type { WebSessions } from './web/web-sessions.js';
 
 export interface HttpAppDeps {
@@ -38,7 +39,8 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   app.get('/api/v1/openapi.json', (c) => c.json((openapi ??= buildOpenApi(deps.routes, { version: deps.version }))));
 
   for (const spec of deps.routes) {
-    const handler = async (c: Context) => {
+    const handler = (c: Context) => traceRoute(spec, () => handle(c));
+    const handle = async (c: Context) => {
       const identity: Identity | undefined = spec.auth ? await deps.web.authenticate(c) : undefined;
       const body = spec.body ? parseInput(spec.body, await readJson(c), 'body') : undefined;
       const query = spec.query ? parseInput(spec.query, c.req.query(), 'query') : undefined;

@@ -12,6 +12,7 @@ import { SessionKeys } from '../identity/index.js';
 import { HostChannel, type ProviderInstance } from '../providers/index.js';
 import { defaultRegistry } from './provider-types.js';
 import { openSqliteStore, type Store } from '../store/index.js';
+import { startTracing } from '../tracing/index.js';
 import { createBuiltinCalls } from '../workflow/calls/index.js';
 import { validateWorkflowDocument } from '../workflow/dsl/index.js';
 import { createJqEngine } from '../workflow/expressions/index.js';
@@ -98,6 +99,8 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   const config = await loadServerConfig(options.configPath, expressions, options.env);
   const logger = options.logger ?? createLogger({ ...(config.logging?.level ? { level: config.logging.level } : {}), ...logDestination(config.logging?.output, options.dataDir) });
   for (const warning of config.warnings) logger.warn(`config: ${warning}`);
+  // Before anything makes spans (providers, the workflow runtime): off unless server.tracing.enabled.
+  const tracing = await startTracing(config.server?.tracing, { env: options.env ?? process.env, logger, serviceVersion: VERSION });
   // services.encryption: the KMS that seals the key files; unset, they stay plain 0600 files.
   const encryption = await openEncryptionService(config.services?.encryption, { file: config.sourceOf('service', 'encryption'), env: options.env ?? process.env });
 
@@ -131,7 +134,7 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   const setPublicUrl = (url: string) => {
     links.publicUrl = url;
   };
-  return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, calls, encryption, links, dataDir: options.dataDir, sessionKeys, emailApprovals, setPublicUrl };
+  return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, calls, encryption, links, dataDir: options.dataDir, sessionKeys, emailApprovals, setPublicUrl, tracing };
 }
 
 /** `logging.output`: stdout, stderr, or a file Lease writes (relative to the data directory). */
@@ -240,6 +243,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
         await engine.stop();
         await core.temporalHosts?.close();
         await store.close();
+        await core.tracing.shutdown(); // sends the spans still buffered
         logger.info({ url }, 'lease server stopped');
       })()),
   };

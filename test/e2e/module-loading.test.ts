@@ -10,9 +10,9 @@ import { leaseJson, ROOT, runLease, startServer, tempDir, waitUntil, writeFiles 
 import { loadedOf, moduleTraceEnv, ownFolders, readModuleTrace } from '../support/module-trace.js';
 
 /** Packages only the server, or only some configurations, need. */
-const SERVER_PACKAGES = ['hono', '@hono/node-server', 'better-sqlite3', 'kysely', 'jq-web', 'ajv', 'yaml', 'jose', 'openid-client', '@node-saml/node-saml', 'xml-crypto', 'xml2js', '@temporalio/', '@aws-sdk/', 'pg', 'sshpk'];
+const SERVER_PACKAGES = ['hono', '@hono/node-server', 'better-sqlite3', 'kysely', 'jq-web', 'ajv', 'yaml', 'jose', 'openid-client', '@node-saml/node-saml', 'xml-crypto', 'xml2js', '@temporalio/', '@aws-sdk/', 'pg', 'sshpk', '@opentelemetry/'];
 /** Packages a server loads only when its configuration asks for them. */
-const CONFIGURED_ONLY = ['@node-saml/node-saml', 'xml-crypto', 'xml2js', 'openid-client', '@temporalio/', '@aws-sdk/', 'ajv', 'pg', 'sshpk'];
+const CONFIGURED_ONLY = ['@node-saml/node-saml', 'xml-crypto', 'xml2js', 'openid-client', '@temporalio/', '@aws-sdk/', 'ajv', 'pg', 'sshpk', '@opentelemetry/'];
 /** Our folders that only the server needs (dist/server/version.js aside: the CLI prints the version). */
 const SERVER_FOLDERS = ['config', 'identity', 'providers', 'store', 'workflow', 'audit'];
 
@@ -41,7 +41,7 @@ describe('modules a lease process loads', () => {
     assertClientOnly(modules);
   });
 
-  it('the server with the example config loads no SAML, OIDC, AWS, Temporal or Ajv module, and on a restart not kysely either; lease status loads none of the server', async () => {
+  it('the server with the example config loads no SAML, OIDC, AWS, Temporal, Ajv or OpenTelemetry module, and on a restart not kysely either; lease status loads none of the server', async () => {
     // The demo's sudoers_dir is relative (./.lease/sudoers.d), so the server runs in a temp cwd.
     const config = join(ROOT, 'examples');
     const data = join(dir.path, '.lease');

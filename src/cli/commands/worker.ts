@@ -28,6 +28,7 @@ export function registerWorker(program: Command): void {
           .then(() => client.stop())
           .then(() => core.temporalHosts?.close())
           .then(() => core.store.close())
+          .then(() => core.tracing.shutdown())
           .then(() => process.exit(0));
       };
       process.once('SIGINT', shutdown);

@@ -7,3 +7,4 @@ export * from './server.js';
 export * from './file.js';
 export * from './services.js';
 export * from './audit.js';
+export * from './tracing.js';

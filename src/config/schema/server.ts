@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
+import { tracingSchema } from './tracing.js';
 
 // `${PORT}` resolves to a string, so a string of digits is accepted as a port number.
 const portSchema = z.preprocess(
@@ -83,6 +84,8 @@ export const serverSchema = z.strictObject({
   engine: z.enum(['embedded', 'temporal']).optional(),
   /** With engine temporal: also run a worker inside the server (default true); false when `lease worker` processes run it. */
   worker: z.boolean().optional(),
+  /** OpenTelemetry traces over OTLP/HTTP (off by default): tracing.ts. */
+  tracing: tracingSchema.optional(),
 });
 export type ServerConfig = z.infer<typeof serverSchema>;
 

@@ -20,6 +20,7 @@ import {
 } from '../../core/index.js';
 import type { LoadedConfig, ResolvedRole } from '../../config/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
+import { tracer } from '../../tracing/index.js';
 import { RecordExists, type DecisionChannel, type DecisionRecord, type RequestRecord, type ReviewRecord, type Store } from '../../store/index.js';
 import { ALERT_EVENTS, APPROVAL_EVENT, REVOKE_EVENT, canonicalEventType } from '../../workflow/calls/index.js';
 import { DEFAULT_WORKFLOW, breakGlassWorkflow, defaultApprovalWorkflow, extensionApprovalWorkflow, type ApprovalNotice } from '../../workflow/dsl/index.js';
@@ -137,6 +138,7 @@ export class RequestService implements StepObserver {
 
   /** Starts the request's workflow; the request row, its audit (and a break-glass review) commit with the start. */
   private async startRequest(identity: Identity, record: RequestRecord, workflowId: string, document: WorkflowDocument, role: ResolvedRole, channel?: DecisionChannel): Promise<void> {
+    tracer().annotate({ 'lease.request.id': record.id, 'lease.role': record.role, 'lease.provider.id': record.provider });
     const input = {
       id: record.id,
       role: { id: role.id, name: role.name, description: role.description, permissions: role.permissions, resources: role.resources },
@@ -338,6 +340,7 @@ export class RequestService implements StepObserver {
 
   /** Asks the request's workflow to revoke now; the revocation itself runs as a workflow step. */
   async revoke(identity: Identity, id: string, reason: string | undefined): Promise<RequestView> {
+    tracer().annotate({ 'lease.request.id': id });
     const record = await this.visible(identity, id);
     if (isFinalStatus(record.status)) throw new Conflict('request_ended', `request ${id} has already ended (${record.status})`);
     const by = identityKey(identity);
@@ -356,6 +359,7 @@ export class RequestService implements StepObserver {
    * (the first delivery may have been cut short by a crash); a different one is a conflict.
    */
   async decide(identity: Identity, id: string, approved: boolean, reason: string | undefined, channel: DecisionChannel = 'api'): Promise<RequestView> {
+    tracer().annotate({ 'lease.request.id': id });
     const { store, clock } = this.deps;
     const record = await store.requests.get(id);
     const own = !!record && sameIdentity(record.identity, identity);

@@ -24,6 +24,7 @@ import type {
   WorkflowState,
 } from '../../interpreter/types.js';
 import { ActivityFailure, LEASE_ERROR_BASE, backoffDelay, retryPolicyFor, revealCallSecrets, type ActivityHandler } from '../activities.js';
+import { currentTrace, stepAttributes, traceCall, traceStep } from '../trace.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { TimerQueue } from './timers.js';
 
@@ -32,6 +33,8 @@ export interface Checkpoint {
   /** Snapshot of the document, so a config change never alters a running workflow. */
   document: WorkflowDocument;
   state: WorkflowState;
+  /** The trace context (W3C traceparent) of the API call that started it, when tracing is on: its steps and calls are spans of that trace. */
+  trace?: string;
 }
 
 export interface StepEvent {
@@ -108,25 +111,30 @@ export class EmbeddedRuntime {
 
   /** Starts a workflow instance; resolves once its first checkpoint is committed. */
   async start(args: StartArgs): Promise<WorkflowState> {
-    const { store, observer } = this.options;
-    const step = startWorkflow(args.document, args.input, this.env());
-    await store.transaction(async (tx) => {
-      await args.within?.(tx);
-      await tx.workflows.insert({
-        id: args.instanceId,
-        workflow: args.workflow,
-        state: { document: args.document, state: step.state } satisfies Checkpoint,
-        status: instanceStatus(step.state),
-        wake_at: earliestTimer(step.state.pending),
-        updated_at: new Date(this.options.clock.now()).toISOString(),
+    const trace = currentTrace();
+    return traceStep(args.instanceId, undefined, 'start', async (span) => {
+      const { store, observer } = this.options;
+      const step = startWorkflow(args.document, args.input, this.env());
+      const checkpoint: Checkpoint = { document: args.document, state: step.state, ...(trace ? { trace } : {}) };
+      await store.transaction(async (tx) => {
+        await args.within?.(tx);
+        await tx.workflows.insert({
+          id: args.instanceId,
+          workflow: args.workflow,
+          state: checkpoint,
+          status: instanceStatus(step.state),
+          wake_at: earliestTimer(step.state.pending),
+          updated_at: new Date(this.options.clock.now()).toISOString(),
+        });
+        await observer?.afterStep({ instanceId: args.instanceId, state: step.state, previous: undefined, commands: step.commands, tx });
       });
-      await observer?.afterStep({ instanceId: args.instanceId, state: step.state, previous: undefined, commands: step.commands, tx });
+      span.setAttributes(stepAttributes(step.state, step.commands));
+      this.remember(args.instanceId, checkpoint);
+      observer?.afterCommit?.({ instanceId: args.instanceId, state: step.state, previous: undefined, commands: step.commands });
+      this.armWakeUp(args.instanceId, step.state);
+      this.dispatchAll(args.instanceId, step.commands, trace);
+      return step.state;
     });
-    this.remember(args.instanceId, { document: args.document, state: step.state });
-    observer?.afterCommit?.({ instanceId: args.instanceId, state: step.state, previous: undefined, commands: step.commands });
-    this.armWakeUp(args.instanceId, step.state);
-    this.dispatchAll(args.instanceId, step.commands);
-    return step.state;
   }
 
   /** Delivers an event. It is persisted in the inbox first, so it survives a crash before it is handled. */
@@ -151,7 +159,7 @@ export class EmbeddedRuntime {
         const checkpoint = record.state as Checkpoint;
         this.remember(record.id, checkpoint);
         this.armWakeUp(record.id, checkpoint.state);
-        this.dispatchAll(record.id, checkpoint.state.pending);
+        this.dispatchAll(record.id, checkpoint.state.pending, checkpoint.trace);
         for (const inboxEvent of unread.get(record.id) ?? []) {
           void this.resume(record.id, { kind: 'event', event: inboxEvent.event as WorkflowEvent }, inboxEvent.seq);
         }
@@ -220,10 +228,18 @@ export class EmbeddedRuntime {
    * event it consumed), then arms the next wake-up and dispatches the step's calls. Returns the
    * new checkpoint, or undefined when the instance ended.
    */
-  private async step(instanceId: string, checkpoint: Checkpoint, resume: Resume, inboxSeq?: number): Promise<Checkpoint | undefined> {
+  private step(instanceId: string, checkpoint: Checkpoint, resume: Resume, inboxSeq?: number): Promise<Checkpoint | undefined> {
+    return traceStep(instanceId, checkpoint.trace, resume.kind, async (span) => {
+      const next = await this.stepOnce(instanceId, checkpoint, resume, inboxSeq);
+      span.setAttributes(stepAttributes(next.state, next.commands));
+      return next.checkpoint;
+    });
+  }
+
+  private async stepOnce(instanceId: string, checkpoint: Checkpoint, resume: Resume, inboxSeq?: number): Promise<{ checkpoint: Checkpoint | undefined; state: WorkflowState; commands: readonly Command[] }> {
     const { store, observer, logger } = this.options;
     const step = resumeWorkflow(checkpoint.document, checkpoint.state, resume, this.env());
-    const next: Checkpoint = { document: checkpoint.document, state: step.state };
+    const next: Checkpoint = { document: checkpoint.document, state: step.state, ...(checkpoint.trace ? { trace: checkpoint.trace } : {}) };
     await store.transaction(async (tx) => {
       await tx.workflows.save(instanceId, {
         state: next,
@@ -239,8 +255,8 @@ export class EmbeddedRuntime {
     if (step.state.status === 'faulted') {
       logger.warn({ instance: instanceId, error: step.state.error }, 'workflow faulted');
     }
-    this.dispatchAll(instanceId, step.commands);
-    return instanceStatus(step.state) === 'running' ? next : undefined;
+    this.dispatchAll(instanceId, step.commands, checkpoint.trace);
+    return { checkpoint: instanceStatus(step.state) === 'running' ? next : undefined, state: step.state, commands: step.commands };
   }
 
   /** Wakes a running instance at its earliest pending timer; an instance with none (or ended) is not woken. */
@@ -262,18 +278,18 @@ export class EmbeddedRuntime {
     return record && record.status === 'running' ? (record.state as Checkpoint) : undefined;
   }
 
-  private dispatchAll(instanceId: string, commands: readonly Command[]): void {
-    for (const command of commands) this.dispatch(instanceId, command);
+  private dispatchAll(instanceId: string, commands: readonly Command[], trace: string | undefined): void {
+    for (const command of commands) this.dispatch(instanceId, command, trace);
   }
 
-  private dispatch(instanceId: string, command: Command): void {
+  private dispatch(instanceId: string, command: Command, trace: string | undefined): void {
     if (this.stopped) return;
     // Timers wake the instance through armWakeUp.
     if (command.kind === 'timer') return;
     const key = `${instanceId}/${command.id}`;
     if (this.inFlight.has(key)) return;
     this.inFlight.add(key);
-    const run = this.runActivity(instanceId, command)
+    const run = this.runActivity(instanceId, command, trace)
       .then((resume) => this.resume(instanceId, resume))
       .catch((err: unknown) => this.options.logger.error({ instance: instanceId, err: errorText(err) }, 'activity dispatch failed'))
       .finally(() => {
@@ -284,7 +300,7 @@ export class EmbeddedRuntime {
   }
 
   /** Runs an activity with its retry policy; resolves to the Resume that reports the outcome. */
-  private async runActivity(instanceId: string, command: Extract<Command, { kind: 'call' }>): Promise<Resume> {
+  private async runActivity(instanceId: string, command: Extract<Command, { kind: 'call' }>, trace: string | undefined): Promise<Resume> {
     const { activities, logger } = this.options;
     const policy = retryPolicyFor(command.name);
     let args: unknown;
@@ -296,12 +312,8 @@ export class EmbeddedRuntime {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await activities(command.name, args, {
-          instanceId,
-          task: command.task,
-          commandId: command.id,
-          attempt,
-        });
+        const context = { instanceId, task: command.task, commandId: command.id, attempt };
+        const result = await traceCall({ instanceId, name: command.name, task: command.task, attempt }, trace, () => activities(command.name, args, context));
         return { kind: 'call.completed', id: command.id, result: result ?? null };
       } catch (err) {
         if (err instanceof ActivityFailure) return { kind: 'call.failed', id: command.id, error: withInstance(err.error, command.task) };

@@ -12,6 +12,7 @@ import { ExpressionError } from '../../expressions/errors.js';
 import type { ExpressionEngine } from '../../interpreter/types.js';
 import { ActivityFailure, revealCallSecrets, type ActivityHandler } from '../activities.js';
 import type { StepObserver } from '../embedded/index.js';
+import { stepAttributes, traceCall, traceStep } from '../trace.js';
 import { CALL_FAILURE_TYPE, CHECK_SCHEMA_ACTIVITY, EVALUATE_ACTIVITY, HEARTBEAT_INTERVAL_MS, GENERIC_CALL_ACTIVITY, RECORD_STEP_ACTIVITY, type CallArgs, type CheckSchemaArgs, type EvaluateArgs, type EvaluateResult, type RecordStepArgs } from './contract.js';
 import { instanceStatus, isTemporalCheckpoint, type TemporalCheckpoint } from './checkpoint.js';
 
@@ -42,7 +43,8 @@ export function createLeaseActivities(deps: LeaseActivityDeps): Record<string, A
     try {
       // commandId is stable across retries and worker crashes (it comes from the interpreter's
       // state in the workflow history), so (instanceId, commandId) keys the call's idempotency.
-      return (await deps.calls(args.name, revealCallSecrets(args.args, deps.secrets), { instanceId: args.instanceId, task: args.task, commandId: args.commandId, attempt })) ?? null;
+      const callContext = { instanceId: args.instanceId, task: args.task, commandId: args.commandId, attempt };
+      return (await traceCall({ instanceId: args.instanceId, name: args.name, task: args.task, attempt }, args.trace, () => deps.calls(args.name, revealCallSecrets(args.args, deps.secrets), callContext))) ?? null;
     } catch (err) {
       if (err instanceof ActivityFailure) {
         throw ApplicationFailure.create({ type: CALL_FAILURE_TYPE, message: err.message, nonRetryable: true, details: [err.error] });
@@ -55,7 +57,11 @@ export function createLeaseActivities(deps: LeaseActivityDeps): Record<string, A
   };
   const activities: Record<string, Activity> = {
     [GENERIC_CALL_ACTIVITY]: call,
-    [RECORD_STEP_ACTIVITY]: (args: RecordStepArgs) => recordStep(deps, args),
+    [RECORD_STEP_ACTIVITY]: (args: RecordStepArgs) =>
+      traceStep(args.instanceId, args.trace, args.resume ?? 'unknown', async (span) => {
+        span.setAttributes({ ...stepAttributes(args.state, args.commands), 'lease.workflow.step': args.step });
+        await recordStep(deps, args);
+      }),
     [EVALUATE_ACTIVITY]: (args: EvaluateArgs) => evaluate(deps.expressions, args),
     [CHECK_SCHEMA_ACTIVITY]: (args: CheckSchemaArgs) => Promise.resolve(checkAgainstSchema(args.schema, args.value, args.what)),
   };

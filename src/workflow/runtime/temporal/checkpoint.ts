@@ -12,6 +12,8 @@ export interface TemporalCheckpoint {
   state: WorkflowState | null;
   /** Steps recorded so far (0: the workflow may not have started yet). */
   step: number;
+  /** The trace context (W3C traceparent) of the API call that started it, when tracing is on. */
+  trace?: string;
 }
 
 export function isTemporalCheckpoint(value: unknown): value is TemporalCheckpoint {

@@ -8,6 +8,7 @@ import { systemClock, type Clock, type Logger } from '../../../core/index.js';
 import type { Store } from '../../../store/index.js';
 import type { WorkflowEvent, WorkflowState } from '../../interpreter/types.js';
 import type { StartArgs } from '../embedded/index.js';
+import { currentTrace } from '../trace.js';
 import { isTemporalCheckpoint, type TemporalCheckpoint } from './checkpoint.js';
 import { encryptedDataConverter } from './codec.js';
 import type { TemporalSettings } from './config.js';
@@ -61,7 +62,8 @@ export class TemporalRuntime {
    */
   async start(args: StartArgs): Promise<void> {
     const { store, clock = systemClock } = this.options;
-    const checkpoint: TemporalCheckpoint = { engine: 'temporal', document: args.document, input: args.input, state: null, step: 0 };
+    const trace = currentTrace();
+    const checkpoint: TemporalCheckpoint = { engine: 'temporal', document: args.document, input: args.input, state: null, step: 0, ...(trace ? { trace } : {}) };
     await store.transaction(async (tx) => {
       await args.within?.(tx);
       await tx.workflows.insert({
@@ -125,7 +127,7 @@ export class TemporalRuntime {
   }
 
   private workflowArgs(instanceId: string, checkpoint: TemporalCheckpoint): LeaseWorkflowArgs {
-    return { instanceId, document: checkpoint.document, input: checkpoint.input };
+    return { instanceId, document: checkpoint.document, input: checkpoint.input, ...(checkpoint.trace ? { trace: checkpoint.trace } : {}) };
   }
 
   private startOptions(instanceId: string, checkpoint: TemporalCheckpoint) {

@@ -18,6 +18,8 @@ export interface LeaseWorkflowArgs {
   instanceId: string;
   document: WorkflowDocument;
   input: unknown;
+  /** The starting API call's trace context (W3C traceparent), handed to every activity: its spans join that trace. */
+  trace?: string;
 }
 
 export interface LeaseWorkflowResult {
@@ -32,6 +34,8 @@ export interface CallArgs {
   args: unknown;
   task: string;
   commandId: string;
+  /** LeaseWorkflowArgs.trace. */
+  trace?: string;
 }
 
 /** One interpreter step, for the store and the StepObserver (recordStep). */
@@ -42,6 +46,10 @@ export interface RecordStepArgs {
   state: WorkflowState;
   previous: WorkflowState | undefined;
   commands: Command[];
+  /** What woke the workflow for this step (start, event, timer.fired, call.completed...), for its span. */
+  resume?: string;
+  /** LeaseWorkflowArgs.trace. */
+  trace?: string;
 }
 
 /** One jq evaluation, run outside the sandbox by a local activity (see README: Expressions). */

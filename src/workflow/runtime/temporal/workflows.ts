@@ -85,6 +85,7 @@ const { [EVALUATE_ACTIVITY]: evaluate, [CHECK_SCHEMA_ACTIVITY]: checkSchema } = 
 
 export async function leaseWorkflow(args: LeaseWorkflowArgs): Promise<LeaseWorkflowResult> {
   const { instanceId, document } = args;
+  const trace = args.trace !== undefined ? { trace: args.trace } : {};
   // Everything that wakes the workflow, in arrival order: one interpreter step per entry.
   const inbox: Resume[] = [];
   const timers = new Map<string, CancellationScope>();
@@ -110,7 +111,7 @@ export async function leaseWorkflow(args: LeaseWorkflowArgs): Promise<LeaseWorkf
     const proxy = canonicalCallName(command.name) === 'lease.revoke' ? revokeCalls : otherCalls;
     const type = isBuiltinCall(command.name) ? canonicalCallName(command.name) : GENERIC_CALL_ACTIVITY;
     const call = proxy[type] as CallActivity;
-    call({ instanceId, name: command.name, args: command.args, task: command.task, commandId: command.id }).then(
+    call({ instanceId, name: command.name, args: command.args, task: command.task, commandId: command.id, ...trace }).then(
       (result) => inbox.push({ kind: 'call.completed', id: command.id, result: result ?? null }),
       (err: unknown) => inbox.push({ kind: 'call.failed', id: command.id, error: callError(err, command) }),
     );
@@ -149,24 +150,24 @@ export async function leaseWorkflow(args: LeaseWorkflowArgs): Promise<LeaseWorkf
    * expiry fixed when `granting` was recorded. Timers are armed at once: a timer that fires
    * early is only queued, and an expiry armed in Temporal is kept even if the store is down.
    */
-  const settle = async (step: Step, previous: WorkflowState | undefined): Promise<WorkflowState> => {
+  const settle = async (step: Step, previous: WorkflowState | undefined, resume: Resume['kind'] | 'start'): Promise<WorkflowState> => {
     state = step.state;
     stepCount++;
     cancelAbandonedTimers(step.state.pending);
     for (const command of step.commands) if (command.kind === 'timer') dispatch(command);
     if (step.commands.length > 0 || !isOpen(step.state)) {
-      await recordStep({ instanceId, step: stepCount, state: step.state, previous, commands: step.commands });
+      await recordStep({ instanceId, step: stepCount, state: step.state, previous, commands: step.commands, resume, ...trace });
     }
     for (const command of step.commands) if (command.kind === 'call') dispatch(command);
     return step.state;
   };
 
-  let current = await settle(await interpret((env) => startWorkflow(document, args.input, env)), undefined);
+  let current = await settle(await interpret((env) => startWorkflow(document, args.input, env)), undefined, 'start');
   while (isOpen(current)) {
     await condition(() => inbox.length > 0);
     const resume = inbox.shift()!;
     const previous = current;
-    current = await settle(await interpret((env) => resumeWorkflow(document, previous, resume, env)), previous);
+    current = await settle(await interpret((env) => resumeWorkflow(document, previous, resume, env)), previous, resume.kind);
   }
   return { status: current.status, ...(current.error ? { error: current.error } : {}) };
 }
