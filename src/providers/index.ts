@@ -19,6 +19,7 @@ export type {
   OnCallProvider,
   ProviderDeps,
   SealedFileOpener,
+  SeenKeys,
   ProviderFactory,
   ProviderInstance,
   SshCertificate,

@@ -232,6 +232,17 @@ export interface ProviderDeps {
   logger?: Logger;
   /** Opens files sealed with the server's `services.encryption` (`lease keys seal-file`); absent when none is configured. */
   sealedFiles?: SealedFileOpener;
+  /**
+   * Single-use keys shared by every server replica (the store): a SAML assertion id claimed here
+   * is refused on any replica until it expires. Absent in tools that only validate config.
+   */
+  seenKeys?: SeenKeys;
+}
+
+/** Claims of single-use keys, kept until they expire. */
+export interface SeenKeys {
+  /** True the first time `key` is claimed; false while an earlier claim is kept (until `expiresAtMs`). */
+  claim(key: string, expiresAtMs: number): Promise<boolean>;
 }
 
 /** Opens a sealed file (an envelope JSON); the clear bytes stay with the caller, in memory only. */

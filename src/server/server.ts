@@ -114,7 +114,7 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   const hosts = new HostChannel({ store, clock, logger });
   // With server.engine temporal, `agent_transport: temporal` sends them to per-host task queues instead.
   const temporalHosts = config.server?.engine === 'temporal' ? await openTemporalHostTasks(config, options.dataDir, logger) : undefined;
-  const providers: Map<string, ProviderInstance> = await defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir, logger, hosts, ...(temporalHosts ? { temporalHosts } : {}), ...(encryption ? { sealedFiles: sealedFileOpener(encryption) } : {}) });
+  const providers: Map<string, ProviderInstance> = await defaultRegistry().create(config.providers.values(), { dataDir: options.dataDir, logger, hosts, seenKeys: store.seenCallbacks, ...(temporalHosts ? { temporalHosts } : {}), ...(encryption ? { sealedFiles: sealedFileOpener(encryption) } : {}) });
   await temporalHosts?.prepare();
   const access = createAccessControl(config.admins);
   const requests = new RequestService({ store, config, providers, clock, logger, access });
@@ -158,7 +158,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const runtime = engine.runtime;
   requests.attach(runtime);
   const sessionTtlMs = config.server?.session_ttl ? parseDuration(config.server.session_ttl, 'server.session_ttl') : DEFAULT_SESSION_TTL_MS;
-  const auth = new AuthService({ store, providers, keys, clock, logger, throttle: new LoginThrottle(clock), access, sessionTtlMs });
+  const auth = new AuthService({ store, providers, keys, clock, logger, throttle: new LoginThrottle(store, clock), access, sessionTtlMs });
   const clientAddress = clientAddressOf(trustedProxyList(config.server?.trusted_proxies));
   // Known once listening (the port may be 0 until then); routes only run after that.
   let publicUrl = '';

@@ -14,7 +14,7 @@ import { grantsRepository } from './grants.js';
 import { hostTasksRepository } from './host-tasks.js';
 import { GroupCommit, type Attempt, type GroupCommitLimits } from './group-commit.js';
 import { inboxRepository } from './inbox.js';
-import { deviceLoginsRepository, loginAttemptsRepository } from './logins.js';
+import { deviceLoginsRepository, loginAttemptsRepository, loginFailuresRepository } from './logins.js';
 import { requestsRepository } from './requests.js';
 import { reviewsRepository } from './reviews.js';
 import { sessionsRepository } from './sessions.js';
@@ -40,6 +40,7 @@ interface Repositories {
   leaseNotices: SyncRepository<Store['leaseNotices']>;
   loginAttempts: SyncRepository<Store['loginAttempts']>;
   deviceLogins: SyncRepository<Store['deviceLogins']>;
+  loginFailures: SyncRepository<Store['loginFailures']>;
   audit: AuditRepository;
   auditCursors: SyncRepository<Store['auditCursors']>;
 }
@@ -62,6 +63,7 @@ export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?:
     leaseNotices: leaseNoticesRepository(db),
     loginAttempts: loginAttemptsRepository(db),
     deviceLogins: deviceLoginsRepository(db),
+    loginFailures: loginFailuresRepository(db),
     audit: auditRepository(db, clock),
     auditCursors: auditCursorsRepository(db, clock),
   };
@@ -103,6 +105,7 @@ class TransactionStore implements Store {
   #leaseNotices?: Store['leaseNotices'];
   #loginAttempts?: Store['loginAttempts'];
   #deviceLogins?: Store['deviceLogins'];
+  #loginFailures?: Store['loginFailures'];
   #audit?: Store['audit'];
   #auditCursors?: Store['auditCursors'];
   private readonly run: Run;
@@ -177,6 +180,10 @@ class TransactionStore implements Store {
     return (this.#deviceLogins ??= bindRepository(this.repos.deviceLogins, this.run));
   }
 
+  get loginFailures(): Store['loginFailures'] {
+    return (this.#loginFailures ??= bindRepository(this.repos.loginFailures, this.run));
+  }
+
   get audit(): Store['audit'] {
     return (this.#audit ??= bindAudit(this.repos.audit, this.run));
   }
@@ -211,6 +218,7 @@ function bindRepositories(repos: Repositories, run: Run, appendListeners: Set<()
     leaseNotices: bindRepository(repos.leaseNotices, run),
     loginAttempts: bindRepository(repos.loginAttempts, run),
     deviceLogins: bindRepository(repos.deviceLogins, run),
+    loginFailures: bindRepository(repos.loginFailures, run),
     audit: {
       ...bindAudit(repos.audit, run),
       onAppend(listener) {

@@ -116,3 +116,37 @@ export function deviceLoginsRepository(db: BetterSqlite3.Database): SyncReposito
     },
   };
 }
+
+export function loginFailuresRepository(db: BetterSqlite3.Database): SyncRepository<Store['loginFailures']> {
+  const prune = db.prepare('DELETE FROM login_failures WHERE expires_at <= ?');
+  const insert = db.prepare('INSERT INTO login_failures (key, at, expires_at) VALUES (?, ?, ?)');
+  const recent = db.prepare('SELECT at FROM login_failures WHERE key = ? AND expires_at > ? ORDER BY at DESC LIMIT ?').pluck();
+  const clear = db.prepare('DELETE FROM login_failures WHERE key = ?');
+  const prunePacing = db.prepare('DELETE FROM login_pacing WHERE next_slot <= ?');
+  // The turn is max(next_slot, now); taken only when it is at most maxWait away.
+  const takeTurn = db.prepare(
+    `INSERT INTO login_pacing (key, next_slot) VALUES (@key, @now + @pace)
+     ON CONFLICT (key) DO UPDATE SET next_slot = max(next_slot, @now) + @pace
+       WHERE max(next_slot, @now) - @now <= @maxWait
+     RETURNING next_slot`,
+  ).pluck();
+  const nextSlot = db.prepare('SELECT next_slot FROM login_pacing WHERE key = ?').pluck();
+  return {
+    add(key, atMs, expiresAtMs) {
+      prune.run(atMs);
+      insert.run(key, atMs, expiresAtMs);
+    },
+    recent(key, nowMs, limit) {
+      return recent.all(key, nowMs, limit) as number[];
+    },
+    clear(key) {
+      clear.run(key);
+    },
+    takeTurn(key, nowMs, paceMs, maxWaitMs) {
+      prunePacing.run(nowMs);
+      const next = takeTurn.get({ key, now: nowMs, pace: paceMs, maxWait: maxWaitMs }) as number | undefined;
+      if (next !== undefined) return { slotMs: next - paceMs, taken: true };
+      return { slotMs: Math.max((nextSlot.get(key) as number | undefined) ?? nowMs, nowMs), taken: false };
+    },
+  };
+}

@@ -34,6 +34,8 @@ test('migrations create every table and record themselves', async (t) => {
     'kysely_migration_lock',
     'lease_notices',
     'login_attempts',
+    'login_failures',
+    'login_pacing',
     'notification_messages',
     'requests',
     'reviews',
@@ -74,6 +76,7 @@ test('opening a file that misses a later migration applies it', async (t) => {
   older.exec(`DROP TABLE audit_cursors; DROP TABLE audit_checkpoints; DROP TRIGGER audit_log_no_delete;
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     DELETE FROM kysely_migration WHERE name = '0009_audit_retention'`);
+  older.exec(`DROP TABLE login_failures; DROP TABLE login_pacing; DELETE FROM kysely_migration WHERE name = '0011_login_throttle'`);
   older.exec(`DROP TABLE login_attempts; DROP TABLE device_logins; DELETE FROM kysely_migration WHERE name = '0010_pending_logins'`);
   older.exec(`ALTER TABLE notification_messages DROP COLUMN purpose; DELETE FROM kysely_migration WHERE name = '0008_notice_messages'`);
   older.exec(`DROP TABLE notification_messages; DROP TABLE seen_callbacks; DROP TABLE lease_notices; DELETE FROM kysely_migration WHERE name = '0007_slack'`);

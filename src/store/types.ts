@@ -372,6 +372,21 @@ export interface Store {
     reschedule(row: Pick<LeaseNoticeRow, 'request_id' | 'provider' | 'kind'>, dueAtMs: number, attempts: number): Promise<void>;
     remove(row: Pick<LeaseNoticeRow, 'request_id' | 'provider' | 'kind'>): Promise<void>;
   };
+  /** Failed login attempts and paced turns, shared by every replica (migration 0011_login_throttle). Keys are opaque digests. */
+  loginFailures: {
+    /** Records a failure of `key` at `atMs`, kept until `expiresAtMs`; prunes failures expired at `atMs`. */
+    add(key: string, atMs: number, expiresAtMs: number): Promise<void>;
+    /** Times (epoch ms) of the newest `limit` failures of `key` unexpired at `nowMs`, newest first. */
+    recent(key: string, nowMs: number, limit: number): Promise<number[]>;
+    /** Forgets the failures of `key`. */
+    clear(key: string): Promise<void>;
+    /**
+     * Takes the next paced turn of `key` in one statement: the turn is at max(next slot, now) and
+     * moves the next slot `paceMs` past it — unless it is more than `maxWaitMs` away (not taken).
+     * Returns the turn's time.
+     */
+    takeTurn(key: string, nowMs: number, paceMs: number, maxWaitMs: number): Promise<{ slotMs: number; taken: boolean }>;
+  };
   /** Browser logins in progress, shared by every replica (migration 0010_pending_logins). */
   loginAttempts: {
     /** Adds an attempt unless `limit` unexpired ones are pending (false). Prunes expired attempts. */

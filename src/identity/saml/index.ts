@@ -3,4 +3,4 @@ export { SamlIdentityProvider, createSamlIdentity, samlIdentityFactory, samlFail
 export { samlConfigSchema, MAX_CLOCK_SKEW_SECONDS, DEFAULT_ATTRIBUTES, type SamlConfig } from './config.js';
 export { identityFromProfile, type AttributeNames } from './attributes.js';
 export { parseIdpMetadata, IdpMetadataInvalid, type IdpMetadata } from './idp-metadata.js';
-export { SeenAssertions, DEFAULT_SEEN_ASSERTIONS_LIMIT } from './replay.js';
+export { SeenAssertions, StoredSeenAssertions, DEFAULT_SEEN_ASSERTIONS_LIMIT, type AssertionReplayGuard } from './replay.js';

@@ -4,11 +4,13 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { ManualClock } from '../../core/index.js';
+import { openSqliteStore } from '../../store/index.js';
+import { openTempStore } from '../../store/temp-store.fake.js';
 import { createSamlIdp, type ResponseTweaks, type TestSamlIdp } from '../../../test/support/saml-idp.js';
 import { RedirectLoginFailed } from '../oidc/index.js';
 import { samlConfigSchema } from './config.js';
 import { SamlIdentityProvider } from './provider.js';
-import { SeenAssertions } from './replay.js';
+import { SeenAssertions, StoredSeenAssertions } from './replay.js';
 
 const ACS = 'http://127.0.0.1:9/api/v1/auth/corp/callback';
 const alice = { nameId: 'alice@corp.example', email: 'alice@corp.example', name: 'Alice Liddell', groups: ['eng', 'oncall'] };
@@ -93,6 +95,18 @@ describe('saml identity provider (real SAML IdP)', () => {
     await assert.rejects(provider.finishLogin(answer, checks), refusedWith('replayed_assertion'));
   });
 
+  test('refuses an assertion replayed to another replica sharing the store', async (t) => {
+    const { store, file } = await openTempStore(t);
+    const other = await openSqliteStore({ file });
+    t.after(() => other.close());
+    const config = samlConfigSchema.parse({ idp_metadata: idp.metadata });
+    const replicaA = new SamlIdentityProvider('corp', config, { seen: new StoredSeenAssertions(store.seenCallbacks) });
+    const replicaB = new SamlIdentityProvider('corp', config, { seen: new StoredSeenAssertions(other.seenCallbacks) });
+    const { answer, checks } = await answerFor({}, idp, replicaA);
+    assert.equal((await replicaA.finishLogin(answer, checks)).id, 'alice@corp.example');
+    await assert.rejects(replicaB.finishLogin(answer, checks), refusedWith('replayed_assertion'));
+  });
+
   test('refuses a Response to another login\'s AuthnRequest', async () => {
     const { answer } = await answerFor();
     const other = await provider.beginLogin(ACS);
@@ -106,23 +120,23 @@ describe('saml identity provider (real SAML IdP)', () => {
 });
 
 describe('SeenAssertions', () => {
-  test('remembers an id until its expiry, then forgets it', () => {
+  test('remembers an id until its expiry, then forgets it', async () => {
     const clock = new ManualClock(1_000_000);
     const seen = new SeenAssertions(clock);
-    assert.equal(seen.remember('idp\n_a', 1_060_000), 'fresh');
-    assert.equal(seen.remember('idp\n_a', 1_060_000), 'replayed');
+    assert.equal(await seen.remember('idp\n_a', 1_060_000), 'fresh');
+    assert.equal(await seen.remember('idp\n_a', 1_060_000), 'replayed');
     clock.advance(60_000);
-    assert.equal(seen.remember('idp\n_a', 1_200_000), 'fresh');
+    assert.equal(await seen.remember('idp\n_a', 1_200_000), 'fresh');
   });
 
-  test('refuses to record more than its limit of live ids, and makes room as they expire', () => {
+  test('refuses to record more than its limit of live ids, and makes room as they expire', async () => {
     const clock = new ManualClock(0);
     const seen = new SeenAssertions(clock, 2);
-    assert.equal(seen.remember('a', 100), 'fresh');
-    assert.equal(seen.remember('b', 200), 'fresh');
-    assert.equal(seen.remember('c', 300), 'full');
+    assert.equal(await seen.remember('a', 100), 'fresh');
+    assert.equal(await seen.remember('b', 200), 'fresh');
+    assert.equal(await seen.remember('c', 300), 'full');
     clock.advance(150);
-    assert.equal(seen.remember('c', 300), 'fresh');
+    assert.equal(await seen.remember('c', 300), 'fresh');
     assert.equal(seen.size, 2);
   });
 });

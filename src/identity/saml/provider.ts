@@ -9,13 +9,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SAML, SamlStatusError, ValidateInResponseTo, type CacheProvider, type Profile, type SamlConfig as NodeSamlConfig } from '@node-saml/node-saml';
 import { InvalidInput, systemClock, type Clock, type Identity } from '../../core/index.js';
-import type { ProviderFactory } from '../../providers/index.js';
+import type { ProviderFactory, SeenKeys } from '../../providers/index.js';
 import { IdentityProviderUnavailable, RedirectLoginFailed } from '../oidc/index.js';
 import type { IdentityProviderInstance, RedirectIdentityProvider, RedirectLoginChecks } from '../types.js';
 import { identityFromProfile } from './attributes.js';
 import { samlConfigSchema, samlConfigWarnings, type SamlConfig } from './config.js';
 import { certificateBody, parseIdpMetadata, type IdpMetadata } from './idp-metadata.js';
-import { SeenAssertions } from './replay.js';
+import { SeenAssertions, StoredSeenAssertions, type AssertionReplayGuard } from './replay.js';
 
 /** Assertions issued longer ago than this are refused whatever their NotOnOrAfter says. */
 export const MAX_ASSERTION_AGE_MS = 10 * 60_000;
@@ -66,12 +66,12 @@ export class SamlIdentityProvider implements RedirectIdentityProvider {
   private metadata: Promise<IdpMetadata> | undefined;
   private readonly spCredentials: { cert: string; key: string } | undefined;
   private readonly clock: Clock;
-  private readonly seen: SeenAssertions;
+  private readonly seen: AssertionReplayGuard;
 
   constructor(
     readonly id: string,
     private readonly config: SamlConfig,
-    options: { clock?: Clock; configDir?: string; seen?: SeenAssertions } = {},
+    options: { clock?: Clock; configDir?: string; seen?: AssertionReplayGuard } = {},
   ) {
     this.clock = options.clock ?? systemClock;
     this.seen = options.seen ?? new SeenAssertions(this.clock);
@@ -130,7 +130,7 @@ export class SamlIdentityProvider implements RedirectIdentityProvider {
     // node-saml accepts a response without InResponseTo (IdP-initiated); we only answer our own requests.
     if (profile.inResponseTo !== checks.nonce) throw new RedirectLoginFailed('wrong_in_response_to');
     this.checkAddressedToUs(profile, checks.redirectUri);
-    this.checkNotReplayed(profile);
+    await this.checkNotReplayed(profile);
     const identity = identityFromProfile(profile, { providerId: this.id, names: this.config.attributes, trustEmail: this.config.trust_email });
     if (identity === undefined) throw new RedirectLoginFailed('no_name_id');
     return identity;
@@ -148,7 +148,7 @@ export class SamlIdentityProvider implements RedirectIdentityProvider {
   }
 
   /** The assertion id is used once; kept until the assertion could no longer pass the time checks. */
-  private checkNotReplayed(profile: Profile): void {
+  private async checkNotReplayed(profile: Profile): Promise<void> {
     const assertion = (profile.getAssertion?.() as { Assertion?: XmlNode } | undefined)?.Assertion;
     const assertionId = assertion?.$?.ID;
     if (assertionId === undefined || assertionId === '') throw new RedirectLoginFailed('no_assertion_id');
@@ -159,7 +159,7 @@ export class SamlIdentityProvider implements RedirectIdentityProvider {
     const conditionEnds = children(assertion, 'Conditions').map((c) => timeMs(c.$?.NotOnOrAfter));
     const ends = [...confirmationEnds, ...conditionEnds, issued + MAX_ASSERTION_AGE_MS].filter((t): t is number => t !== undefined);
     const until = Math.max(...ends) + this.config.clock_skew_seconds * 1000;
-    const seen = this.seen.remember(`${profile.issuer}\n${assertionId}`, until);
+    const seen = await this.seen.remember(`${profile.issuer}\n${assertionId}`, until);
     if (seen === 'replayed') throw new RedirectLoginFailed('replayed_assertion');
     if (seen === 'full') throw new IdentityProviderUnavailable(this.id, 'too many recent logins to track; try again shortly');
   }
@@ -234,14 +234,19 @@ function readConfigFile(id: string, key: string, path: string, configDir = '.'):
 }
 
 /** A configured `saml` provider instance; its `identity` is what browser login uses. */
-export function createSamlIdentity(args: { id: string; name: string; enabled: boolean; config: SamlConfig; configDir?: string; clock?: Clock }): IdentityProviderInstance {
+export function createSamlIdentity(args: { id: string; name: string; enabled: boolean; config: SamlConfig; configDir?: string; clock?: Clock; seenKeys?: SeenKeys | undefined }): IdentityProviderInstance {
   return {
     id: args.id,
     type: 'saml',
     name: args.name,
     enabled: args.enabled,
     capabilities: ['identity'],
-    identity: new SamlIdentityProvider(args.id, args.config, { ...(args.configDir ? { configDir: args.configDir } : {}), ...(args.clock ? { clock: args.clock } : {}) }),
+    identity: new SamlIdentityProvider(args.id, args.config, {
+      ...(args.configDir ? { configDir: args.configDir } : {}),
+      ...(args.clock ? { clock: args.clock } : {}),
+      // With the server's store, an assertion is used once across every replica.
+      ...(args.seenKeys ? { seen: new StoredSeenAssertions(args.seenKeys) } : {}),
+    }),
   };
 }
 
@@ -250,5 +255,5 @@ export const samlIdentityFactory: ProviderFactory<SamlConfig> = {
   capabilities: ['identity'],
   configSchema: samlConfigSchema,
   configWarnings: samlConfigWarnings,
-  create: (args) => createSamlIdentity({ ...args, configDir: args.deps.configDir }),
+  create: (args) => createSamlIdentity({ ...args, configDir: args.deps.configDir, seenKeys: args.deps.seenKeys }),
 };

@@ -22,7 +22,7 @@ async function setup(t: TestContext) {
     ['local', createLocalIdentity({ id: 'local', name: 'Local', enabled: true, config: { trust_email: false, users: { alice: { password_hash: await passwordHash, groups: ['eng'] } } } }) as ProviderInstance],
   ]);
   const deps = { providers, keys, clock, logger: silentLogger, access: createAccessControl([{ provider: 'local', group: 'ops' }]), sessionTtlMs: 60_000 };
-  const auth = new AuthService({ ...deps, store, throttle: new LoginThrottle(clock) });
+  const auth = new AuthService({ ...deps, store, throttle: new LoginThrottle(store, clock) });
   const issue = async (identity: Identity) => (await issueSessionToken(keys, identity, { now: clock.now(), ttlMs: 60_000 })).token;
   return { auth, keys, clock, store, file, deps, issue };
 }
@@ -73,7 +73,7 @@ describe('a session ends when its user logs out or an admin ends it, not only wh
     await store.close();
     const reopened = await openSqliteStore({ file, clock });
     t.after(() => reopened.close());
-    const restarted = new AuthService({ ...deps, store: reopened, throttle: new LoginThrottle(clock) });
+    const restarted = new AuthService({ ...deps, store: reopened, throttle: new LoginThrottle(reopened, clock) });
     await assert.rejects(restarted.authenticateToken(token), revoked);
   });
 

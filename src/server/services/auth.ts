@@ -73,13 +73,13 @@ export class AuthService {
       identity = await passwords.authenticate(username, password);
     } catch (err) {
       if (err instanceof InvalidCredentials) {
-        throttle.fail(attempt);
+        await throttle.fail(attempt);
         await store.audit.append({ actor: identityKey({ provider: providerId, id: username }), action: 'login.failed', subject: null, data: { provider: providerId, address: clientAddress } });
         logger.info({ provider: providerId, user: username, address: clientAddress }, 'login failed');
       }
       throw err;
     }
-    throttle.succeed(attempt);
+    await throttle.succeed(attempt);
     const session = await issueSessionToken(this.deps.keys, identity, { ttlMs: this.deps.sessionTtlMs, now: this.deps.clock.now() });
     await store.audit.append({ actor: identityKey(identity), action: 'login.succeeded', subject: null, data: { provider: providerId, expires_at: session.expires_at } });
     logger.info({ provider: providerId, user: identity.id }, 'login succeeded');

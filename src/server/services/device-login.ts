@@ -19,7 +19,7 @@ import type { ProviderInstance } from '../../providers/index.js';
 import type { DeviceLoginRow, Store } from '../../store/index.js';
 import type { DeviceAuthorization } from '../api/schemas.js';
 import { TooManyPendingLogins, type BrowserLoginService, type LoginSession } from './browser-login.js';
-import { FailureWindow } from './failure-window.js';
+import { FailureLog } from './failure-log.js';
 import { lookupHash } from './login-secrets.js';
 
 export const DEVICE_CODE_TTL_MS = 10 * 60_000;
@@ -148,14 +148,14 @@ function formMac(sessionKey: Uint8Array, browser: string, userCode: string): str
 }
 
 export class DeviceLoginService {
-  private readonly perClient: FailureWindow;
-  private readonly overall: FailureWindow;
+  private readonly perClient: FailureLog;
+  private readonly overall: FailureLog;
   private readonly limit: number;
 
   constructor(private readonly deps: DeviceLoginDeps) {
     this.limit = deps.limit ?? 10_000;
-    this.perClient = new FailureWindow(deps.clock, { limit: deps.guesses?.perClient ?? 10 });
-    this.overall = new FailureWindow(deps.clock, { limit: deps.guesses?.overall ?? 200 });
+    this.perClient = new FailureLog(deps.store, deps.clock, { scope: 'device:client', limit: deps.guesses?.perClient ?? 10 });
+    this.overall = new FailureLog(deps.store, deps.clock, { scope: 'device:overall', limit: deps.guesses?.overall ?? 200 });
   }
 
   /** The server's external origin (the device page sets a Secure cookie when it is https). */
@@ -285,14 +285,14 @@ export class DeviceLoginService {
   }
 
   private async pendingByUserCode(userCode: string, client: string): Promise<{ login: DeviceLoginRow; code: string }> {
-    this.perClient.check(client);
-    this.overall.check('*');
+    await this.perClient.check(client);
+    await this.overall.check('*');
     const now = this.deps.clock.now();
     const code = normaliseUserCode(userCode);
     const login = code === undefined ? undefined : await this.deps.store.deviceLogins.pendingByUserCode(lookupHash(code), now);
     if (login === undefined || code === undefined) {
-      this.perClient.fail(client);
-      this.overall.fail('*');
+      await this.perClient.fail(client);
+      await this.overall.fail('*');
       await this.failed(null, 'invalid_user_code');
       throw new UserCodeUnknown();
     }

@@ -9,10 +9,13 @@
 //   `maxPaceMs` — and wait their turn (up to `maxWaitMs`; a longer queue answers 429). This
 //   ceiling only slows: an address that has not failed for the user is never paced or refused,
 //   so the real user, from their own machine, gets in with the right password.
-// In memory, per server process, bounded in size.
+// Failures and turns are in the store (failure-log.ts), so every replica counts the same
+// attempts: an attacker spreading guesses over replicas gets no more of them.
 import { isIPv6 } from 'node:net';
 import type { Clock } from '../../core/index.js';
-import { FailureWindow, TooManyAttempts } from './failure-window.js';
+import type { Store } from '../../store/index.js';
+import { FailureLog } from './failure-log.js';
+import { TooManyAttempts } from './failure-window.js';
 
 export { TooManyAttempts } from './failure-window.js';
 
@@ -31,8 +34,6 @@ export interface LoginThrottleOptions {
   paceMs?: number;
   maxPaceMs?: number;
   maxWaitMs?: number;
-  /** Entries kept at most per table (addresses, users, pacing); see FailureWindow. */
-  maxKeys?: number;
   /** How a paced attempt waits; tests pass one that advances their clock. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -44,29 +45,27 @@ export const LOGIN_THROTTLE_DEFAULTS = {
   paceMs: 1_000,
   maxPaceMs: 16_000,
   maxWaitMs: 30_000,
-  maxKeys: 10_000,
 } as const;
 
 export class LoginThrottle {
   private readonly settings: Required<Omit<LoginThrottleOptions, 'sleep'>>;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly byAddress: FailureWindow;
-  private readonly byUser: FailureWindow;
-  /** user key → the earliest time (epoch ms) the next paced attempt may run. */
-  private readonly nextSlot = new Map<string, number>();
+  private readonly byAddress: FailureLog;
+  private readonly byUser: FailureLog;
 
   constructor(
+    private readonly store: Store,
     private readonly clock: Clock,
     options: LoginThrottleOptions = {},
   ) {
     const { sleep, ...rest } = options;
     this.settings = { ...LOGIN_THROTTLE_DEFAULTS, ...rest };
     this.sleep = sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    const { perAddress, windowMs, slowAfter, paceMs, maxPaceMs, maxKeys } = this.settings;
-    this.byAddress = new FailureWindow(clock, { limit: perAddress, windowMs, maxKeys });
+    const { perAddress, windowMs, slowAfter, paceMs, maxPaceMs } = this.settings;
+    this.byAddress = new FailureLog(store, clock, { scope: 'password:address', limit: perAddress, windowMs });
     // Counts far enough to reach the slowest pace; more failures change nothing.
     const doublings = Math.max(0, Math.ceil(Math.log2(maxPaceMs / paceMs)));
-    this.byUser = new FailureWindow(clock, { limit: slowAfter * (1 + doublings), windowMs, maxKeys });
+    this.byUser = new FailureLog(store, clock, { scope: 'password:user', limit: slowAfter * (1 + doublings), windowMs });
   }
 
   /**
@@ -75,40 +74,30 @@ export class LoginThrottle {
    */
   async admit(attempt: LoginAttempt): Promise<void> {
     const addressKey = keyOfAddress(attempt);
-    this.byAddress.check(addressKey);
-    if (this.byAddress.count(addressKey) === 0) return;
+    await this.byAddress.check(addressKey);
+    if ((await this.byAddress.count(addressKey)) === 0) return;
     const userKey = keyOfUser(attempt);
-    const failures = this.byUser.count(userKey);
+    const failures = await this.byUser.count(userKey);
     const { slowAfter, paceMs, maxPaceMs, maxWaitMs } = this.settings;
     if (failures < slowAfter) return;
     const pace = Math.min(paceMs * 2 ** Math.floor((failures - slowAfter) / slowAfter), maxPaceMs);
     const now = this.clock.now();
-    const slot = Math.max(now, this.nextSlot.get(userKey) ?? 0);
-    if (slot - now > maxWaitMs) {
-      throw new TooManyAttempts(Math.max(1, Math.ceil((slot - now - maxWaitMs) / 1000)), 'too many failed logins for this user; try again later');
+    // One statement takes the turn, so replicas queue their attempts in one line.
+    const turn = await this.store.loginFailures.takeTurn(this.byUser.digest(userKey), now, pace, maxWaitMs);
+    if (!turn.taken) {
+      throw new TooManyAttempts(Math.max(1, Math.ceil((turn.slotMs - now - maxWaitMs) / 1000)), 'too many failed logins for this user; try again later');
     }
-    this.nextSlot.delete(userKey);
-    this.nextSlot.set(userKey, slot + pace);
-    if (this.nextSlot.size > this.settings.maxKeys) this.shrinkSlots(now);
-    if (slot > now) await this.sleep(slot - now);
+    if (turn.slotMs > now) await this.sleep(turn.slotMs - now);
   }
 
-  fail(attempt: LoginAttempt): void {
-    this.byAddress.fail(keyOfAddress(attempt));
-    this.byUser.fail(keyOfUser(attempt));
+  async fail(attempt: LoginAttempt): Promise<void> {
+    await this.byAddress.fail(keyOfAddress(attempt));
+    await this.byUser.fail(keyOfUser(attempt));
   }
 
   /** A success clears its address's failures, not the user's: only the attacker's addresses stay paced. */
-  succeed(attempt: LoginAttempt): void {
-    this.byAddress.succeed(keyOfAddress(attempt));
-  }
-
-  private shrinkSlots(now: number): void {
-    for (const [key, at] of this.nextSlot) if (at <= now) this.nextSlot.delete(key);
-    for (const key of this.nextSlot.keys()) {
-      if (this.nextSlot.size <= Math.floor(this.settings.maxKeys * 0.9)) break;
-      this.nextSlot.delete(key);
-    }
+  async succeed(attempt: LoginAttempt): Promise<void> {
+    await this.byAddress.succeed(keyOfAddress(attempt));
   }
 }
 

@@ -61,7 +61,7 @@ async function setup(t: TestContext, publicUrl = HTTP_URL) {
     ['corp', { id: 'corp', type: 'oidc', name: 'Corp', enabled: true, capabilities: ['identity'], identity: new FakeRedirectIdp('corp', carol) }],
   ]);
   const access = createAccessControl([{ provider: 'local', user: 'admin-ann' }]);
-  const auth = new AuthService({ store, providers, keys, clock, logger: silentLogger, throttle: new LoginThrottle(clock), access, sessionTtlMs: SESSION_TTL_MS });
+  const auth = new AuthService({ store, providers, keys, clock, logger: silentLogger, throttle: new LoginThrottle(store, clock), access, sessionTtlMs: SESSION_TTL_MS });
   const web = new WebSessions({ auth, clock, publicUrl: () => publicUrl });
   const logins = new BrowserLoginService({ store, providers, keys, clock, logger: silentLogger, sessionTtlMs: SESSION_TTL_MS, publicUrl: () => publicUrl });
   // Stand-ins for the API's routes: one safe, one state-changing.

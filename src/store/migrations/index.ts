@@ -14,6 +14,7 @@ const migrations: Record<string, () => Promise<Migration>> = {
   '0008_notice_messages': () => import('./0008_notice_messages.js'),
   '0009_audit_retention': () => import('./0009_audit_retention.js'),
   '0010_pending_logins': () => import('./0010_pending_logins.js'),
+  '0011_login_throttle': () => import('./0011_login_throttle.js'),
 };
 
 /** Every migration's name, in the order they apply. */
