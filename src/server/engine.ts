@@ -23,7 +23,18 @@ export interface EngineDeps {
 
 export interface WorkflowEngine {
   runtime: WorkflowRuntime;
+  /** Resolves when the engine runs and answers (readiness): the embedded one until stopped, Temporal's frontend by a cheap call (GetSystemInfo). */
+  check(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** A health check that outlives readiness's own timeout is abandoned, not left pending. */
+const ENGINE_CHECK_DEADLINE_MS = 2_000;
+
+class EngineStopped extends Error {
+  constructor() {
+    super('the workflow engine is stopped');
+  }
 }
 
 export async function createWorkflowEngine(deps: EngineDeps): Promise<WorkflowEngine> {
@@ -37,7 +48,16 @@ export async function createWorkflowEngine(deps: EngineDeps): Promise<WorkflowEn
       secrets: environmentSecret,
       activities: deps.calls,
     });
-    return { runtime, stop: () => runtime.stop() };
+    let stopped = false;
+    return {
+      runtime,
+      // Its state lives in the store, which readiness pings on its own.
+      check: () => (stopped ? Promise.reject(new EngineStopped()) : Promise.resolve()),
+      stop: () => {
+        stopped = true;
+        return runtime.stop();
+      },
+    };
   }
   // Loaded only when chosen: the Temporal SDK is heavy to import.
   const temporal = await import('../workflow/runtime/temporal/index.js');
@@ -45,9 +65,16 @@ export async function createWorkflowEngine(deps: EngineDeps): Promise<WorkflowEn
   const keys = await temporal.PayloadKeys.load(settings.payloadKeyFile ?? temporal.payloadKeyFile(deps.dataDir), { sealing: keySetSealing(deps.encryption, 'payload-keys', deps.logger) });
   const runtime = await temporal.TemporalRuntime.connect({ store: deps.store, logger: deps.logger, settings, keys, clock: deps.clock });
   const worker = deps.config.server?.worker === false ? undefined : await startTemporalWorker(deps);
+  let stopped = false;
   return {
     runtime,
+    check: async () => {
+      if (stopped) throw new EngineStopped();
+      const { connection } = runtime.client;
+      await connection.withDeadline(Date.now() + ENGINE_CHECK_DEADLINE_MS, () => connection.workflowService.getSystemInfo({}));
+    },
     stop: async () => {
+      stopped = true;
       await worker?.stop();
       await runtime.stop();
     },

@@ -7,6 +7,8 @@ import { InvalidInput, LeaseError, toErrorBody, type Identity, type Logger } fro
 import { buildOpenApi } from './api/openapi.js';
 import { MAX_BODY_BYTES, parseInput, toHonoPath, type RouteSpec } from './api/route.js';
 import { traceRoute } from './trace-route.js';
+import type { InFlightCalls } from './in-flight.js';
+import type { Readiness } from './readiness.js';
 import type { WebSessions } from './web/web-sessions.js';
 
 export interface HttpAppDeps {
@@ -15,8 +17,10 @@ export interface HttpAppDeps {
   web: WebSessions;
   logger: Logger;
   version: string;
-  /** False until start-up (recovery) is done; /health answers 503 until then. */
-  ready: () => boolean;
+  /** `GET /ready`: 200 once start-up is done while the store and the engine answer, else 503 saying why. */
+  readiness: () => Promise<Readiness>;
+  /** Counts the calls being answered, so a shutdown can wait for them. */
+  inFlight?: InFlightCalls;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Hono {
@@ -24,6 +28,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   // Built on first request: converting every schema is work a server start need not wait for.
   let openapi: Record<string, unknown> | undefined;
 
+  if (deps.inFlight) app.use('*', deps.inFlight.middleware);
   app.use('*', secureHeaders());
   app.use(
     '/api/*',
@@ -33,9 +38,13 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
     }),
   );
 
-  app.get('/health', (c) =>
-    deps.ready() ? c.json({ status: 'ok' }) : c.json({ status: 'starting' }, 503),
-  );
+  // Liveness: the process answers. Whether it should take traffic is /ready's question.
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/ready', async (c) => {
+    const readiness = await deps.readiness();
+    if (readiness.ready) return c.json({ status: 'ready' });
+    return c.json({ error: { code: readiness.code, message: readiness.message } }, 503);
+  });
   app.get('/api/v1/openapi.json', (c) => c.json((openapi ??= buildOpenApi(deps.routes, { version: deps.version }))));
 
   for (const spec of deps.routes) {
@@ -53,7 +62,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
     else app.post(toHonoPath(spec.path), handler);
   }
 
-  const allowedMethods = methodsByPath([...deps.routes, { method: 'get', path: '/health' }, { method: 'get', path: '/api/v1/openapi.json' }]);
+  const allowedMethods = methodsByPath([...deps.routes, { method: 'get', path: '/health' }, { method: 'get', path: '/ready' }, { method: 'get', path: '/api/v1/openapi.json' }]);
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;
     const allowed = allowedMethods(path);

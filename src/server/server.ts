@@ -1,6 +1,6 @@
 // Assembles a Lease server from its parts: config → store → providers → workflow runtime →
 // services → HTTP. Start-up resumes every open workflow (expired leases are revoked at once)
-// before /health reports ready; providers are reconciled once the resumed grants and
+// before /ready reports ready; providers are reconciled once the resumed grants and
 // revocations have settled, then every 5 minutes.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -25,6 +25,8 @@ import { emailApprovalRoutes } from './email-approvals/routes.js';
 import { RequesterMail } from './email-approvals/requester-mail.js';
 import { EmailApprovals } from './email-approvals/service.js';
 import { createHttpApp } from './http.js';
+import { InFlightCalls } from './in-flight.js';
+import { readinessCheck, type ServerPhase } from './readiness.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
 import { startAuditForwarding, type AuditForwarding } from './audit-forwarding/index.js';
@@ -75,6 +77,11 @@ export interface RunningServer {
   config: LoadedConfig;
   store: Store;
   runtime: WorkflowRuntime;
+  logger: Logger;
+  /**
+   * Graceful shutdown: /ready answers 503 at once, no new connection is accepted, calls being
+   * answered finish (long polls are answered early), then the engine stops and the store closes.
+   */
   stop(): Promise<void>;
 }
 
@@ -82,6 +89,8 @@ const DEFAULT_SESSION_TTL_MS = 60 * 60 * 1000;
 const DEFAULT_PORT = 8080;
 const DEFAULT_HOST = '127.0.0.1';
 const RECONCILE_INTERVAL_MS = 5 * 60 * 1000;
+/** During a shutdown, how often connections whose last call was answered are closed. */
+const IDLE_SWEEP_MS = 50;
 
 /** Loads and validates the configuration with every provider's schema and the DSL checks (jq compiled). */
 export function loadServerConfig(configPath: string, expressions: ExpressionEngine, env?: Record<string, string | undefined>): Promise<LoadedConfig> {
@@ -180,8 +189,8 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     });
   }
 
-  let ready = false;
   let forwarding: AuditForwarding | undefined = undefined;
+  let phase: ServerPhase = 'starting';
   const routes = [
     ...authRoutes(auth, web, new WebLogin({ logins, sessions: web }), clientAddress),
     ...oidcRoutes(logins),
@@ -196,7 +205,13 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     ...providerQueryRoutes(new ProviderQueries({ store, config, providers, access, clock, logger, visibleRequest: (identity, id) => requests.visible(identity, id) })),
     ...emailApprovalRoutes({ approvals: core.emailApprovals, auth, web, providers }),
   ] as RouteSpec<never, never>[];
-  const app = createHttpApp({ routes, web, logger, version: VERSION, ready: () => ready });
+  const inFlight = new InFlightCalls();
+  const readiness = readinessCheck({
+    phase: () => phase,
+    pingStore: () => store.ping?.() ?? store.workflows.nextWakeAt().then(() => undefined),
+    checkEngine: () => engine.check(),
+  });
+  const app = createHttpApp({ routes, web, logger, version: VERSION, readiness, inFlight });
 
   core.hosts.serveAgents(); // this process answers the host agents, so it knows which are offline
   await runtime.recover();
@@ -220,7 +235,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const requesterMail = new RequesterMail({ store, providers, clock, logger });
   await requesterMail.start();
   notices?.start();
-  ready = true;
+  phase = 'running';
   logger.info({ url, public_url: publicUrl }, 'lease server ready');
 
   let stopping: Promise<void> | undefined;
@@ -230,16 +245,26 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     config,
     store,
     runtime,
+    logger,
     stop: () =>
       (stopping ??= (async () => {
-        logger.info({ url }, 'lease server stopping');
-        ready = false;
+        logger.info({ url, in_flight: inFlight.size }, 'lease server stopping');
+        phase = 'stopping';
+        // No new connection from here; idle keep-alive connections close now.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        requests.releaseWaiters(); // `--wait` long polls answer now, with the request as it is
+        core.hosts.close(); // ends the host agents' long polls and the calls waiting on hosts
+        await inFlight.idle();
+        // A keep-alive connection whose last call was just answered would hold close() open until
+        // its idle timeout: closed as soon as its response is written (closeIdleConnections skips
+        // connections still writing one).
+        const sweep = 'closeIdleConnections' in server ? setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS) : undefined;
+        await closed;
+        clearInterval(sweep);
         await reconciler.stop();
         await requesterMail.stop();
         await forwarding?.stop();
         await notices?.stop();
-        core.hosts.close(); // ends the host agents' long polls and the calls waiting on hosts
-        await new Promise<void>((resolve) => server.close(() => resolve()));
         await engine.stop();
         await core.temporalHosts?.close();
         await store.close();

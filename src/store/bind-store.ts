@@ -78,6 +78,7 @@ export function bindRootStore(db: BetterSqlite3.Database, clock: Clock, limits?:
   return {
     ...bindRepositories(repos, (op) => afterAppend(writer.call(op)), appendListeners),
     transaction: (fn) => afterAppend(writer.transaction((attempt) => fn(new TransactionStore(repos, attempt)))),
+    ping: () => writer.call(() => void db.prepare('SELECT 1').get()),
     close: () =>
       (closed ??= writer.idle().then(() => {
         db.close();

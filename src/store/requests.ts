@@ -109,6 +109,13 @@ export function requestsRepository(db: BetterSqlite3.Database, clock: Clock): Sy
       );
       return stmt.pluck().get(status ?? []) as number;
     },
+
+    countByStatusAndRole(status) {
+      if (status.length === 0) return [];
+      // Reads only rows of the given statuses through the (status, created_at) index.
+      const stmt = byShape.get(`countByStatusAndRole:${status.length}`, () => `SELECT status, role, count(*) AS count FROM requests WHERE status IN (${status.map(() => '?').join(', ')}) GROUP BY status, role`);
+      return stmt.all([...status]) as Array<{ status: RequestStatus; role: string; count: number }>;
+    },
   };
 }
 

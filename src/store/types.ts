@@ -256,6 +256,8 @@ export interface Store {
    */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** A trivial query through the store's queue: resolves when the store answers (readiness). Root store only. */
+  ping?(): Promise<void>;
   /** Group-commit counters, where the implementation has them. */
   stats?(): StoreStats;
 
@@ -265,6 +267,8 @@ export interface Store {
     update(id: string, patch: RequestPatch): Promise<RequestRecord>;
     list(filter?: { identityId?: string; status?: RequestStatus[]; limit?: number }): Promise<RequestRecord[]>;
     count(filter?: { status?: RequestStatus[] }): Promise<number>;
+    /** How many requests have each (status, role), for the given statuses only (metrics read it at every scrape). */
+    countByStatusAndRole(status: readonly RequestStatus[]): Promise<Array<{ status: RequestStatus; role: string; count: number }>>;
   };
   workflows: {
     insert(record: WorkflowInstanceRecord): Promise<void>;

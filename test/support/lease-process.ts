@@ -60,10 +60,20 @@ export class ServerProcess {
   stop(): Promise<void> {
     return stopProcess(this.child, this.exited);
   }
+
+  /** Sends a signal (SIGTERM: graceful shutdown; SIGHUP: reload the config). */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** Resolves with the exit code once the process has exited. */
+  exitCode(): Promise<number | null> {
+    return this.exited;
+  }
 }
 
 /**
- * Starts `lease server --port 0` and resolves once it printed its URL and /health answers.
+ * Starts `lease server --port 0` and resolves once it printed its URL and /ready answers 200.
  * Rejects with the server's output if it exits first.
  */
 export function startServer(args: {
@@ -92,7 +102,7 @@ export function startServer(args: {
         child.stdout.off('data', onData);
         child.stderr.off('data', onData);
         const server = new ServerProcess(child, match[1] as string, output);
-        void waitHealthy(server.url).then(() => resolve(server), reject);
+        void waitReady(server.url).then(() => resolve(server), reject);
       }
     };
     child.stdout.on('data', onData);
@@ -109,18 +119,18 @@ export function startServer(args: {
 /** How long a component may take to come up before a test fails: a bound for a broken start, never a wait. */
 const READY_TIMEOUT_MS = 120_000;
 
-async function waitHealthy(url: string): Promise<void> {
+async function waitReady(url: string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     try {
-      const r = await fetch(`${url}/health`);
+      const r = await fetch(`${url}/ready`);
       if (r.status === 200) return;
     } catch {
       // not yet listening
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`${url}/health never answered 200`);
+  throw new Error(`${url}/ready never answered 200`);
 }
 
 /** A temporary directory removed by the returned cleanup. */

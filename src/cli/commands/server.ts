@@ -35,13 +35,32 @@ export function registerServer(program: Command): void {
       printLine(`Lease server listening on ${running.url}`);
       const motd = running.config.server?.motd;
       if (motd) for (const line of motd.trim().split('\n')) printLine(line.replaceAll('{url}', running.url).replaceAll('{lease}', leaseCommand()));
-      const shutdown = () => {
-        void running.stop().then(() => process.exit(0));
+      const shutdown = (signal: NodeJS.Signals) => {
+        if (shuttingDown) return;
+        shuttingDown = true;
+        running.logger.info({ signal }, 'shutting down');
+        // A call or provider that never ends must not keep a stopped server from exiting.
+        const force = setTimeout(() => {
+          running.logger.warn({ limit_ms: STOP_LIMIT_MS }, `shutdown did not finish within ${STOP_LIMIT_MS / 1000} s: exiting now`);
+          process.exit(1);
+        }, STOP_LIMIT_MS);
+        force.unref();
+        void running.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            running.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
       };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
+      let shuttingDown = false;
+      process.on('SIGINT', shutdown);
+      process.on('SIGTERM', shutdown);
     });
 }
+
+/** How long a graceful shutdown may take before the process exits anyway (a supervisor's SIGKILL usually follows at 30 s). */
+const STOP_LIMIT_MS = 10_000;
 
 /**
  * How to run this same `lease` from the current directory, for the motd's `{lease}`: `lease` when

@@ -55,6 +55,8 @@ export class RequestService implements StepObserver {
   private runtime: WorkflowRuntime | undefined;
   /** Callers waiting for a request to change, woken after each committed workflow step. */
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** Set by releaseWaiters(): long polls answer at once, with the request as it is. */
+  private releasing = false;
   private readonly decisionListeners: Array<(requestId: string, channel: DecisionChannel | undefined) => void> = [];
   /** Requests whose step being committed ends them while still waiting for approval. */
   private readonly endingUndecided = new Set<string>();
@@ -284,13 +286,24 @@ export class RequestService implements StepObserver {
       const changed = this.nextChange(id);
       const record = await this.visible(identity, id);
       const remaining = deadline - this.deps.clock.now();
-      if (until.includes(record.status) || remaining <= 0) {
+      if (until.includes(record.status) || remaining <= 0 || this.releasing) {
         changed.cancel();
         return this.view(record);
       }
       // Steps committed by another process (a separate `lease worker`) wake no one here: re-read each second.
       await changed.within(Math.min(remaining, 1_000));
     }
+  }
+
+  /**
+   * A shutdown ends every long poll now, each answered with its request as it stands, so the
+   * HTTP calls finish cleanly (the client polls again, at another replica or after the restart).
+   */
+  releaseWaiters(): void {
+    this.releasing = true;
+    const waiting = [...this.waiters.values()];
+    this.waiters.clear();
+    for (const set of waiting) for (const wake of set) wake();
   }
 
   afterCommit({ instanceId }: StepEvent): void {

@@ -81,7 +81,7 @@ ${sudo('plain')}roles:
         return identity;
       },
     } as unknown as WebSessions;
-    const app = createHttpApp({ routes, web, logger, version: 'test', ready: () => true });
+    const app = createHttpApp({ routes, web, logger, version: 'test', readiness: () => Promise.resolve({ ready: true }) });
     return (as: keyof typeof PEOPLE, method: 'GET' | 'POST', path: string) =>
       app.request(path, { method, headers: { authorization: `Bearer ${as}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) }, ...(method === 'POST' ? { body: '{}' } : {}) });
   };

@@ -9,7 +9,7 @@ import type { WebSessions } from './web-sessions.js';
 
 function appAt(publicUrl: string) {
   const routes = webAppRoutes({ publicUrl: () => publicUrl }) as RouteSpec<never, never>[];
-  return createHttpApp({ routes, web: {} as WebSessions, logger: silentLogger, version: 'test', ready: () => true });
+  return createHttpApp({ routes, web: {} as WebSessions, logger: silentLogger, version: 'test', readiness: () => Promise.resolve({ ready: true as const }) });
 }
 
 describe('the web app shell', () => {

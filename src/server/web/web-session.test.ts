@@ -68,7 +68,7 @@ async function setup(t: TestContext, publicUrl = HTTP_URL) {
   const whoami = (method: 'get' | 'post') =>
     route({ method, path: '/api/v1/whoami', summary: 'test', tag: 'test', auth: true, response: z.object({ id: z.string() }), handler: async ({ identity }) => ({ id: identity.id }) });
   const routes = [...authRoutes(auth, web, new WebLogin({ logins, sessions: web })), whoami('get'), whoami('post')] as RouteSpec<never, never>[];
-  const app = createHttpApp({ routes, web, logger: silentLogger, version: 'test', ready: () => true });
+  const app = createHttpApp({ routes, web, logger: silentLogger, version: 'test', readiness: () => Promise.resolve({ ready: true as const }) });
   const origin = new URL(publicUrl).origin;
   const request = (path: string, init: RequestInit = {}) => app.request(`${origin}${path}`, init);
 

@@ -1,0 +1,131 @@
+// Operating the server: readiness, graceful shutdown on SIGTERM (calls being answered finish,
+// long polls are answered early, new connections are refused, exit 0, every lease recovered by
+// the next start).
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { startServer, waitUntil, type ServerProcess } from '../support/lease-process.js';
+import { apiLogin, createDeployment, type Deployment } from './fixtures.js';
+
+interface RequestJson {
+  id: string;
+  status: string;
+}
+
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function createRequest(url: string, token: string, reason: string): Promise<RequestJson> {
+  const r = await fetch(`${url}/api/v1/requests`, {
+    method: 'POST',
+    headers: { ...auth(token), 'content-type': 'application/json' },
+    body: JSON.stringify({ role: 'debug', provider: 'box', duration: '30m', reason }),
+  });
+  assert.equal(r.status, 201, await r.clone().text());
+  return (await r.json()) as RequestJson;
+}
+
+async function waitStatus(url: string, token: string, id: string, status: string): Promise<RequestJson> {
+  return waitUntil(`${id} to be ${status}`, async () => {
+    const r = await fetch(`${url}/api/v1/requests/${id}`, { headers: auth(token) });
+    const body = (await r.json()) as RequestJson;
+    return body.status === status ? body : undefined;
+  });
+}
+
+/** An HTTP call written by hand over one socket: the test decides when the body's second half leaves. */
+function slowCall(url: string, head: string, firstHalf: string): { socket: Socket; response: Promise<string>; connected: Promise<void> } {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  const connected = new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  let text = '';
+  socket.on('data', (d: Buffer) => (text += d.toString()));
+  const response = new Promise<string>((resolve, reject) => {
+    socket.once('end', () => resolve(text));
+    socket.once('error', reject);
+  });
+  void connected.then(() => socket.write(head + firstHalf));
+  return { socket, response, connected };
+}
+
+async function refusesConnections(url: string): Promise<true | undefined> {
+  try {
+    await fetch(`${url}/health`);
+    return undefined;
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    return code === 'ECONNREFUSED' ? true : undefined;
+  }
+}
+
+describe('operations', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  async function started(deployment: Deployment, port?: number): Promise<ServerProcess> {
+    const server = await startServer({ config: deployment.config, data: deployment.data, ...(port !== undefined ? { port } : {}) });
+    cleanups.push(() => server.stop());
+    return server;
+  }
+
+  it('answers /health (alive) and /ready (store and engine reachable) once started', async () => {
+    const deployment = await createDeployment();
+    cleanups.push(deployment.cleanup);
+    const server = await started(deployment);
+    const health = await fetch(`${server.url}/health`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+    const ready = await fetch(`${server.url}/ready`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { status: 'ready' });
+  });
+
+  it('on SIGTERM finishes the calls in flight, answers long polls, refuses new connections, exits 0, and the next start recovers every lease', async () => {
+    const deployment = await createDeployment();
+    cleanups.push(deployment.cleanup);
+    const server = await started(deployment);
+    const token = await apiLogin(server.url, 'alice');
+    const first = await createRequest(server.url, token, 'before the shutdown');
+    await waitStatus(server.url, token, first.id, 'active');
+
+    // A long poll that would wait 60 s for the lease to end.
+    const poll = fetch(`${server.url}/api/v1/requests/${first.id}?until=revoked&timeout=60`, { headers: auth(token) });
+    // A call whose body is still arriving when SIGTERM comes.
+    const body = JSON.stringify({ role: 'debug', provider: 'box', duration: '30m', reason: 'in flight during the shutdown' });
+    const half = Math.floor(body.length / 2);
+    const head = `POST /api/v1/requests HTTP/1.1\r\nhost: ${new URL(server.url).host}\r\nauthorization: Bearer ${token}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`;
+    const upload = slowCall(server.url, head, body.slice(0, half));
+    await upload.connected;
+    // A later round trip on another connection: the server has read the earlier call's head by then.
+    assert.equal((await fetch(`${server.url}/health`)).status, 200);
+
+    const startedAt = Date.now();
+    server.signal('SIGTERM');
+    const polled = await poll;
+    assert.equal(polled.status, 200, 'the long poll is answered, not cut');
+    assert.equal(((await polled.json()) as RequestJson).status, 'active');
+    assert.ok(Date.now() - startedAt < 30_000, 'the long poll was answered at shutdown, not at its timeout');
+    await waitUntil('new connections to be refused', () => refusesConnections(server.url), 10_000, 20);
+
+    upload.socket.write(body.slice(half));
+    const response = await upload.response;
+    assert.match(response, /^HTTP\/1\.1 201 /, `${response}\n${server.output}`);
+    const second = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as RequestJson;
+
+    assert.equal(await server.exitCode(), 0, server.output);
+    assert.match(server.output, /"msg":"lease server stopped"/);
+
+    const restarted = await started(deployment, Number(new URL(server.url).port));
+    const again = await apiLogin(restarted.url, 'alice');
+    for (const id of [first.id, second.id]) {
+      await waitStatus(restarted.url, again, id, 'active');
+      assert.ok(existsSync(join(deployment.sudoers, `lease-${id}`)), `${id} still granted`);
+    }
+  });
+});
