@@ -16,6 +16,8 @@
 //   provider's tests; test/support/kube-apiserver.ts runs them.
 // - the OpenTelemetry Collector (built with ocb from the Go module proxy, cached outside the
 //   checkout: scripts/otel-collector/build.mjs) for the tracing tests; test/support/otel-collector.ts runs it.
+// - rsyslog and its TLS driver (Debian packages `rsyslog`, `rsyslog-gnutls`): the receiver of the
+//   syslog audit forwarder's tests; test/support/rsyslog.ts runs it with its own config.
 // In CI (CI=true) a component that cannot be provisioned is an error, never a silent skip.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -54,6 +56,13 @@ if (!has('sudo') || !has('visudo')) {
 if (!existsSync('/usr/lib/postgresql/15/bin/initdb') && !has('initdb')) {
   console.log('provision: installing postgresql (Debian package) for the postgresql provider tests');
   if (!aptInstall(['postgresql'])) problems.push('PostgreSQL: install the Debian package `postgresql` (apt-get install postgresql) as root, or set LEASE_PG_BIN to a directory holding initdb and pg_ctl');
+}
+
+// The syslog audit forwarder's tests send to a real rsyslogd (test/support/rsyslog.ts), over TCP
+// and over TLS (its gtls driver is the separate rsyslog-gnutls package).
+if (!existsSync(process.env.LEASE_RSYSLOGD ?? '/usr/sbin/rsyslogd') || !['x86_64', 'aarch64'].some((arch) => existsSync(`/usr/lib/${arch}-linux-gnu/rsyslog/lmnsd_gtls.so`))) {
+  console.log('provision: installing rsyslog and rsyslog-gnutls (Debian packages) for the syslog audit forwarder tests');
+  if (!aptInstall(['rsyslog', 'rsyslog-gnutls'])) problems.push('rsyslog: install the Debian packages `rsyslog` and `rsyslog-gnutls` (apt-get install rsyslog rsyslog-gnutls) as root, or set LEASE_RSYSLOGD');
 }
 
 // The ssh provider's tests run a real sshd (test/support/sshd.ts) and judge certificates and

@@ -40,7 +40,9 @@ export function registerAudit(program: Command): void {
     .description('where each audit forwarder is in the log: position, lag, last error (administrators)')
     .option('--server <url>', 'the Lease server URL (default: the last login)')
     .option('--json', 'print as JSON')
-    .action(async (opts: { server?: string; json?: boolean }) => {
+    .action(async (_opts: unknown, command: Command) => {
+      // `audit` has --server and --json too: commander gives them to whichever command comes first.
+      const opts = command.optsWithGlobals<{ server?: string; json?: boolean }>();
       const { client } = await authenticatedClient(opts.server);
       const { forwarders } = await client.get<z.infer<typeof auditForwardersSchema>>('/api/v1/audit/forwarders');
       if (opts.json) return printJson(forwarders);
