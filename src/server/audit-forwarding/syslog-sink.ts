@@ -4,7 +4,7 @@
 // of it without error. A receiver that went away is noticed at the next write and the batch
 // is sent again on a new connection (see docs/operations.md for what that means).
 import { readFile } from 'node:fs/promises';
-import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { connect as connectTls } from 'node:tls';
 import type { AuditSink } from './types.js';
@@ -96,9 +96,11 @@ export class SyslogSink implements AuditSink {
     this.drop();
     const { host, port, tls, timeoutMs } = this.options;
     const ca = tls?.caFile ? await readFile(tls.caFile) : undefined;
+    // SNI carries names only; an address is checked against the certificate's IP entries.
+    const serverName = tls?.serverName ?? (isIP(host) === 0 ? host : undefined);
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = tls
-        ? connectTls({ host, port, servername: tls.serverName ?? host, rejectUnauthorized: true, ...(ca ? { ca } : {}) })
+        ? connectTls({ host, port, rejectUnauthorized: true, ...(serverName ? { servername: serverName } : {}), ...(ca ? { ca } : {}) })
         : connectTcp({ host, port });
       const timer = setTimeout(() => s.destroy(new Error(`no connection after ${timeoutMs} ms`)), timeoutMs);
       s.once(tls ? 'secureConnect' : 'connect', () => {
