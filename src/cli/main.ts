@@ -17,6 +17,7 @@ import { registerRevoke } from './commands/revoke.js';
 import { registerServer } from './commands/server.js';
 import { registerSessions } from './commands/sessions.js';
 import { registerSsh } from './commands/ssh.js';
+import { registerSuggest } from './commands/suggest.js';
 import { registerStatus } from './commands/status.js';
 import { registerWhoami } from './commands/whoami.js';
 import { registerDecide } from './commands/decide.js';
@@ -42,7 +43,7 @@ program.hook('preAction', (_program, command) => {
   if (typeof server === 'string') checkServerUrl(server, '--server');
 });
 
-for (const register of [registerServer, registerHashPassword, registerLogin, registerLogout, registerWhoami, registerSessions, registerAgent, registerRequest, registerStatus, registerList, registerRevoke, registerExtend, registerCredentials, registerSsh, registerDecide, registerApprovals, registerReviews, registerCatalog, registerAudit, registerConfig, registerWorkflow, registerWorker, registerKeys]) {
+for (const register of [registerServer, registerHashPassword, registerLogin, registerLogout, registerWhoami, registerSessions, registerAgent, registerRequest, registerSuggest, registerStatus, registerList, registerRevoke, registerExtend, registerCredentials, registerSsh, registerDecide, registerApprovals, registerReviews, registerCatalog, registerAudit, registerConfig, registerWorkflow, registerWorker, registerKeys]) {
   register(program);
 }
 

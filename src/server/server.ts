@@ -38,6 +38,7 @@ import { providerQueryRoutes } from './routes/provider-queries.js';
 import { requestRoutes } from './routes/requests.js';
 import { samlRoutes } from './routes/saml.js';
 import { slackRoutes } from './routes/slack.js';
+import { suggestionRoutes } from './routes/suggestions.js';
 import { createAccessControl } from './services/access-control.js';
 import { createAccessDirectory, toGrantRole } from './services/access-directory.js';
 import { AuthService } from './services/auth.js';
@@ -48,6 +49,7 @@ import { BrowserLoginService } from './services/browser-login.js';
 import { DeviceLoginService } from './services/device-login.js';
 import { Reconciler } from './services/reconcile.js';
 import { RequestService } from './services/requests.js';
+import { SuggestionService } from './services/suggestions.js';
 import { VERSION } from './version.js';
 import { webAppRoutes } from './web/app.js';
 import { WebLogin } from './web/web-login.js';
@@ -198,6 +200,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     ...slackRoutes(() => slackApprovals, logger, clientAddress),
     ...deviceRoutes(devices, clientAddress),
     ...requestRoutes(requests),
+    ...suggestionRoutes(new SuggestionService({ store, config, providers, clock, logger })),
     ...agentRoutes(core.hosts),
     ...catalogRoutes(config, providers),
     ...auditRoutes(store, access, clock, () => forwarding),

@@ -388,3 +388,34 @@ export const sshCertificateViewSchema = z
     ca_fingerprint: z.string().describe('SHA256 fingerprint of the signing CA key'),
   })
   .meta({ id: 'SshCertificate' });
+
+/** POST /api/v1/suggestions: what a person wrote, audited like a reason (it becomes one). */
+export const suggestionAskSchema = z
+  .object({
+    text: reasonSchema().min(1).refine((text) => text.trim() !== '', 'must not be blank').describe('what you need to do, in your own words; it becomes the reason'),
+    time_zone: z.string().min(1).max(64).optional().describe('IANA time zone for times of day in the text ("until 17:00"); default the server\'s'),
+    llm: z.boolean().optional().describe('false: the offline ranking even when a language model is configured'),
+  })
+  .strict()
+  .meta({ id: 'SuggestionAsk' });
+
+export const suggestionViewSchema = z
+  .object({
+    role: z.string(),
+    provider: z.string(),
+    duration: z.string().describe('ISO-8601, within the role\'s max_duration'),
+    reason: z.string().describe('the text'),
+    score: z.number().min(0).max(1),
+    why: z.array(z.string()).describe('which words or permissions matched'),
+  })
+  .meta({ id: 'Suggestion' });
+
+export const suggestionListSchema = z
+  .object({
+    suggestions: z.array(suggestionViewSchema).describe('best first; empty when nothing fits'),
+    source: z.enum(['offline', 'llm']),
+    fallback: z.object({ reason: z.string() }).optional().describe('the language model was asked but the offline ranking answered: why'),
+  })
+  .meta({ id: 'SuggestionList' });
+
+export type SuggestionAsk = z.infer<typeof suggestionAskSchema>;
