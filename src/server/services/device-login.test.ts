@@ -5,6 +5,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { ManualClock, silentLogger, type Identity } from '../../core/index.js';
 import { SessionKeys, verifySessionToken } from '../../identity/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
+import { openSqliteStore } from '../../store/index.js';
 import { openTempStore } from '../../store/temp-store.fake.js';
 import { BrowserLoginService } from './browser-login.js';
 import { DEVICE_CODE_TTL_MS, DEVICE_POLL_INTERVAL_MS, DeviceLoginService, USER_CODE_ALPHABET, normaliseUserCode } from './device-login.js';
@@ -14,7 +15,7 @@ const alice: Identity = { id: 'u-alice', email: 'alice@corp.example', name: 'Ali
 const BROWSER = 'b'.repeat(43);
 
 async function setup(t: TestContext, options: { guesses?: { perClient: number; overall: number } } = {}) {
-  const { store, dir, clock } = await openTempStore(t, { clock: new ManualClock(Date.parse('2026-06-01T00:00:00Z')) });
+  const { store, dir, clock, file } = await openTempStore(t, { clock: new ManualClock(Date.parse('2026-06-01T00:00:00Z')) });
   const keys = await SessionKeys.load(dir, { clock });
   const providers = new Map<string, ProviderInstance>([
     ['corp', { id: 'corp', type: 'oidc', name: 'Corp SSO', enabled: true, capabilities: ['identity'], identity: new FakeRedirectIdp('corp', alice) }],
@@ -31,7 +32,15 @@ async function setup(t: TestContext, options: { guesses?: { perClient: number; o
     const ref = back.pathname.split('/').pop() as string;
     return { back, ref, answer: { code: back.searchParams.get('code') ?? undefined, error: back.searchParams.get('error') ?? undefined } };
   };
-  return { devices, logins, store, keys, clock, form, approve };
+  /** The same services on a second store on the same file and data directory: another replica. */
+  const replica = async () => {
+    const other = await openSqliteStore({ file, clock });
+    t.after(() => other.close());
+    const otherKeys = await SessionKeys.load(dir, { clock });
+    const otherLogins = new BrowserLoginService({ store: other, providers, keys: otherKeys, clock, logger: silentLogger, sessionTtlMs: 3_600_000, publicUrl });
+    return { logins: otherLogins, devices: new DeviceLoginService({ logins: otherLogins, store: other, providers, keys: otherKeys, clock, logger: silentLogger, sessionTtlMs: 3_600_000, publicUrl, ...options }) };
+  };
+  return { devices, logins, store, keys, clock, form, approve, replica };
 }
 
 describe('DeviceLoginService', () => {
@@ -72,6 +81,23 @@ describe('DeviceLoginService', () => {
     assert.deepEqual({ ...(succeeded[0]?.data as object), expires_at: undefined }, { provider: 'corp', method: 'device', expires_at: undefined });
     const text = JSON.stringify(audit);
     for (const secret of [auth.device_code, auth.user_code, auth.user_code.replace('-', ''), session.token, answer.code as string]) assert.ok(!text.includes(secret), 'no code or token in the audit trail');
+  });
+
+  it('runs each step on whichever replica gets it: authorize, page, confirm, IdP answer, complete, poll', async (t) => {
+    const { devices, logins, form, replica, clock } = await setup(t);
+    const b = await replica();
+    const auth = await devices.authorize('corp');
+    assert.equal((await b.devices.prompt(auth.user_code, '192.0.2.1')).provider, 'corp');
+    const loginUrl = await b.devices.confirm(await form(auth.user_code));
+    const state = new URL(loginUrl).searchParams.get('state') as string;
+    const back = new URL(await logins.callback('corp', new URLSearchParams({ code: 'ok', state })));
+    const ref = back.pathname.split('/').pop() as string;
+    assert.equal((await b.devices.complete(ref, { code: back.searchParams.get('code') ?? undefined })).id, 'u-alice');
+    await assert.rejects(devices.complete(ref, { code: back.searchParams.get('code') ?? undefined }), { code: 'device_login_not_pending' });
+    assert.equal((await devices.token(auth.device_code)).identity.id, 'u-alice');
+    clock.advance(DEVICE_POLL_INTERVAL_MS);
+    await assert.rejects(b.devices.token(auth.device_code), { code: 'invalid_grant' }, 'the session is handed out once, across replicas');
+    await assert.rejects(b.logins.callback('corp', new URLSearchParams({ code: 'ok', state })), { code: 'invalid_state' });
   });
 
   it('accepts the user code in lower case and without its dash', async (t) => {
