@@ -24,6 +24,7 @@ import { clientAddressOf, trustedProxyList } from './client-address.js';
 import { emailApprovalRoutes } from './email-approvals/routes.js';
 import { RequesterMail } from './email-approvals/requester-mail.js';
 import { EmailApprovals } from './email-approvals/service.js';
+import { reloadConfig, type ReloadOutcome } from './config-reload.js';
 import { createHttpApp } from './http.js';
 import { InFlightCalls } from './in-flight.js';
 import { readinessCheck, type ServerPhase } from './readiness.js';
@@ -80,6 +81,8 @@ export interface RunningServer {
   store: Store;
   runtime: WorkflowRuntime;
   logger: Logger;
+  /** Reloads the configuration (SIGHUP): roles and workflows swapped in place, anything else refused and named. */
+  reload(): Promise<ReloadOutcome>;
   /**
    * Graceful shutdown: /ready answers 503 at once, no new connection is accepted, calls being
    * answered finish (long polls are answered early), then the engine stops and the store closes.
@@ -242,6 +245,13 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   logger.info({ url, public_url: publicUrl }, 'lease server ready');
 
   let stopping: Promise<void> | undefined;
+  // One reload at a time: a second SIGHUP waits for the first.
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = () => {
+    const next = reloading.then(() => reloadConfig({ current: config, load: () => loadServerConfig(options.configPath, expressions, options.env), store, logger }));
+    reloading = next.catch(() => undefined);
+    return next;
+  };
   return {
     url,
     publicUrl,
@@ -249,6 +259,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     store,
     runtime,
     logger,
+    reload,
     stop: () =>
       (stopping ??= (async () => {
         logger.info({ url, in_flight: inFlight.size }, 'lease server stopping');

@@ -1,9 +1,10 @@
 // Operating the server: readiness, graceful shutdown on SIGTERM (calls being answered finish,
 // long polls are answered early, new connections are refused, exit 0, every lease recovered by
-// the next start).
+// the next start), configuration reload on SIGHUP.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { startServer, waitUntil, type ServerProcess } from '../support/lease-process.js';
@@ -127,5 +128,57 @@ describe('operations', () => {
       await waitStatus(restarted.url, again, id, 'active');
       assert.ok(existsSync(join(deployment.sudoers, `lease-${id}`)), `${id} still granted`);
     }
+  });
+
+  it('on SIGHUP swaps in new roles, and refuses (keeping the running config) a broken file or a provider change, auditing each', async () => {
+    const deployment = await createDeployment();
+    cleanups.push(deployment.cleanup);
+    const server = await started(deployment);
+    const alice = await apiLogin(server.url, 'alice');
+    const bob = await apiLogin(server.url, 'bob');
+    const roleIds = async () => {
+      const r = await fetch(`${server.url}/api/v1/roles`, { headers: auth(alice) });
+      return ((await r.json()) as { roles: Array<{ id: string }> }).roles.map((role) => role.id);
+    };
+    const rolesFile = join(deployment.config, 'roles.yaml');
+    const providersFile = join(deployment.config, 'providers.yaml');
+    const roles = await readFile(rolesFile, 'utf8');
+    const triage = `  triage:
+    name: Triage
+    description: Added while running
+    permissions:
+      allow: [/usr/bin/id]
+    scopes:
+      groups: [eng]
+    providers: [box]
+`;
+    await writeFile(rolesFile, roles + triage);
+    server.signal('SIGHUP');
+    await waitUntil('the new role to be served', async () => ((await roleIds()).includes('triage') ? true : undefined));
+    const r = await fetch(`${server.url}/api/v1/requests`, {
+      method: 'POST',
+      headers: { ...auth(alice), 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'triage', provider: 'box', duration: '10m', reason: 'a reloaded role' }),
+    });
+    assert.equal(r.status, 201, await r.text());
+
+    await writeFile(rolesFile, roles + triage + '  broken:\n    max_duration: forever\n');
+    server.signal('SIGHUP');
+    await waitUntil('the broken file to be refused', async () => (server.output.includes('config reload refused: the configuration does not load') ? true : undefined));
+    assert.ok(server.output.includes(`config reload: ${rolesFile}: roles.broken.`), server.output);
+    assert.ok((await roleIds()).includes('triage'), 'the running roles are kept');
+
+    await writeFile(rolesFile, roles);
+    await writeFile(providersFile, (await readFile(providersFile, 'utf8')).replace('name: A disabled host', 'name: A parked host'));
+    server.signal('SIGHUP');
+    await waitUntil('the provider change to be refused', async () => (server.output.includes('providers.parked changed, which needs a restart') ? true : undefined));
+    assert.ok((await roleIds()).includes('triage'), 'nothing of the refused config applied');
+
+    const audit = await fetch(`${server.url}/api/v1/audit?limit=1000`, { headers: auth(bob) });
+    const entries = ((await audit.json()) as { entries: Array<{ action: string; data: Record<string, unknown> }> }).entries;
+    assert.deepEqual(
+      entries.filter((e) => e.action.startsWith('config.')).map((e) => [e.action, e.data.reason ?? null]),
+      [['config.reloaded', null], ['config.reload_refused', 'invalid'], ['config.reload_refused', 'needs_restart']],
+    );
   });
 });

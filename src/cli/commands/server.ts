@@ -56,6 +56,11 @@ export function registerServer(program: Command): void {
       let shuttingDown = false;
       process.on('SIGINT', shutdown);
       process.on('SIGTERM', shutdown);
+      // The outcome is logged and audited by the reload itself.
+      process.on('SIGHUP', () => {
+        if (shuttingDown) return;
+        void running.reload().catch((err: unknown) => running.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'config reload failed'));
+      });
     });
 }
 
