@@ -1,6 +1,7 @@
 // Failed attempts per key within a sliding window, in memory and bounded: after `limit` failures
 // for one key within `windowMs`, `check` refuses (429 with Retry-After) until the oldest of them
-// leaves the window. Used for password logins (login-throttle.ts) and device-code guesses.
+// leaves the window. One process's own budget (refusal-budget.ts); what replicas must count
+// together (the login throttle, device-code guesses) uses failure-log.ts, in the store.
 import { LeaseError, type Clock } from '../../core/index.js';
 
 export class TooManyAttempts extends LeaseError {
