@@ -2,7 +2,7 @@
 // score over the role's fields, each with its weight (the id and name say most, then the
 // description, then what it grants, then where), rarer words counting more; deterministic, no
 // model, no network. Scores are normalised to 0..1 against what the text could have matched.
-import { fieldTerms, queryWords, type QueryWord } from './text.js';
+import { fieldTerms, queryWords } from './text.js';
 
 /** What the ranking reads of a role: a ResolvedRole satisfies it. */
 export interface RankedRole {
@@ -47,7 +47,15 @@ interface Field {
 interface IndexedRole {
   role: RankedRole;
   fields: Field[];
+  /** Per term: its weighted frequency over the role's own fields. */
+  weighted: Map<string, number>;
   providers: Map<string, Field>;
+}
+
+/** A query word's terms that some role knows, with their idf: computed once per ask. */
+interface QueryTerms {
+  word: string;
+  terms: { term: string; weight: number; idf: number }[];
 }
 
 export interface RankedSuggestion {
@@ -78,17 +86,19 @@ export class SuggestionIndex {
   constructor(roles: Iterable<RankedRole>, providers: Iterable<RankedProvider>) {
     this.providers = new Map([...providers].map((p) => [p.id, p]));
     const providerFields = new Map([...this.providers.values()].map((p) => [p.id, providerField(p)]));
-    this.roles = [...roles].map((role) => ({
-      role,
-      fields: [
+    this.roles = [...roles].map((role) => {
+      const fields: Field[] = [
         { name: 'id', label: role.id, terms: countTerms(role.id) },
         { name: 'name', label: role.name, terms: countTerms(role.name) },
         { name: 'description', label: role.description, terms: countTerms(role.description) },
         ...role.permissions.allow.map((p): Field => ({ name: 'permission', label: p, terms: countTerms(p) })),
         ...role.resources.allow.map((r): Field => ({ name: 'resource', label: r, terms: countTerms(r) })),
-      ],
-      providers: new Map(role.providers.flatMap((id) => (providerFields.has(id) ? [[id, providerFields.get(id)!] as const] : []))),
-    }));
+      ];
+      const weighted = new Map<string, number>();
+      for (const field of fields) for (const [term, tf] of field.terms) weighted.set(term, (weighted.get(term) ?? 0) + FIELD_WEIGHTS[field.name] * tf);
+      const ownProviders = new Map(role.providers.flatMap((id) => (providerFields.has(id) ? [[id, providerFields.get(id)!] as const] : [])));
+      return { role, fields, weighted, providers: ownProviders };
+    });
     for (const indexed of this.roles) {
       const seen = new Set<string>();
       for (const field of [...indexed.fields, ...indexed.providers.values()]) for (const term of field.terms.keys()) seen.add(term);
@@ -108,57 +118,64 @@ export class SuggestionIndex {
    * id, then provider id); pairs scoring under MIN_SCORE are left out.
    */
   rank(text: string, allowed: (role: RankedRole, providerId: string) => boolean, limit = 5): RankedSuggestion[] {
-    const query = queryWords(text);
+    const query: QueryTerms[] = queryWords(text).map((q) => ({ word: q.word, terms: q.terms.map((t) => ({ ...t, idf: this.idf(t.term) })).filter((t) => t.idf > 0) }));
     // What the text could have matched: each word at its best; a word no role knows ("pizza")
     // counts half of the rarest word, so one known word in a long text does not look like a fit.
-    const known = query.map((q) => Math.max(0, ...q.terms.map((t) => t.weight * this.idf(t.term))));
+    const known = query.map((q) => Math.max(0, ...q.terms.map((t) => t.weight * t.idf)));
     if (known.every((value) => value === 0)) return [];
     const rarest = Math.log(1 + (this.roles.length + 0.5) / 1.5);
     const possible = known.reduce((sum, value) => sum + (value > 0 ? value : rarest / 2) * FULL_MATCH, 0);
-    const out: RankedSuggestion[] = [];
+    const scored: { indexed: IndexedRole; providerId: string; providerField: Field; score: number }[] = [];
     for (const indexed of this.roles) {
       for (const [providerId, providerField] of indexed.providers) {
-        if (!allowed(indexed.role, providerId)) continue;
-        const { raw, why } = this.score(query, [...indexed.fields, providerField]);
+        const raw = this.score(query, indexed, providerField);
         // Sorted on the unclamped value: two roles that both match every word still differ.
         const score = raw / possible;
-        if (raw > 0 && score >= MIN_SCORE) out.push({ role: indexed.role, provider: this.providers.get(providerId)!, score, why });
+        if (raw > 0 && score >= MIN_SCORE && allowed(indexed.role, providerId)) scored.push({ indexed, providerId, providerField, score });
       }
     }
-    out.sort((a, b) => b.score - a.score || compare(a.role.id, b.role.id) || compare(a.provider.id, b.provider.id));
-    return out.slice(0, limit).map((s) => ({ ...s, score: Math.round(Math.min(1, s.score) * 1000) / 1000 }));
+    scored.sort((a, b) => b.score - a.score || compare(a.indexed.role.id, b.indexed.role.id) || compare(a.providerId, b.providerId));
+    return scored.slice(0, limit).map(({ indexed, providerId, providerField, score }) => ({
+      role: indexed.role,
+      provider: this.providers.get(providerId)!,
+      score: Math.round(Math.min(1, score) * 1000) / 1000,
+      why: this.why(query, indexed, providerField),
+    }));
   }
 
-  private score(query: QueryWord[], fields: Field[]): { raw: number; why: string[] } {
+  /**
+   * BM25F: per query word, its best term's frequency over the fields, each weighted, saturating
+   * once (a word repeated in the id, name and description counts more than once, not three times).
+   */
+  private score(query: QueryTerms[], indexed: IndexedRole, providerField: Field): number {
     let raw = 0;
-    const why: string[] = [];
     for (const q of query) {
       let best = 0;
-      let bestWhy: string | undefined;
-      for (const { term, weight } of q.terms) {
-        const idf = this.idf(term);
-        if (idf === 0) continue;
-        // BM25F: the term's frequency over the fields, each weighted, saturates once, so a word
-        // repeated in the id, name and description counts more than once but not three times.
-        let weighted = 0;
-        const matched: Field[] = [];
-        for (const field of fields) {
-          const tf = field.terms.get(term);
-          if (tf === undefined) continue;
-          weighted += FIELD_WEIGHTS[field.name] * tf;
-          matched.push(field);
-        }
-        const sum = weighted / (K1 + weighted);
-        const contribution = weight * idf * sum;
-        if (matched.length > 0 && contribution > best) {
-          best = contribution;
-          bestWhy = describe(q.word, term, weight < 1, matched);
-        }
+      for (const { term, weight, idf } of q.terms) {
+        const weighted = (indexed.weighted.get(term) ?? 0) + FIELD_WEIGHTS.provider * (providerField.terms.get(term) ?? 0);
+        if (weighted === 0) continue;
+        const contribution = weight * idf * (weighted / (K1 + weighted));
+        if (contribution > best) best = contribution;
       }
       raw += best;
-      if (bestWhy) why.push(bestWhy);
     }
-    return { raw, why };
+    return raw;
+  }
+
+  /** For each matched word: where its best term was found. */
+  private why(query: QueryTerms[], indexed: IndexedRole, providerField: Field): string[] {
+    const fields = [...indexed.fields, providerField];
+    const out: string[] = [];
+    for (const q of query) {
+      let best: { value: number; term: string; related: boolean } | undefined;
+      for (const { term, weight, idf } of q.terms) {
+        const weighted = (indexed.weighted.get(term) ?? 0) + FIELD_WEIGHTS.provider * (providerField.terms.get(term) ?? 0);
+        const value = weight * idf * (weighted / (K1 + weighted));
+        if (weighted > 0 && (!best || value > best.value)) best = { value, term, related: weight < 1 };
+      }
+      if (best) out.push(describe(q.word, best.term, best.related, fields.filter((f) => f.terms.has(best.term))));
+    }
+    return out;
   }
 }
 
