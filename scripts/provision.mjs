@@ -18,9 +18,13 @@
 //   checkout: scripts/otel-collector/build.mjs) for the tracing tests; test/support/otel-collector.ts runs it.
 // - rsyslog and its TLS driver (Debian packages `rsyslog`, `rsyslog-gnutls`): the receiver of the
 //   syslog audit forwarder's tests; test/support/rsyslog.ts runs it with its own config.
+// - helm, kubeconform and the compose-spec loader (built from the Go module proxy, cached outside
+//   the checkout: scripts/deploy-tools/build.mjs) and the k8s.io/kubernetes OpenAPI document, for
+//   the checks of the deployment artefacts under deploy/ (test/deploy/).
 // In CI (CI=true) a component that cannot be provisioned is an error, never a silent skip.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { provisionDeployTools } from './deploy-tools/build.mjs';
 import { provisionKubeApiserver } from './kube-apiserver/build.mjs';
 import { provisionOtelCollector } from './otel-collector/build.mjs';
 
@@ -243,6 +247,10 @@ if (!provisionKubeApiserver()) {
 // The tracing tests' OpenTelemetry Collector, built with ocb from the Go module proxy.
 if (!provisionOtelCollector()) {
   problems.push('OpenTelemetry Collector: `node scripts/otel-collector/build.mjs` (needs the Go toolchain and the Go module proxy), or set LEASE_OTELCOL to a collector binary with the otlp receiver and the file exporter');
+}
+
+for (const tool of provisionDeployTools()) {
+  problems.push(`${tool.name}: \`node scripts/deploy-tools/build.mjs\` (needs the Go toolchain and the Go module proxy)${tool.env ? `, or set ${tool.env} to a ${tool.name} binary` : ''}`);
 }
 
 if (problems.length) {

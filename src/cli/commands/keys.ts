@@ -31,15 +31,18 @@ interface KeySetHandle {
   revoke(kid: string): Promise<void>;
 }
 
-/** The key set to work on: an existing file (never created here), opened with the config's services.encryption. */
-async function openKeySet(opts: KeySetOptions): Promise<KeySetHandle> {
-  if (!(KEY_SETS as readonly string[]).includes(opts.set)) throw new CliError(`--set must be one of ${KEY_SETS.join(', ')}`, 2);
-  const set = opts.set as KeySetName;
+/** Where a data directory's key sets are and what seals them: the config's services.encryption and services.temporal.payload_key_file. */
+interface KeySetPlace {
+  dataDir: string;
+  sealingFor: (purpose: 'session-keys' | 'payload-keys') => KeySetSealing | undefined;
+  payloadFile: string;
+}
+
+async function keySetPlace(opts: { data?: string; config?: string }): Promise<KeySetPlace> {
   const { join, resolve } = await import('node:path');
-  const { access } = await import('node:fs/promises');
   const dataDir = opts.data ?? process.env.LEASE_DATA ?? '.lease';
   const configPath = opts.config ?? process.env.LEASE_CONFIG;
-  let sealingFor: (purpose: 'session-keys' | 'payload-keys') => KeySetSealing | undefined = () => undefined;
+  let sealingFor: KeySetPlace['sealingFor'] = () => undefined;
   let payloadFile: string | undefined;
   if (configPath) {
     const { loadServerConfig } = await import('../../server/index.js');
@@ -48,13 +51,23 @@ async function openKeySet(opts: KeySetOptions): Promise<KeySetHandle> {
     const config = await loadServerConfig(configPath, await createJqEngine());
     const service = await openEncryptionService(config.services?.encryption, { file: config.sourceOf('service', 'encryption') });
     sealingFor = (purpose) => keySetSealing(service, purpose);
-    if (set === 'payload' && config.services?.temporal) {
+    if (config.services?.temporal) {
       const { temporalPathBases } = await import('../../server/engine.js');
       const { temporalSettings } = await import('../../workflow/runtime/temporal/config.js');
       payloadFile = (await temporalSettings(config.services.temporal, temporalPathBases(config, dataDir))).payloadKeyFile;
     }
   }
-  const file = resolve(opts.file ?? (set === 'session' ? join(dataDir, 'keys', 'session.jwk') : (payloadFile ?? join(dataDir, 'keys', 'payload.jwk'))));
+  return { dataDir, sealingFor, payloadFile: resolve(payloadFile ?? join(dataDir, 'keys', 'payload.jwk')) };
+}
+
+/** The key set to work on: an existing file (never created here), opened with the config's services.encryption. */
+async function openKeySet(opts: KeySetOptions): Promise<KeySetHandle> {
+  if (!(KEY_SETS as readonly string[]).includes(opts.set)) throw new CliError(`--set must be one of ${KEY_SETS.join(', ')}`, 2);
+  const set = opts.set as KeySetName;
+  const { join, resolve } = await import('node:path');
+  const { access } = await import('node:fs/promises');
+  const { dataDir, sealingFor, payloadFile } = await keySetPlace(opts);
+  const file = resolve(opts.file ?? (set === 'session' ? join(dataDir, 'keys', 'session.jwk') : payloadFile));
   try {
     await access(file);
   } catch {
@@ -92,6 +105,29 @@ function printKeySet(keys: KeySetHandle, json: boolean | undefined): void {
 
 export function registerKeys(program: Command): void {
   const keys = program.command('keys').description("work with Lease's key files");
+  keys
+    .command('init')
+    .description('create the session and payload key sets in a data directory, for servers and workers that share them (a Secret); existing ones are kept')
+    .option('--data <dir>', 'the data directory to create them in (env LEASE_DATA; default .lease)')
+    .option('--config <path>', 'config whose services.encryption seals the files, and services.temporal.payload_key_file (env LEASE_CONFIG)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { data?: string; config?: string; json?: boolean }) => {
+      const { access } = await import('node:fs/promises');
+      const { resolve } = await import('node:path');
+      const { SessionKeys, sessionKeyFile } = await import('../../identity/sessions/index.js');
+      const { PayloadKeys } = await import('../../workflow/runtime/temporal/payload-keys.js');
+      const place = await keySetPlace(opts);
+      const exists = (file: string) => access(file).then(() => true, () => false);
+      const sessionFile = resolve(sessionKeyFile(place.dataDir));
+      const files = [
+        { set: 'session', file: sessionFile, existed: await exists(sessionFile) },
+        { set: 'payload', file: place.payloadFile, existed: await exists(place.payloadFile) },
+      ];
+      await SessionKeys.load(place.dataDir, { sealing: place.sealingFor('session-keys') });
+      await PayloadKeys.load(place.payloadFile, { sealing: place.sealingFor('payload-keys') });
+      if (opts.json) return printJson({ keys: files.map((f) => ({ set: f.set, file: f.file, created: !f.existed })) });
+      for (const f of files) printLine(`${f.existed ? 'kept' : 'created'} ${f.set} keys: ${f.file}`);
+    });
   keySetCommand(keys, 'list', 'list the keys of a key set: which one encrypts, which are revoked').action(async (opts: KeySetOptions) => {
     printKeySet(await openKeySet(opts), opts.json);
   });
