@@ -26,6 +26,7 @@ export {
   providerSchema,
   roleSchema,
   serverSchema,
+  isPostgresUrl,
   servicesSchema,
   workflowSchema,
   temporalServiceSchema,
@@ -40,6 +41,7 @@ export {
   type ProviderConfig,
   type RoleConfig,
   type ServerConfig,
+  type StoreConfig,
   type ServicesConfig,
   type WorkflowConfig,
 } from './schema/index.js';

@@ -14,7 +14,8 @@ import { PARSE_OPTIONS, reportZodIssues, zodPath } from './zod-issues.js';
 const STRICT_PATHS: Record<string, PathSegment[][]> = {
   // reconcile: a misspelt `missing: fail` would quietly grant a vanished lease again.
   // tracing: Lease's own section; a misspelt `enabled` or `endpoint` would quietly send nothing.
-  server: [['admins'], ['reconcile'], ['tracing']],
+  // store: a misspelt `url` would quietly run on a fresh SQLite file instead of the shared database.
+  server: [['admins'], ['reconcile'], ['tracing'], ['store']],
 };
 
 /**

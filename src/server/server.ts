@@ -3,7 +3,7 @@
 // before /ready reports ready; providers are reconciled once the resumed grants and
 // revocations have settled, then every 5 minutes.
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { InvalidInput, createLogger, parseDuration, systemClock, type Clock, type Logger } from '../core/index.js';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
@@ -11,8 +11,9 @@ import { keySetSealing, openEncryptionService, sealedFileOpener } from '../crypt
 import { SessionKeys } from '../identity/index.js';
 import { HostChannel, type ProviderInstance } from '../providers/index.js';
 import { defaultRegistry } from './provider-types.js';
-import { openSqliteStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { startTracing } from '../tracing/index.js';
+import { openConfiguredStore } from './store.js';
 import { createBuiltinCalls } from '../workflow/calls/index.js';
 import { validateWorkflowDocument } from '../workflow/dsl/index.js';
 import { createJqEngine } from '../workflow/expressions/index.js';
@@ -107,7 +108,16 @@ export function loadServerConfig(configPath: string, expressions: ExpressionEngi
 }
 
 /** What the server and a `lease worker` share: configuration, store, providers and the request service. */
-export async function openLeaseCore(options: { configPath: string; dataDir: string; url?: string; clock?: Clock; logger?: Logger; env?: Record<string, string | undefined> }) {
+export async function openLeaseCore(options: {
+  configPath: string;
+  dataDir: string;
+  url?: string;
+  clock?: Clock;
+  logger?: Logger;
+  env?: Record<string, string | undefined>;
+  /** `worker`: a `lease worker` process, which shares the store with the servers (default `server`). */
+  role?: 'server' | 'worker';
+}) {
   const clock = options.clock ?? systemClock;
   const expressions = await createJqEngine();
   const config = await loadServerConfig(options.configPath, expressions, options.env);
@@ -119,11 +129,9 @@ export async function openLeaseCore(options: { configPath: string; dataDir: stri
   const encryption = await openEncryptionService(config.services?.encryption, { file: config.sourceOf('service', 'encryption'), env: options.env ?? process.env });
 
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  const store = await openSqliteStore({
-    file: join(options.dataDir, 'lease.db'),
-    clock,
-    onBackgroundError: (message) => logger.warn({ err: message }, 'store: background checkpoint failed'),
-  });
+  // A server with the embedded engine runs the workflows itself: it must be alone on its store.
+  const exclusive = options.role !== 'worker' && config.server?.engine !== 'temporal';
+  const store = await openConfiguredStore(config, options.dataDir, { clock, logger, exclusive, ...(options.env ? { env: options.env } : {}) });
   // Providers bound to a host agent (`agent: <host>`) run there, through durable host tasks.
   const hosts = new HostChannel({ store, clock, logger });
   // With server.engine temporal, `agent_transport: temporal` sends them to per-host task queues instead.

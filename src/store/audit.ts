@@ -148,12 +148,12 @@ export function auditRepository(db: BetterSqlite3.Database, clock: Clock): Audit
   };
 }
 
-function fromRow(row: AuditLogTable): AuditEntry {
+export function fromRow(row: AuditLogTable): AuditEntry {
   return { ...row, data: JSON.parse(row.data) as Record<string, unknown> };
 }
 
 /** A row whose data a raw edit made unreadable is reported as broken, not thrown. */
-function parseRow(row: AuditLogTable): AuditEntry | undefined {
+export function parseRow(row: AuditLogTable): AuditEntry | undefined {
   try {
     return fromRow(row);
   } catch {

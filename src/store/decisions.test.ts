@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RecordExists } from './errors.js';
-import { openTempStore, requestRecord } from './temp-store.fake.js';
+import { storeBackends } from './backends.fake.js';
+import { requestRecord } from './temp-store.fake.js';
 import type { DecisionRecord } from './types.js';
 
 const bob = { id: 'bob', email: 'bob@example.com', email_verified: true, groups: ['ops'], provider: 'local', provider_type: 'local' };
@@ -15,21 +16,23 @@ const approval: DecisionRecord = {
   decided_at: '2026-01-01T00:02:00.000Z',
 };
 
-test('records decisions and lists them oldest first', async (t) => {
-  const { store } = await openTempStore(t);
-  await store.requests.insert(requestRecord());
-  await store.decisions.insert({ ...approval, approver: 'corp:bob', identity: { ...bob, provider: 'corp' }, decided_at: '2026-01-01T00:03:00.000Z', approved: false, reason: null });
-  await store.decisions.insert(approval);
-  const listed = await store.decisions.list('req_1');
-  assert.deepEqual(listed.map((d) => [d.approver, d.approved]), [['local:bob', true], ['corp:bob', false]]);
-  assert.deepEqual(listed[0], approval);
-  assert.deepEqual(await store.decisions.list('other'), []);
-});
+storeBackends((open) => {
+  test('records decisions and lists them oldest first', async (t) => {
+    const { store } = await open(t);
+    await store.requests.insert(requestRecord());
+    await store.decisions.insert({ ...approval, approver: 'corp:bob', identity: { ...bob, provider: 'corp' }, decided_at: '2026-01-01T00:03:00.000Z', approved: false, reason: null });
+    await store.decisions.insert(approval);
+    const listed = await store.decisions.list('req_1');
+    assert.deepEqual(listed.map((d) => [d.approver, d.approved]), [['local:bob', true], ['corp:bob', false]]);
+    assert.deepEqual(listed[0], approval);
+    assert.deepEqual(await store.decisions.list('other'), []);
+  });
 
-test('an approver decides a request once', async (t) => {
-  const { store } = await openTempStore(t);
-  await store.requests.insert(requestRecord());
-  await store.decisions.insert(approval);
-  await assert.rejects(store.decisions.insert({ ...approval, approved: false }), (err) => err instanceof RecordExists && err.code === 'decision_exists');
-  assert.equal((await store.decisions.list('req_1')).length, 1);
+  test('an approver decides a request once', async (t) => {
+    const { store } = await open(t);
+    await store.requests.insert(requestRecord());
+    await store.decisions.insert(approval);
+    await assert.rejects(store.decisions.insert({ ...approval, approved: false }), (err) => err instanceof RecordExists && err.code === 'decision_exists');
+    assert.equal((await store.decisions.list('req_1')).length, 1);
+  });
 });

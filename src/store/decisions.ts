@@ -31,7 +31,7 @@ export function decisionsRepository(db: BetterSqlite3.Database): SyncRepository<
   };
 }
 
-function fromRow(row: DecisionsTable): DecisionRecord {
+export function fromRow(row: DecisionsTable): DecisionRecord {
   return {
     request_id: row.request_id,
     approver: row.approver,

@@ -40,6 +40,6 @@ export function grantsRepository(db: BetterSqlite3.Database): SyncRepository<Sto
   };
 }
 
-function fromRow(row: GrantsTable): GrantRow {
+export function fromRow(row: GrantsTable): GrantRow {
   return { request_id: row.request_id, provider: row.provider, record: JSON.parse(row.record) as unknown, granted_at: row.granted_at, revoked_at: row.revoked_at };
 }

@@ -81,7 +81,7 @@ export function hostTasksRepository(db: BetterSqlite3.Database, clock: Clock): S
   };
 }
 
-function fromRow(row: HostTasksTable): HostTaskRecord {
+export function fromRow(row: HostTasksTable): HostTaskRecord {
   return {
     id: row.id,
     key: row.key,

@@ -119,7 +119,7 @@ export function requestsRepository(db: BetterSqlite3.Database, clock: Clock): Sy
   };
 }
 
-function fromRow(row: RequestsTable): RequestRecord {
+export function fromRow(row: RequestsTable): RequestRecord {
   return {
     id: row.id,
     identity: JSON.parse(row.identity) as RequestRecord['identity'],

@@ -66,7 +66,7 @@ export function workflowsRepository(db: BetterSqlite3.Database, clock: Clock): S
   };
 }
 
-function fromRow(row: WorkflowInstancesTable): WorkflowInstanceRecord {
+export function fromRow(row: WorkflowInstancesTable): WorkflowInstanceRecord {
   return {
     id: row.id,
     workflow: row.workflow,

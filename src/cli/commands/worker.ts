@@ -12,7 +12,7 @@ export function registerWorker(program: Command): void {
       const configPath = opts.config ?? process.env.LEASE_CONFIG;
       if (!configPath) throw new CliError('no configuration: pass --config PATH or set LEASE_CONFIG', 2);
       const { openLeaseCore, startTemporalWorker, connectTemporalClient } = await import('../../server/index.js');
-      const core = await openLeaseCore({ configPath, dataDir: opts.data ?? process.env.LEASE_DATA ?? '.lease' });
+      const core = await openLeaseCore({ configPath, dataDir: opts.data ?? process.env.LEASE_DATA ?? '.lease', role: 'worker' });
       if (core.config.server?.engine !== 'temporal') {
         await core.store.close();
         throw new CliError('lease worker needs server.engine: temporal in the configuration', 2);

@@ -53,6 +53,38 @@ const addressOrRangeSchema = z.string().refine((value) => {
   return family !== 0 && extra === undefined && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
 }, 'expected an IP address or a CIDR range (10.0.0.0/8, fd00::/8)');
 
+/** A PostgreSQL connection URL: `postgres://` or `postgresql://`. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/**
+ * `server.store`: where durable state lives. SQLite (default): `url` is the database file,
+ * relative to the data directory (default `lease.db`). PostgreSQL: `url` is a postgres:// URL
+ * (TLS through its `sslmode`); several replicas need it (with `server.engine: temporal`). The
+ * environment variable LEASE_STORE_URL replaces `url`.
+ */
+export const storeSchema = z
+  .strictObject({
+    type: z.enum(['sqlite', 'postgres']).optional(),
+    url: z.string().min(1).optional(),
+    /** PostgreSQL: connections each process keeps open (default 10). */
+    pool_size: z.preprocess((value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value), z.number().int().min(1).max(100)).optional(),
+  })
+  .superRefine((store, ctx) => {
+    const type = store.type ?? 'sqlite';
+    if (store.url !== undefined && type === 'postgres' && !isPostgresUrl(store.url)) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'expected a postgres:// or postgresql:// URL' });
+    }
+    if (store.url !== undefined && type === 'sqlite' && isPostgresUrl(store.url)) {
+      ctx.addIssue({ code: 'custom', path: ['type'], message: 'a postgres:// URL needs type: postgres' });
+    }
+    if (store.pool_size !== undefined && type !== 'postgres') {
+      ctx.addIssue({ code: 'custom', path: ['pool_size'], message: 'pool_size applies to type: postgres only' });
+    }
+  });
+export type StoreConfig = z.infer<typeof storeSchema>;
+
 export const serverSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: portSchema.optional(),
@@ -86,6 +118,8 @@ export const serverSchema = z.strictObject({
   worker: z.boolean().optional(),
   /** OpenTelemetry traces over OTLP/HTTP (off by default): tracing.ts. */
   tracing: tracingSchema.optional(),
+  /** Where durable state lives: SQLite (default) or PostgreSQL. */
+  store: storeSchema.optional(),
 });
 export type ServerConfig = z.infer<typeof serverSchema>;
 

@@ -1,0 +1,14 @@
+// PostgreSQL's migrations, compiled in like SQLite's (../../migrations/), numbered on their own.
+// Names sort in the order they apply; each is imported only when the migrator runs.
+import type { Migration, MigrationProvider } from 'kysely';
+
+const migrations: Record<string, () => Promise<Migration>> = {
+  '0001_initial': () => import('./0001_initial.js'),
+};
+
+/** Every migration's name, in the order they apply. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations);
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => Object.fromEntries(await Promise.all(Object.entries(migrations).map(async ([name, load]) => [name, await load()] as const))),
+};
