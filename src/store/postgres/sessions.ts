@@ -1,7 +1,7 @@
-// Ended sessions and e-mail approval state on PostgreSQL: the statements of ../sessions.ts and
-// ../email.ts in PostgreSQL's dialect.
+// Ended sessions, e-mail approval state and audit forwarders' positions on PostgreSQL: the
+// statements of ../sessions.ts, ../email.ts and ../audit-cursors.ts in PostgreSQL's dialect.
 import { toIso, type Clock } from '../../core/index.js';
-import type { Store } from '../types.js';
+import type { AuditCursorRow, Store } from '../types.js';
 import type { Sql } from './sql.js';
 
 export function sessionsRepository(db: Sql, clock: Clock): Store['sessions'] {
@@ -59,6 +59,26 @@ export function emailRepository(db: Sql, clock: Clock): Store['email'] {
          ON CONFLICT (name) DO UPDATE SET seq = greatest(email_cursor.seq, excluded.seq), updated_at = excluded.updated_at`,
         [name, seq, toIso(clock.now())],
       );
+    },
+  };
+}
+
+export function auditCursorsRepository(db: Sql, clock: Clock): Store['auditCursors'] {
+  return {
+    async get(name) {
+      const { rows } = await db.query<{ seq: number }>('SELECT seq FROM audit_cursors WHERE name = $1', [name]);
+      return rows[0]?.seq ?? null;
+    },
+    async advance(name, seq) {
+      await db.query(
+        `INSERT INTO audit_cursors (name, seq, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET seq = greatest(audit_cursors.seq, excluded.seq), updated_at = excluded.updated_at`,
+        [name, seq, toIso(clock.now())],
+      );
+    },
+    async list() {
+      const { rows } = await db.query<AuditCursorRow>('SELECT name, seq, updated_at FROM audit_cursors ORDER BY name');
+      return rows;
     },
   };
 }

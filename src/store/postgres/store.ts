@@ -14,7 +14,7 @@ import { inboxRepository } from './inbox.js';
 import { EMBEDDED_ENGINE_LOCK, LOCK_CLASS } from './locks.js';
 import { migrateToLatest } from './migrate.js';
 import { requestsRepository } from './requests.js';
-import { emailRepository, sessionsRepository } from './sessions.js';
+import { auditCursorsRepository, emailRepository, sessionsRepository } from './sessions.js';
 import { sqlOver, type Sql } from './sql.js';
 import { workflowsRepository } from './workflows.js';
 
@@ -98,7 +98,7 @@ async function holdEmbeddedEngineLock(url: string, where: string, report: (messa
 }
 
 /** The repositories over one executor: the pool (autocommit) or a transaction's client. */
-function repositories(db: Sql, clock: Clock): Omit<Store, 'transaction' | 'close' | 'stats'> {
+function repositories(db: Sql, clock: Clock, onAppended?: () => void): Omit<Store, 'transaction' | 'close' | 'stats'> {
   return {
     requests: requestsRepository(db, clock),
     workflows: workflowsRepository(db, clock),
@@ -112,7 +112,8 @@ function repositories(db: Sql, clock: Clock): Omit<Store, 'transaction' | 'close
     notificationMessages: notificationMessagesRepository(db, clock),
     seenCallbacks: seenCallbacksRepository(db, clock),
     leaseNotices: leaseNoticesRepository(db),
-    audit: auditRepository(db, clock),
+    audit: auditRepository(db, clock, onAppended),
+    auditCursors: auditCursorsRepository(db, clock),
   };
 }
 
@@ -139,6 +140,8 @@ class PostgresStore implements Store {
   readonly seenCallbacks: Store['seenCallbacks'];
   readonly leaseNotices: Store['leaseNotices'];
   readonly audit: Store['audit'];
+  readonly auditCursors: Store['auditCursors'];
+  private readonly appendListeners = new Set<() => void>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -160,7 +163,15 @@ class PostgresStore implements Store {
     this.leaseNotices = plain.leaseNotices;
     // An append reads the last entry and inserts the next: its own short transaction, READ
     // COMMITTED, so the read after the chain's lock sees the entry committed just before.
-    this.audit = { ...plain.audit, append: (input) => this.afterQueued().then(() => this.run('READ COMMITTED', (tx) => tx.audit.append(input))) };
+    this.auditCursors = plain.auditCursors;
+    this.audit = {
+      ...plain.audit,
+      append: (input) => this.afterQueued().then(() => this.run('READ COMMITTED', (tx) => tx.audit.append(input))),
+      onAppend: (listener) => {
+        this.appendListeners.add(listener);
+        return () => this.appendListeners.delete(listener);
+      },
+    };
   }
 
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
@@ -206,6 +217,16 @@ class PostgresStore implements Store {
 
   /** Runs fn in one transaction, again from the start when it lost a race. */
   private async run<T>(isolation: 'SERIALIZABLE' | 'READ COMMITTED', fn: (tx: Store) => Promise<T>): Promise<T> {
+    let appended = false;
+    try {
+      return await this.attempts(isolation, fn, () => (appended = true));
+    } finally {
+      // onAppend listeners hear of it once the transaction has ended (committed or not: they re-read).
+      if (appended) for (const listener of this.appendListeners) listener();
+    }
+  }
+
+  private async attempts<T>(isolation: 'SERIALIZABLE' | 'READ COMMITTED', fn: (tx: Store) => Promise<T>, onAppended: () => void): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken = false;
@@ -213,7 +234,7 @@ class PostgresStore implements Store {
       try {
         await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
         try {
-          const result = await fn(new TransactionStore(transactionSql(sqlOver(client), state), this.clock));
+          const result = await fn(new TransactionStore(transactionSql(sqlOver(client), state), this.clock, onAppended));
           // A statement failed and fn went on: PostgreSQL has aborted the transaction, so COMMIT
           // would silently roll it back. Report the failure instead of losing the writes.
           if (state.failure !== undefined) throw toIntegrityError(state.failure);
@@ -277,9 +298,11 @@ class TransactionStore implements Store {
   readonly seenCallbacks: Store['seenCallbacks'];
   readonly leaseNotices: Store['leaseNotices'];
   readonly audit: Store['audit'];
+  readonly auditCursors: Store['auditCursors'];
 
-  constructor(sql: Sql, clock: Clock) {
-    const repos = repositories(sql, clock);
+  constructor(sql: Sql, clock: Clock, onAppended: () => void) {
+    const repos = repositories(sql, clock, onAppended);
+    this.auditCursors = repos.auditCursors;
     this.requests = repos.requests;
     this.workflows = repos.workflows;
     this.inbox = repos.inbox;
