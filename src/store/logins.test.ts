@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import Database from 'better-sqlite3';
+import { test } from 'node:test';
 import type { Identity } from '../core/index.js';
-import { openSqliteStore } from './sqlite.js';
-import { openTempStore } from './temp-store.fake.js';
+import { storeBackends } from './backends.fake.js';
 import type { DeviceLoginRow, LoginAttemptRow } from './types.js';
 
 const MINUTE = 60_000;
@@ -17,125 +15,121 @@ function device(now: number, overrides: Partial<DeviceLoginRow> = {}): Omit<Devi
   return { device_code_hash: 'dev-1', user_code_hash: 'user-1', provider: 'corp', status: 'pending', expires_at: now + 10 * MINUTE, interval_ms: 5_000, ...overrides };
 }
 
-/** A second store on the same file: what another replica sees. */
-async function otherReplica(t: TestContext, file: string, clock: Parameters<typeof openSqliteStore>[0]['clock']) {
-  const store = await openSqliteStore({ file, ...(clock ? { clock } : {}) });
-  t.after(() => store.close());
-  return store;
-}
+storeBackends((open) => {
+  test('a login attempt is taken by its state once, on whichever replica asks first', async (t) => {
+    const { store, clock, openAgain } = await open(t);
+    // A second store on the same database: what another replica sees.
+    const other = await openAgain();
+    assert.equal(await store.loginAttempts.add(attempt(clock.now()), clock.now(), 10), true);
+    const taken = await other.loginAttempts.takeByState('state-1', clock.now());
+    assert.equal(taken?.id_hash, 'id-1');
+    assert.equal(taken?.sealed_checks, 'sealed');
+    assert.equal(await store.loginAttempts.takeByState('state-1', clock.now()), undefined);
+    assert.equal(await other.loginAttempts.takeByState('state-1', clock.now()), undefined);
+  });
 
-test('a login attempt is taken by its state once, on whichever replica asks first', async (t) => {
-  const { store, file, clock } = await openTempStore(t);
-  const other = await otherReplica(t, file, clock);
-  assert.equal(await store.loginAttempts.add(attempt(clock.now()), clock.now(), 10), true);
-  const taken = await other.loginAttempts.takeByState('state-1', clock.now());
-  assert.equal(taken?.id_hash, 'id-1');
-  assert.equal(taken?.sealed_checks, 'sealed');
-  assert.equal(await store.loginAttempts.takeByState('state-1', clock.now()), undefined);
-  assert.equal(await other.loginAttempts.takeByState('state-1', clock.now()), undefined);
-});
+  test('an expired attempt is not taken, and is pruned by the next add', async (t) => {
+    const { store, raw, clock } = await open(t);
+    await store.loginAttempts.add(attempt(clock.now()), clock.now(), 10);
+    clock.advance(10 * MINUTE);
+    assert.equal(await store.loginAttempts.takeByState('state-1', clock.now()), undefined);
+    await store.loginAttempts.add(attempt(clock.now(), { id_hash: 'id-2', state_hash: 'state-2' }), clock.now(), 10);
+    assert.deepEqual((await raw.query('SELECT id_hash FROM login_attempts')).map((row) => row.id_hash), ['id-2']);
+  });
 
-test('an expired attempt is not taken, and is pruned by the next add', async (t) => {
-  const { store, file, clock } = await openTempStore(t);
-  await store.loginAttempts.add(attempt(clock.now()), clock.now(), 10);
-  clock.advance(10 * MINUTE);
-  assert.equal(await store.loginAttempts.takeByState('state-1', clock.now()), undefined);
-  await store.loginAttempts.add(attempt(clock.now(), { id_hash: 'id-2', state_hash: 'state-2' }), clock.now(), 10);
-  const raw = new Database(file, { readonly: true });
-  t.after(() => raw.close());
-  assert.deepEqual(raw.prepare('SELECT id_hash FROM login_attempts').pluck().all(), ['id-2']);
-});
+  test('adding refuses past the limit of unexpired attempts', async (t) => {
+    const { store, clock } = await open(t);
+    assert.equal(await store.loginAttempts.add(attempt(clock.now()), clock.now(), 1), true);
+    assert.equal(await store.loginAttempts.add(attempt(clock.now(), { id_hash: 'id-2', state_hash: 'state-2' }), clock.now(), 1), false);
+    clock.advance(10 * MINUTE);
+    assert.equal(await store.loginAttempts.add(attempt(clock.now(), { id_hash: 'id-3', state_hash: 'state-3' }), clock.now(), 1), true);
+  });
 
-test('adding refuses past the limit of unexpired attempts', async (t) => {
-  const { store, clock } = await openTempStore(t);
-  assert.equal(await store.loginAttempts.add(attempt(clock.now()), clock.now(), 1), true);
-  assert.equal(await store.loginAttempts.add(attempt(clock.now(), { id_hash: 'id-2', state_hash: 'state-2' }), clock.now(), 1), false);
-  clock.advance(10 * MINUTE);
-  assert.equal(await store.loginAttempts.add(attempt(clock.now(), { id_hash: 'id-3', state_hash: 'state-3' }), clock.now(), 1), true);
-});
+  test('an exchange code redeems its attempt once, on any replica; a wrong code leaves it', async (t) => {
+    const { store, clock, openAgain } = await open(t);
+    // A second store on the same database: what another replica sees.
+    const other = await openAgain();
+    await store.loginAttempts.add(attempt(clock.now()), clock.now(), 10);
+    await store.loginAttempts.takeByState('state-1', clock.now());
+    await store.loginAttempts.authenticate('id-1', alice, 'code-1', clock.now() + MINUTE, clock.now() + 10 * MINUTE);
+    assert.equal(await other.loginAttempts.redeem('id-1', 'code-2'), undefined, 'another code');
+    assert.equal(await other.loginAttempts.redeem('id-2', 'code-1'), undefined, 'another attempt');
+    const redeemed = await other.loginAttempts.redeem('id-1', 'code-1');
+    assert.deepEqual(redeemed?.identity, alice);
+    assert.equal(redeemed?.code_expires_at, clock.now() + MINUTE);
+    assert.equal(await store.loginAttempts.redeem('id-1', 'code-1'), undefined, 'replayed on the first replica');
+  });
 
-test('an exchange code redeems its attempt once, on any replica; a wrong code leaves it', async (t) => {
-  const { store, file, clock } = await openTempStore(t);
-  const other = await otherReplica(t, file, clock);
-  await store.loginAttempts.add(attempt(clock.now()), clock.now(), 10);
-  await store.loginAttempts.takeByState('state-1', clock.now());
-  await store.loginAttempts.authenticate('id-1', alice, 'code-1', clock.now() + MINUTE, clock.now() + 10 * MINUTE);
-  assert.equal(await other.loginAttempts.redeem('id-1', 'code-2'), undefined, 'another code');
-  assert.equal(await other.loginAttempts.redeem('id-2', 'code-1'), undefined, 'another attempt');
-  const redeemed = await other.loginAttempts.redeem('id-1', 'code-1');
-  assert.deepEqual(redeemed?.identity, alice);
-  assert.equal(redeemed?.code_expires_at, clock.now() + MINUTE);
-  assert.equal(await store.loginAttempts.redeem('id-1', 'code-1'), undefined, 'replayed on the first replica');
-});
+  test('an authenticated attempt cannot be taken by its state again', async (t) => {
+    const { store, clock } = await open(t);
+    await store.loginAttempts.add(attempt(clock.now()), clock.now(), 10);
+    await store.loginAttempts.authenticate('id-1', alice, 'code-1', clock.now() + MINUTE, clock.now() + 10 * MINUTE);
+    assert.equal(await store.loginAttempts.takeByState('state-1', clock.now()), undefined);
+  });
 
-test('an authenticated attempt cannot be taken by its state again', async (t) => {
-  const { store, clock } = await openTempStore(t);
-  await store.loginAttempts.add(attempt(clock.now()), clock.now(), 10);
-  await store.loginAttempts.authenticate('id-1', alice, 'code-1', clock.now() + MINUTE, clock.now() + 10 * MINUTE);
-  assert.equal(await store.loginAttempts.takeByState('state-1', clock.now()), undefined);
-});
+  test('concurrent takes of one state from two replicas: exactly one wins', async (t) => {
+    const { store, clock, openAgain } = await open(t);
+    // A second store on the same database: what another replica sees.
+    const other = await openAgain();
+    for (let i = 0; i < 20; i++) await store.loginAttempts.add(attempt(clock.now(), { id_hash: `id-${i}`, state_hash: `state-${i}` }), clock.now(), 100);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => [store, other].map((s) => s.loginAttempts.takeByState(`state-${i}`, clock.now()))).flat());
+    assert.equal(results.filter((r) => r !== undefined).length, 20);
+  });
 
-test('concurrent takes of one state from two replicas: exactly one wins', async (t) => {
-  const { store, file, clock } = await openTempStore(t);
-  const other = await otherReplica(t, file, clock);
-  for (let i = 0; i < 20; i++) await store.loginAttempts.add(attempt(clock.now(), { id_hash: `id-${i}`, state_hash: `state-${i}` }), clock.now(), 100);
-  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => [store, other].map((s) => s.loginAttempts.takeByState(`state-${i}`, clock.now()))).flat());
-  assert.equal(results.filter((r) => r !== undefined).length, 20);
-});
+  test('a device login is found by its user code while pending, and finished once', async (t) => {
+    const { store, clock, openAgain } = await open(t);
+    // A second store on the same database: what another replica sees.
+    const other = await openAgain();
+    assert.equal(await store.deviceLogins.add(device(clock.now()), clock.now(), 10, clock.now()), 'added');
+    assert.equal((await other.deviceLogins.pendingByUserCode('user-1', clock.now()))?.provider, 'corp');
+    await other.deviceLogins.bindAttempt('dev-1', 'ref-1', 'att-1');
+    assert.equal((await store.deviceLogins.byRef('ref-1'))?.attempt_hash, 'att-1');
+    assert.equal(await store.deviceLogins.finish('dev-1', { status: 'authenticated', identity: alice }), true);
+    assert.equal(await other.deviceLogins.finish('dev-1', { status: 'denied' }), false, 'already finished');
+    assert.equal(await other.deviceLogins.pendingByUserCode('user-1', clock.now()), undefined, 'the user code stops working');
+  });
 
-test('a device login is found by its user code while pending, and finished once', async (t) => {
-  const { store, file, clock } = await openTempStore(t);
-  const other = await otherReplica(t, file, clock);
-  assert.equal(await store.deviceLogins.add(device(clock.now()), clock.now(), 10, clock.now()), 'added');
-  assert.equal((await other.deviceLogins.pendingByUserCode('user-1', clock.now()))?.provider, 'corp');
-  await other.deviceLogins.bindAttempt('dev-1', 'ref-1', 'att-1');
-  assert.equal((await store.deviceLogins.byRef('ref-1'))?.attempt_hash, 'att-1');
-  assert.equal(await store.deviceLogins.finish('dev-1', { status: 'authenticated', identity: alice }), true);
-  assert.equal(await other.deviceLogins.finish('dev-1', { status: 'denied' }), false, 'already finished');
-  assert.equal(await other.deviceLogins.pendingByUserCode('user-1', clock.now()), undefined, 'the user code stops working');
-});
+  test('a device login answers full past the limit and taken for a user code in use', async (t) => {
+    const { store, clock } = await open(t);
+    await store.deviceLogins.add(device(clock.now()), clock.now(), 2, clock.now());
+    assert.equal(await store.deviceLogins.add(device(clock.now(), { device_code_hash: 'dev-2' }), clock.now(), 2, clock.now()), 'taken');
+    assert.equal(await store.deviceLogins.add(device(clock.now(), { device_code_hash: 'dev-2', user_code_hash: 'user-2' }), clock.now(), 2, clock.now()), 'added');
+    assert.equal(await store.deviceLogins.add(device(clock.now(), { device_code_hash: 'dev-3', user_code_hash: 'user-3' }), clock.now(), 2, clock.now()), 'full');
+  });
 
-test('a device login answers full past the limit and taken for a user code in use', async (t) => {
-  const { store, clock } = await openTempStore(t);
-  await store.deviceLogins.add(device(clock.now()), clock.now(), 2, clock.now());
-  assert.equal(await store.deviceLogins.add(device(clock.now(), { device_code_hash: 'dev-2' }), clock.now(), 2, clock.now()), 'taken');
-  assert.equal(await store.deviceLogins.add(device(clock.now(), { device_code_hash: 'dev-2', user_code_hash: 'user-2' }), clock.now(), 2, clock.now()), 'added');
-  assert.equal(await store.deviceLogins.add(device(clock.now(), { device_code_hash: 'dev-3', user_code_hash: 'user-3' }), clock.now(), 2, clock.now()), 'full');
-});
+  test('a device poll sooner than the interval is slowed, and the interval grows', async (t) => {
+    const { store, clock } = await open(t);
+    await store.deviceLogins.add(device(clock.now()), clock.now(), 10, clock.now());
+    assert.equal((await store.deviceLogins.poll('dev-1', clock.now(), 500, 5_000))?.slowed_at, null, 'the first poll');
+    clock.advance(1_000);
+    const slowed = await store.deviceLogins.poll('dev-1', clock.now(), 500, 5_000);
+    assert.equal(slowed?.slowed_at, clock.now());
+    assert.equal(slowed?.interval_ms, 10_000);
+    clock.advance(10_000);
+    const onTime = await store.deviceLogins.poll('dev-1', clock.now(), 500, 5_000);
+    assert.notEqual(onTime?.slowed_at, clock.now());
+    assert.equal(onTime?.interval_ms, 10_000);
+    assert.equal(await store.deviceLogins.poll('unknown', clock.now(), 500, 5_000), undefined);
+  });
 
-test('a device poll sooner than the interval is slowed, and the interval grows', async (t) => {
-  const { store, clock } = await openTempStore(t);
-  await store.deviceLogins.add(device(clock.now()), clock.now(), 10, clock.now());
-  assert.equal((await store.deviceLogins.poll('dev-1', clock.now(), 500, 5_000))?.slowed_at, null, 'the first poll');
-  clock.advance(1_000);
-  const slowed = await store.deviceLogins.poll('dev-1', clock.now(), 500, 5_000);
-  assert.equal(slowed?.slowed_at, clock.now());
-  assert.equal(slowed?.interval_ms, 10_000);
-  clock.advance(10_000);
-  const onTime = await store.deviceLogins.poll('dev-1', clock.now(), 500, 5_000);
-  assert.notEqual(onTime?.slowed_at, clock.now());
-  assert.equal(onTime?.interval_ms, 10_000);
-  assert.equal(await store.deviceLogins.poll('unknown', clock.now(), 500, 5_000), undefined);
-});
+  test('an authenticated device login is claimed once, on any replica', async (t) => {
+    const { store, clock, openAgain } = await open(t);
+    // A second store on the same database: what another replica sees.
+    const other = await openAgain();
+    await store.deviceLogins.add(device(clock.now()), clock.now(), 10, clock.now());
+    assert.equal(await store.deviceLogins.claim('dev-1'), undefined, 'still pending');
+    await store.deviceLogins.finish('dev-1', { status: 'authenticated', identity: alice });
+    const claims = await Promise.all([store.deviceLogins.claim('dev-1'), other.deviceLogins.claim('dev-1')]);
+    assert.deepEqual(claims.filter((c) => c !== undefined), [alice]);
+  });
 
-test('an authenticated device login is claimed once, on any replica', async (t) => {
-  const { store, file, clock } = await openTempStore(t);
-  const other = await otherReplica(t, file, clock);
-  await store.deviceLogins.add(device(clock.now()), clock.now(), 10, clock.now());
-  assert.equal(await store.deviceLogins.claim('dev-1'), undefined, 'still pending');
-  await store.deviceLogins.finish('dev-1', { status: 'authenticated', identity: alice });
-  const claims = await Promise.all([store.deviceLogins.claim('dev-1'), other.deviceLogins.claim('dev-1')]);
-  assert.deepEqual(claims.filter((c) => c !== undefined), [alice]);
-});
-
-test('device logins expired before the prune time are deleted on the next add', async (t) => {
-  const { store, file, clock } = await openTempStore(t);
-  await store.deviceLogins.add(device(clock.now()), clock.now(), 10, clock.now());
-  clock.advance(20 * MINUTE);
-  await store.deviceLogins.add(device(clock.now(), { device_code_hash: 'dev-2', user_code_hash: 'user-2' }), clock.now(), 10, clock.now() - 10 * MINUTE);
-  const raw = new Database(file, { readonly: true });
-  t.after(() => raw.close());
-  assert.deepEqual(raw.prepare('SELECT device_code_hash FROM device_logins').pluck().all(), ['dev-2']);
+  test('device logins expired before the prune time are deleted on the next add', async (t) => {
+    const { store, raw, clock } = await open(t);
+    await store.deviceLogins.add(device(clock.now()), clock.now(), 10, clock.now());
+    clock.advance(20 * MINUTE);
+    await store.deviceLogins.add(device(clock.now(), { device_code_hash: 'dev-2', user_code_hash: 'user-2' }), clock.now(), 10, clock.now() - 10 * MINUTE);
+    assert.deepEqual((await raw.query('SELECT device_code_hash FROM device_logins')).map((row) => row.device_code_hash), ['dev-2']);
+  });
 });
 
 test('login failures: the newest unexpired ones of a key, newest first, at most the limit', async (t) => {

@@ -7,21 +7,21 @@ import type { Identity } from '../core/index.js';
 import type { SyncRepository } from './statements.js';
 import type { DeviceLoginRow, DeviceLoginStatus, LoginAttemptRow, Store } from './types.js';
 
-interface LoginAttemptsTable extends Omit<LoginAttemptRow, 'identity'> {
+export interface LoginAttemptsTable extends Omit<LoginAttemptRow, 'identity'> {
   identity: string | null;
 }
 
-interface DeviceLoginsTable extends Omit<DeviceLoginRow, 'identity' | 'status'> {
+export interface DeviceLoginsTable extends Omit<DeviceLoginRow, 'identity' | 'status'> {
   status: string;
   identity: string | null;
 }
 
-function toAttempt(row: LoginAttemptsTable | undefined): LoginAttemptRow | undefined {
+export function toAttempt(row: LoginAttemptsTable | undefined): LoginAttemptRow | undefined {
   if (row === undefined) return undefined;
   return { ...row, identity: row.identity === null ? null : (JSON.parse(row.identity) as Identity) };
 }
 
-function toDevice(row: DeviceLoginsTable | undefined): DeviceLoginRow | undefined {
+export function toDevice(row: DeviceLoginsTable | undefined): DeviceLoginRow | undefined {
   if (row === undefined) return undefined;
   return { ...row, status: row.status as DeviceLoginStatus, identity: row.identity === null ? null : (JSON.parse(row.identity) as Identity) };
 }

@@ -11,6 +11,7 @@ import { isRetryable, pgCode, toIntegrityError } from './errors.js';
 import { grantsRepository } from './grants.js';
 import { hostTasksRepository } from './host-tasks.js';
 import { inboxRepository } from './inbox.js';
+import { deviceLoginsRepository, loginAttemptsRepository } from './logins.js';
 import { EMBEDDED_ENGINE_LOCK, LOCK_CLASS } from './locks.js';
 import { migrateToLatest } from './migrate.js';
 import { requestsRepository } from './requests.js';
@@ -114,6 +115,8 @@ function repositories(db: Sql, clock: Clock, onAppended?: () => void): Omit<Stor
     leaseNotices: leaseNoticesRepository(db),
     audit: auditRepository(db, clock, onAppended),
     auditCursors: auditCursorsRepository(db, clock),
+    loginAttempts: loginAttemptsRepository(db),
+    deviceLogins: deviceLoginsRepository(db),
   };
 }
 
@@ -141,6 +144,8 @@ class PostgresStore implements Store {
   readonly leaseNotices: Store['leaseNotices'];
   readonly audit: Store['audit'];
   readonly auditCursors: Store['auditCursors'];
+  readonly loginAttempts: Store['loginAttempts'];
+  readonly deviceLogins: Store['deviceLogins'];
   private readonly appendListeners = new Set<() => void>();
 
   constructor(
@@ -164,6 +169,8 @@ class PostgresStore implements Store {
     // An append reads the last entry and inserts the next: its own short transaction, READ
     // COMMITTED, so the read after the chain's lock sees the entry committed just before.
     this.auditCursors = plain.auditCursors;
+    this.loginAttempts = plain.loginAttempts;
+    this.deviceLogins = plain.deviceLogins;
     this.audit = {
       ...plain.audit,
       append: (input) => this.afterQueued().then(() => this.run('READ COMMITTED', (tx) => tx.audit.append(input))),
@@ -299,10 +306,14 @@ class TransactionStore implements Store {
   readonly leaseNotices: Store['leaseNotices'];
   readonly audit: Store['audit'];
   readonly auditCursors: Store['auditCursors'];
+  readonly loginAttempts: Store['loginAttempts'];
+  readonly deviceLogins: Store['deviceLogins'];
 
   constructor(sql: Sql, clock: Clock, onAppended: () => void) {
     const repos = repositories(sql, clock, onAppended);
     this.auditCursors = repos.auditCursors;
+    this.loginAttempts = repos.loginAttempts;
+    this.deviceLogins = repos.deviceLogins;
     this.requests = repos.requests;
     this.workflows = repos.workflows;
     this.inbox = repos.inbox;
