@@ -130,42 +130,40 @@ storeBackends((open) => {
     await store.deviceLogins.add(device(clock.now(), { device_code_hash: 'dev-2', user_code_hash: 'user-2' }), clock.now(), 10, clock.now() - 10 * MINUTE);
     assert.deepEqual((await raw.query('SELECT device_code_hash FROM device_logins')).map((row) => row.device_code_hash), ['dev-2']);
   });
-});
 
-test('login failures: the newest unexpired ones of a key, newest first, at most the limit', async (t) => {
-  const { store, clock } = await openTempStore(t);
-  const start = clock.now();
-  for (let i = 0; i < 5; i++) await store.loginFailures.add('k', start + i, start + i + MINUTE);
-  await store.loginFailures.add('other', start, start + MINUTE);
-  assert.deepEqual(await store.loginFailures.recent('k', start + 10, 3), [start + 4, start + 3, start + 2]);
-  assert.deepEqual(await store.loginFailures.recent('k', start + MINUTE + 2, 10), [start + 4, start + 3], 'the expired ones are not counted');
-  await store.loginFailures.clear('k');
-  assert.deepEqual(await store.loginFailures.recent('k', start, 10), []);
-  assert.equal((await store.loginFailures.recent('other', start, 10)).length, 1, 'another key keeps its failures');
-});
+  test('login failures: the newest unexpired ones of a key, newest first, at most the limit', async (t) => {
+    const { store, clock } = await open(t);
+    const start = clock.now();
+    for (let i = 0; i < 5; i++) await store.loginFailures.add('k', start + i, start + i + MINUTE);
+    await store.loginFailures.add('other', start, start + MINUTE);
+    assert.deepEqual(await store.loginFailures.recent('k', start + 10, 3), [start + 4, start + 3, start + 2]);
+    assert.deepEqual(await store.loginFailures.recent('k', start + MINUTE + 2, 10), [start + 4, start + 3], 'the expired ones are not counted');
+    await store.loginFailures.clear('k');
+    assert.deepEqual(await store.loginFailures.recent('k', start, 10), []);
+    assert.equal((await store.loginFailures.recent('other', start, 10)).length, 1, 'another key keeps its failures');
+  });
 
-test('login failures: one replica sees the failures another recorded; expired rows are pruned on add', async (t) => {
-  const { store, file, clock } = await openTempStore(t);
-  const other = await otherReplica(t, file, clock);
-  await store.loginFailures.add('k', clock.now(), clock.now() + MINUTE);
-  await other.loginFailures.add('k', clock.now(), clock.now() + MINUTE);
-  assert.equal((await other.loginFailures.recent('k', clock.now(), 10)).length, 2);
-  clock.advance(MINUTE);
-  await other.loginFailures.add('k2', clock.now(), clock.now() + MINUTE);
-  const raw = new Database(file, { readonly: true });
-  t.after(() => raw.close());
-  assert.deepEqual(raw.prepare('SELECT key FROM login_failures').pluck().all(), ['k2']);
-});
+  test('login failures: one replica sees the failures another recorded; expired rows are pruned on add', async (t) => {
+    const { store, raw, clock, openAgain } = await open(t);
+    const other = await openAgain();
+    await store.loginFailures.add('k', clock.now(), clock.now() + MINUTE);
+    await other.loginFailures.add('k', clock.now(), clock.now() + MINUTE);
+    assert.equal((await other.loginFailures.recent('k', clock.now(), 10)).length, 2);
+    clock.advance(MINUTE);
+    await other.loginFailures.add('k2', clock.now(), clock.now() + MINUTE);
+    assert.deepEqual((await raw.query('SELECT key FROM login_failures')).map((row) => row.key), ['k2']);
+  });
 
-test('paced turns: one after another, refused past the longest wait, shared by replicas', async (t) => {
-  const { store, file, clock } = await openTempStore(t);
-  const other = await otherReplica(t, file, clock);
-  const now = clock.now();
-  assert.deepEqual(await store.loginFailures.takeTurn('u', now, 1_000, 2_500), { slotMs: now, taken: true });
-  assert.deepEqual(await other.loginFailures.takeTurn('u', now, 1_000, 2_500), { slotMs: now + 1_000, taken: true });
-  assert.deepEqual(await store.loginFailures.takeTurn('u', now, 1_000, 2_500), { slotMs: now + 2_000, taken: true });
-  assert.deepEqual(await other.loginFailures.takeTurn('u', now, 1_000, 2_500), { slotMs: now + 3_000, taken: false }, 'three seconds away: refused');
-  assert.deepEqual(await other.loginFailures.takeTurn('v', now, 1_000, 2_500), { slotMs: now, taken: true }, 'another user has its own queue');
-  clock.advance(10_000);
-  assert.deepEqual(await store.loginFailures.takeTurn('u', clock.now(), 1_000, 2_500), { slotMs: clock.now(), taken: true }, 'a past slot means now');
+  test('paced turns: one after another, refused past the longest wait, shared by replicas', async (t) => {
+    const { store, clock, openAgain } = await open(t);
+    const other = await openAgain();
+    const now = clock.now();
+    assert.deepEqual(await store.loginFailures.takeTurn('u', now, 1_000, 2_500), { slotMs: now, taken: true });
+    assert.deepEqual(await other.loginFailures.takeTurn('u', now, 1_000, 2_500), { slotMs: now + 1_000, taken: true });
+    assert.deepEqual(await store.loginFailures.takeTurn('u', now, 1_000, 2_500), { slotMs: now + 2_000, taken: true });
+    assert.deepEqual(await other.loginFailures.takeTurn('u', now, 1_000, 2_500), { slotMs: now + 3_000, taken: false }, 'three seconds away: refused');
+    assert.deepEqual(await other.loginFailures.takeTurn('v', now, 1_000, 2_500), { slotMs: now, taken: true }, 'another user has its own queue');
+    clock.advance(10_000);
+    assert.deepEqual(await store.loginFailures.takeTurn('u', clock.now(), 1_000, 2_500), { slotMs: clock.now(), taken: true }, 'a past slot means now');
+  });
 });

@@ -81,3 +81,33 @@ export function deviceLoginsRepository(db: Sql): Store['deviceLogins'] {
     },
   };
 }
+
+export function loginFailuresRepository(db: Sql): Store['loginFailures'] {
+  return {
+    async add(key, atMs, expiresAtMs) {
+      await db.query('DELETE FROM login_failures WHERE expires_at <= $1', [atMs]);
+      await db.query('INSERT INTO login_failures (key, at, expires_at) VALUES ($1, $2, $3)', [key, atMs, expiresAtMs]);
+    },
+    async recent(key, nowMs, limit) {
+      const { rows } = await db.query<{ at: number }>('SELECT at FROM login_failures WHERE key = $1 AND expires_at > $2 ORDER BY at DESC LIMIT $3', [key, nowMs, limit]);
+      return rows.map((row) => row.at);
+    },
+    async clear(key) {
+      await db.query('DELETE FROM login_failures WHERE key = $1', [key]);
+    },
+    // One upsert takes the turn, so two replicas never get the same slot.
+    async takeTurn(key, nowMs, paceMs, maxWaitMs) {
+      await db.query('DELETE FROM login_pacing WHERE next_slot <= $1', [nowMs]);
+      const { rows } = await db.query<{ next_slot: number }>(
+        `INSERT INTO login_pacing (key, next_slot) VALUES ($1, $2::bigint + $3::bigint)
+         ON CONFLICT (key) DO UPDATE SET next_slot = greatest(login_pacing.next_slot, $2::bigint) + $3::bigint
+           WHERE greatest(login_pacing.next_slot, $2::bigint) - $2::bigint <= $4::bigint
+         RETURNING next_slot`,
+        [key, nowMs, paceMs, maxWaitMs],
+      );
+      if (rows[0] !== undefined) return { slotMs: rows[0].next_slot - paceMs, taken: true };
+      const next = await db.query<{ next_slot: number }>('SELECT next_slot FROM login_pacing WHERE key = $1', [key]);
+      return { slotMs: Math.max(next.rows[0]?.next_slot ?? nowMs, nowMs), taken: false };
+    },
+  };
+}

@@ -11,7 +11,7 @@ import { isRetryable, pgCode, toIntegrityError } from './errors.js';
 import { grantsRepository } from './grants.js';
 import { hostTasksRepository } from './host-tasks.js';
 import { inboxRepository } from './inbox.js';
-import { deviceLoginsRepository, loginAttemptsRepository } from './logins.js';
+import { deviceLoginsRepository, loginAttemptsRepository, loginFailuresRepository } from './logins.js';
 import { EMBEDDED_ENGINE_LOCK, LOCK_CLASS } from './locks.js';
 import { migrateToLatest } from './migrate.js';
 import { requestsRepository } from './requests.js';
@@ -117,6 +117,7 @@ function repositories(db: Sql, clock: Clock, onAppended?: () => void): Omit<Stor
     auditCursors: auditCursorsRepository(db, clock),
     loginAttempts: loginAttemptsRepository(db),
     deviceLogins: deviceLoginsRepository(db),
+    loginFailures: loginFailuresRepository(db),
   };
 }
 
@@ -146,6 +147,7 @@ class PostgresStore implements Store {
   readonly auditCursors: Store['auditCursors'];
   readonly loginAttempts: Store['loginAttempts'];
   readonly deviceLogins: Store['deviceLogins'];
+  readonly loginFailures: Store['loginFailures'];
   private readonly appendListeners = new Set<() => void>();
 
   constructor(
@@ -171,6 +173,7 @@ class PostgresStore implements Store {
     this.auditCursors = plain.auditCursors;
     this.loginAttempts = plain.loginAttempts;
     this.deviceLogins = plain.deviceLogins;
+    this.loginFailures = plain.loginFailures;
     this.audit = {
       ...plain.audit,
       append: (input) => this.afterQueued().then(() => this.run('READ COMMITTED', (tx) => tx.audit.append(input))),
@@ -308,12 +311,14 @@ class TransactionStore implements Store {
   readonly auditCursors: Store['auditCursors'];
   readonly loginAttempts: Store['loginAttempts'];
   readonly deviceLogins: Store['deviceLogins'];
+  readonly loginFailures: Store['loginFailures'];
 
   constructor(sql: Sql, clock: Clock, onAppended: () => void) {
     const repos = repositories(sql, clock, onAppended);
     this.auditCursors = repos.auditCursors;
     this.loginAttempts = repos.loginAttempts;
     this.deviceLogins = repos.deviceLogins;
+    this.loginFailures = repos.loginFailures;
     this.requests = repos.requests;
     this.workflows = repos.workflows;
     this.inbox = repos.inbox;

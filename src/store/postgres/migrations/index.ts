@@ -6,6 +6,7 @@ const migrations: Record<string, () => Promise<Migration>> = {
   '0001_initial': () => import('./0001_initial.js'),
   '0002_audit_retention': () => import('./0002_audit_retention.js'),
   '0003_pending_logins': () => import('./0003_pending_logins.js'),
+  '0004_login_throttle': () => import('./0004_login_throttle.js'),
 };
 
 /** Every migration's name, in the order they apply. */
