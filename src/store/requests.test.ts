@@ -98,4 +98,24 @@ storeBackends((open) => {
     assert.equal(await store.requests.count({ status: ['active', 'pending'] }), 3);
     assert.equal(await store.requests.count({ status: [] }), 0);
   });
+
+  test('countByStatusAndRole counts the requests of each status and role, for the statuses asked only', async (t) => {
+    const { store } = await open(t);
+    await store.requests.insert(requestRecord({ id: 'a', role: 'admin', status: 'active' }));
+    await store.requests.insert(requestRecord({ id: 'b', role: 'admin', status: 'active' }));
+    await store.requests.insert(requestRecord({ id: 'c', role: 'debug', status: 'active' }));
+    await store.requests.insert(requestRecord({ id: 'd', role: 'debug', status: 'pending' }));
+    await store.requests.insert(requestRecord({ id: 'e', role: 'debug', status: 'revoked' }));
+    const counts = await store.requests.countByStatusAndRole(['active', 'pending']);
+    const key = (c: { status: string; role: string }) => `${c.status}/${c.role}`;
+    assert.deepEqual(
+      [...counts].sort((x, y) => key(x).localeCompare(key(y))),
+      [
+        { status: 'active', role: 'admin', count: 2 },
+        { status: 'active', role: 'debug', count: 1 },
+        { status: 'pending', role: 'debug', count: 1 },
+      ],
+    );
+    assert.deepEqual(await store.requests.countByStatusAndRole([]), []);
+  });
 });

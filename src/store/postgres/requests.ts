@@ -1,5 +1,5 @@
 // requests on PostgreSQL: the statements of ../requests.ts in PostgreSQL's dialect, the same rows.
-import { toIso, type Clock } from '../../core/index.js';
+import { toIso, type Clock, type RequestStatus } from '../../core/index.js';
 import { RecordExists, RecordNotFound } from '../errors.js';
 import { fromRow } from '../requests.js';
 import type { RequestsTable } from '../schema.js';
@@ -92,6 +92,15 @@ export function requestsRepository(db: Sql, clock: Clock): Store['requests'] {
           ? await db.query<{ count: number }>('SELECT count(*)::int AS count FROM requests')
           : await db.query<{ count: number }>('SELECT count(*)::int AS count FROM requests WHERE status = ANY($1::text[])', [status]);
       return rows[0]?.count ?? 0;
+    },
+
+    async countByStatusAndRole(status) {
+      if (status.length === 0) return [];
+      const { rows } = await db.query<{ status: RequestStatus; role: string; count: number }>(
+        'SELECT status, role, count(*)::int AS count FROM requests WHERE status = ANY($1::text[]) GROUP BY status, role',
+        [[...status]],
+      );
+      return rows;
     },
   };
 }
