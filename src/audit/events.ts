@@ -50,6 +50,7 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditActionInfo>> = {
   notify: { subject: 'request', ocsf: 'api_activity', description: 'A notification about the request was sent (data: to, provider, delivered).' },
   'email_approval.refused': { subject: 'request', ocsf: 'api_activity', description: 'An e-mail approval link was refused (data: code).' },
   'slack.decision_refused': { subject: 'request', ocsf: 'api_activity', description: 'A Slack button click was refused (data: code).' },
+  'suggestion.asked': { subject: 'none', ocsf: 'api_activity', description: 'Someone asked for role suggestions in plain words (lease suggest).' },
   'slack.callbacks_throttled': { subject: 'none', ocsf: 'api_activity', description: 'Too many unverified Slack callbacks from one address.' },
   'audit.exported': { subject: 'none', ocsf: 'api_activity', description: 'An administrator exported a verifiable audit archive (data: from_seq, to_seq).' },
   'audit.pruned': { subject: 'none', ocsf: 'api_activity', description: 'Retention deleted entries up to a signed checkpoint (data: through_seq, hash, count).' },

@@ -6,3 +6,4 @@ export { hashAuditEntry, hashAuditEntryJson, GENESIS_HASH, type AuditHashInput }
 export { ChainVerifier, type ChainedEntry, type ChainBreak, type ChainStart } from './chain.js';
 export { checkpointKeyId, checkpointSignatureValid, signCheckpoint, type AuditCheckpoint, type UnsignedCheckpoint } from './checkpoint.js';
 export { AUDIT_ACTIONS, entryOfEvent, requestIdOf, toAuditEvent, type AuditActionInfo, type AuditEntryLike, type AuditEvent, type OcsfKind, type SubjectKind } from './events.js';
+export { buildArchive, verifyArchive, type ArchiveHeader, type ArchiveVerdict } from './archive.js';

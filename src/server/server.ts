@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { InvalidInput, createLogger, parseDuration, systemClock, type Clock, type Logger } from '../core/index.js';
-import { loadConfig, type LoadedConfig } from '../config/index.js';
+import { forwarderName, loadConfig, type LoadedConfig } from '../config/index.js';
 import { keySetSealing, openEncryptionService, sealedFileOpener } from '../crypto/index.js';
 import { SessionKeys } from '../identity/index.js';
 import { HostChannel, type ProviderInstance } from '../providers/index.js';
@@ -32,6 +32,8 @@ import { readinessCheck, type ServerPhase } from './readiness.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
 import { startAuditForwarding, type AuditForwarding } from './audit-forwarding/index.js';
+import { loadCheckpointKey } from './audit-retention/checkpoint-key.js';
+import { AuditRetention, DEFAULT_RETENTION_DAYS } from './audit-retention/retention.js';
 import { authRoutes } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { deviceRoutes } from './routes/device.js';
@@ -203,6 +205,14 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   }
 
   let forwarding: AuditForwarding | undefined = undefined;
+  // Audit retention: the checkpoint key is read (or made) when first needed; a prune waits for
+  // every forwarder unless audit.retention.require_forwarded is false.
+  let checkpointKey: ReturnType<typeof loadCheckpointKey> | undefined;
+  const auditRetentionDeps = {
+    key: () => (checkpointKey ??= loadCheckpointKey(options.dataDir)),
+    forwarders: config.audit.retention?.require_forwarded === false ? [] : (config.audit.forwarders ?? []).map((f, i) => forwarderName(f, i)),
+  };
+  const retention = new AuditRetention({ store, clock, logger, ...auditRetentionDeps, days: config.audit.retention?.days ?? DEFAULT_RETENTION_DAYS });
   let phase: ServerPhase = 'starting';
   const routes = [
     ...authRoutes(auth, web, new WebLogin({ logins, sessions: web }), clientAddress),
@@ -214,7 +224,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     ...suggestionRoutes(new SuggestionService({ store, config, providers, clock, logger })),
     ...agentRoutes(core.hosts),
     ...catalogRoutes(config, providers),
-    ...auditRoutes(store, access, clock, () => forwarding),
+    ...auditRoutes(store, access, clock, () => forwarding, auditRetentionDeps),
     ...webAppRoutes({ publicUrl: () => publicUrl }),
     ...providerQueryRoutes(new ProviderQueries({ store, config, providers, access, clock, logger, visibleRequest: (identity, id) => requests.visible(identity, id) })),
     ...emailApprovalRoutes({ approvals: core.emailApprovals, auth, web, providers }),
@@ -244,6 +254,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   await store.audit.append({ actor: 'lease', action: 'server.started', subject: null, data: { version: VERSION, url } });
   // Audit forwarders (audit.forwarders) deliver the log from their stored positions.
   forwarding = await startAuditForwarding({ config, store, logger, clock, dataDir: options.dataDir, version: VERSION });
+  retention.start();
   reconciler.start();
   // Requesters are mailed on grant and end, from the audit log (durable), when an e-mail provider says so.
   const requesterMail = new RequesterMail({ store, providers, clock, logger });
@@ -286,6 +297,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
         await reconciler.stop();
         await requesterMail.stop();
         await forwarding?.stop();
+        await retention.stop();
         await notices?.stop();
         await engine.stop();
         await core.temporalHosts?.close();

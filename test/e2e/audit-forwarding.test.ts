@@ -5,7 +5,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChainVerifier, entryOfEvent, type AuditEvent } from '../../src/audit/index.js';
 import { leaseJson, runLease, startServer, waitUntil, writeFiles, type ServerProcess } from '../support/lease-process.js';
@@ -187,5 +187,60 @@ describe('audit forwarding', () => {
     assert.equal(hook.events[0]!.seq, 1, 'the batch cut off by the crash is sent again');
     const verify = await runLease(['audit', '--verify'], { env: { LEASE_HOME: deployment.home('bob') } });
     assert.equal(verify.code, 0, verify.stderr + verify.stdout);
+  });
+
+  it('retention: an exported archive verifies offline; a prune keeps the rest verifiable from its signed checkpoint', async () => {
+    const deployment = await createDeployment();
+    cleanups.push(deployment.cleanup);
+    const hook = await webhookReceiver();
+    cleanups.push(hook.close);
+    hook.state.mode = 'refuse';
+    await writeFiles(deployment.config, {
+      'audit.yaml': `audit:
+  forwarders:
+    - { type: file, path: audit.jsonl }
+    - { type: webhook, name: siem, url: "${hook.url}", secret: "\${AUDIT_HOOK_SECRET}" }
+  retention: { days: 90 }
+`,
+    });
+    const server = await startServer({ config: deployment.config, data: deployment.data, env: { AUDIT_HOOK_SECRET: HOOK_SECRET } });
+    cleanups.push(() => server.stop());
+    const bob = { LEASE_HOME: deployment.home('bob') };
+    await loginAs(deployment, server.url, 'bob');
+    for (let i = 0; i < 6; i++) await apiLogin(server.url, 'alice');
+
+    const archiveFile = join(deployment.root, 'audit-archive.jsonl');
+    const exported = await runLease(['audit', 'export', '--out', archiveFile], { env: bob });
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(exported.stdout, /wrote .*audit-archive\.jsonl: \d+ entries \(seq 1–\d+\), signed by key /);
+    const verified = await runLease(['audit', 'verify-archive', archiveFile], { env: bob });
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, /archive intact/);
+    const text = await readFile(archiveFile, 'utf8');
+    await writeFile(archiveFile, text.replace('"action":"login.succeeded","actor":"local:alice"', '"action":"login.succeeded","actor":"local:mallory"'));
+    const tampered = await runLease(['audit', 'verify-archive', archiveFile], { env: bob });
+    assert.notEqual(tampered.code, 0);
+    assert.match(tampered.stderr, /archive broken: hash of seq \d+ does not match its content/);
+
+    // The webhook forwarder has delivered nothing: the prune keeps everything it still owes.
+    const before = new Date(Date.now() + 60_000).toISOString();
+    const held = await leaseJson<{ through_seq: number | null; held_by?: string }>(['audit', 'prune', '--before', before, '--json'], bob);
+    assert.deepEqual(held, { through_seq: null, deleted: 0, held_by: 'forwarder' });
+    hook.state.mode = 'accept';
+    const head = await lastSeq(deployment);
+    await waitUntil('the webhook to deliver', async () => (new Set(hook.events.map((e) => e.seq)).size >= head ? true : undefined), 90_000);
+    await waitUntil('both forwarders at the head', async () => {
+      const list = await leaseJson<Array<{ position: number }>>(['audit', 'forwarders', '--json'], bob);
+      return list.every((f) => f.position >= head) ? true : undefined;
+    });
+    const pruned = await leaseJson<{ through_seq: number; deleted: number }>(['audit', 'prune', '--before', before, '--json'], bob);
+    assert.ok(pruned.through_seq >= head - 1 && pruned.deleted === pruned.through_seq, JSON.stringify(pruned));
+    const remaining = await storedLog(deployment);
+    assert.equal(remaining[0]!.seq, pruned.through_seq + 1);
+    const verify = await leaseJson<{ ok: boolean; from_seq: number }>(['audit', '--verify', '--json'], bob);
+    assert.equal(verify.ok, true);
+    assert.equal(verify.from_seq, pruned.through_seq);
+    // The prune is itself in the log, and forwarded.
+    await waitUntil('audit.pruned forwarded', async () => (hook.events.some((e) => e.action === 'audit.pruned') ? true : undefined), 90_000);
   });
 });

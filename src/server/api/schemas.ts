@@ -323,6 +323,30 @@ export const auditForwarderStatusSchema = z
   })
   .meta({ id: 'AuditForwarderStatus' });
 
+export const auditArchiveQuerySchema = z
+  .object({
+    since: queryTime('entries at or after this time (ISO-8601)').optional(),
+    until: queryTime('entries at or before this time (ISO-8601)').optional(),
+  })
+  .strict();
+
+export const auditArchiveSchema = z
+  .object({ archive: z.string().describe('JSON lines: a signed header, then one lease.audit.v1 event per line (docs/audit-events.md)') })
+  .meta({ id: 'AuditArchive' });
+
+export const auditPruneBodySchema = z
+  .object({ before: queryTime('prune entries written before this time (ISO-8601)') })
+  .strict()
+  .meta({ id: 'AuditPrune' });
+
+export const auditPruneResultSchema = z
+  .object({
+    through_seq: z.number().int().nullable().describe('the last pruned seq (the new checkpoint), or null when nothing was pruned'),
+    deleted: z.number().int(),
+    held_by: z.enum(['forwarder']).optional().describe('a forwarder had not delivered some of the entries asked for: they were kept'),
+  })
+  .meta({ id: 'AuditPruneResult' });
+
 export const auditForwardersSchema = z.object({ forwarders: z.array(auditForwarderStatusSchema) }).meta({ id: 'AuditForwarders' });
 
 export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });

@@ -1,8 +1,17 @@
-import { Forbidden, toIso, type Clock, type Identity } from '../../core/index.js';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { Forbidden, identityKey, toIso, type Clock, type Identity } from '../../core/index.js';
 import type { AuditEntry, AuditFilter, Store } from '../../store/index.js';
 import { route } from '../api/route.js';
-import { auditExportQuerySchema, auditForwardersSchema, auditListSchema, auditQuerySchema, auditVerificationSchema } from '../api/schemas.js';
+import { auditArchiveQuerySchema, auditArchiveSchema, auditPruneBodySchema, auditPruneResultSchema, auditExportQuerySchema, auditForwardersSchema, auditListSchema, auditQuerySchema, auditVerificationSchema } from '../api/schemas.js';
+import { buildArchive, checkpointSignatureValid, GENESIS_HASH, toAuditEvent, type AuditEvent } from '../../audit/index.js';
 import type { AuditForwarding } from '../audit-forwarding/index.js';
+import { pruneAuditLog } from '../audit-retention/retention.js';
+
+/** What the archive and prune routes need: the checkpoint key, and the forwarders that bound a prune. */
+export interface AuditRetentionDeps {
+  key: () => Promise<KeyObject>;
+  forwarders: readonly string[];
+}
 import type { AccessControl } from '../services/access-control.js';
 import { z } from 'zod';
 
@@ -10,7 +19,7 @@ import { z } from 'zod';
 const EXPORT_PAGE = 1000;
 const CSV_COLUMNS = ['seq', 'ts', 'actor', 'action', 'subject', 'data', 'prev_hash', 'hash'] as const;
 
-export function auditRoutes(store: Store, access: AccessControl, clock: Clock = { now: () => Date.now() }, forwarding: () => AuditForwarding | undefined = () => undefined) {
+export function auditRoutes(store: Store, access: AccessControl, clock: Clock = { now: () => Date.now() }, forwarding: () => AuditForwarding | undefined = () => undefined, retention?: AuditRetentionDeps) {
   const requireAdmin = (identity: Identity) => {
     if (!access.isAdmin(identity)) throw new Forbidden('admin_required', 'the audit log is for administrators (server.admins)');
   };
@@ -80,9 +89,16 @@ export function auditRoutes(store: Store, access: AccessControl, clock: Clock = 
       errors: [403],
       handler: async ({ identity }) => {
         requireAdmin(identity);
-        return store.audit.verify();
+        const verdict = await store.audit.verify();
+        // A checkpoint the server did not sign means entries were deleted outside retention.
+        const checkpoint = verdict.ok && retention ? await store.audit.checkpoint() : null;
+        if (checkpoint && !checkpointSignatureValid(checkpoint, createPublicKey(await retention!.key()))) {
+          return { ok: false, count: 0, broken_at: checkpoint.seq + 1, from_seq: checkpoint.seq, message: `the checkpoint at seq ${checkpoint.seq} is not signed by this server's audit checkpoint key` };
+        }
+        return verdict;
       },
     }),
+    ...(retention ? archiveRoutes(store, clock, retention, requireAdmin) : []),
     route({
       method: 'get',
       path: '/api/v1/audit/forwarders',
@@ -141,4 +157,49 @@ function csvLine(entry: AuditEntry): string {
 export function csvCell(text: string): string {
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(safe) || safe !== text ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** The verifiable archive (export) and the deliberate prune, both for administrators. */
+function archiveRoutes(store: Store, clock: Clock, retention: AuditRetentionDeps, requireAdmin: (identity: Identity) => void) {
+  return [
+    route({
+      method: 'get',
+      path: '/api/v1/audit/archive',
+      summary: 'A signed, verifiable archive of the entries in a time range (administrators); lease audit verify-archive checks it',
+      tag: 'audit',
+      auth: true,
+      query: auditArchiveQuerySchema,
+      response: auditArchiveSchema,
+      errors: [403],
+      handler: async ({ query, identity }) => {
+        requireAdmin(identity);
+        const events: AuditEvent[] = [];
+        let afterSeq = 0;
+        for (;;) {
+          const page = await store.audit.list({ afterSeq, limit: EXPORT_PAGE, ...(query.since ? { since: query.since } : {}), ...(query.until ? { until: query.until } : {}) });
+          events.push(...page.map(toAuditEvent));
+          if (page.length < EXPORT_PAGE) break;
+          afterSeq = page.at(-1)!.seq;
+        }
+        const checkpoint = await store.audit.checkpoint();
+        const archive = buildArchive(events, checkpoint?.hash ?? GENESIS_HASH, toIso(clock.now()), checkpoint, await retention.key());
+        await store.audit.append({ actor: identityKey(identity), action: 'audit.exported', subject: null, data: { from_seq: events[0]?.seq ?? null, to_seq: events.at(-1)?.seq ?? null, count: events.length } });
+        return { archive };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/audit/prune',
+      summary: 'Prune entries written before a time, behind a signed checkpoint, as retention would (administrators)',
+      tag: 'audit',
+      auth: true,
+      body: auditPruneBodySchema,
+      response: auditPruneResultSchema,
+      errors: [403],
+      handler: async ({ body, identity }) => {
+        requireAdmin(identity);
+        return pruneAuditLog({ store, clock, key: await retention.key(), before: Date.parse(body.before), forwarders: retention.forwarders }, identityKey(identity));
+      },
+    }),
+  ];
 }
