@@ -49,6 +49,8 @@ export interface OtelCollector {
   raw(): Promise<string>;
   /** Every span exported so far. */
   spans(): Promise<ExportedSpan[]>;
+  /** Every log record exported so far (the audit forwarder's OTLP logs), with its resource's attributes. */
+  logRecords(): Promise<ExportedLogRecord[]>;
   stop(): Promise<void>;
 }
 
@@ -78,6 +80,9 @@ service:
     traces:
       receivers: [otlp]
       exporters: [file]
+    logs:
+      receivers: [otlp]
+      exporters: [file]
 `,
   );
   const child = spawn(binary, ['--config', join(dir, 'config.yaml')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -102,6 +107,7 @@ service:
     endpoint: `http://127.0.0.1:${port}`,
     raw,
     spans: async () => parseExport(await raw()),
+    logRecords: async () => parseLogExport(await raw()),
     stop: async () => {
       await stopProcess(child, exited);
       const logDir = process.env.LEASE_TEST_LOG_DIR;
@@ -175,4 +181,38 @@ export function parseExport(text: string): ExportedSpan[] {
     }
   }
   return spans;
+}
+
+/** One log record as the collector exported it. */
+export interface ExportedLogRecord {
+  resource: Record<string, string | number | boolean>;
+  scope: string;
+  eventName: string;
+  body: string;
+  attributes: Record<string, string | number | boolean>;
+}
+
+/** The log records in the file exporter's JSON lines (export requests of logs; span lines are skipped). */
+export function parseLogExport(text: string): ExportedLogRecord[] {
+  type LogExport = { resourceLogs?: Array<{ resource?: { attributes?: OtlpAttribute[] }; scopeLogs?: Array<{ scope?: { name?: string }; logRecords?: Array<{ eventName?: string; body?: OtlpValue; attributes?: OtlpAttribute[] }> }> }> };
+  const records: ExportedLogRecord[] = [];
+  // The exporter may be half-way through a line: only complete lines are read.
+  for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
+    if (line.trim() === '') continue;
+    const request = JSON.parse(line) as LogExport;
+    for (const resource of request.resourceLogs ?? []) {
+      for (const scope of resource.scopeLogs ?? []) {
+        for (const record of scope.logRecords ?? []) {
+          records.push({
+            resource: attributesOf(resource.resource?.attributes),
+            scope: scope.scope?.name ?? '',
+            eventName: record.eventName ?? '',
+            body: record.body?.stringValue ?? '',
+            attributes: attributesOf(record.attributes),
+          });
+        }
+      }
+    }
+  }
+  return records;
 }
