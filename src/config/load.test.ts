@@ -675,16 +675,24 @@ environment:
     assert.ok(!warnings.join('\n').includes('changeme'), 'the value of secret is never shown');
   });
 
-  it("warns that Thand's scheduler, vault and llm services, and unknown services, are ignored", async () => {
+  it("warns that Thand's scheduler and vault services, and unknown services, are ignored", async () => {
     const { warnings } = await warningsOf({
-      'config.yaml': 'services:\n  scheduler: {provider: local}\n  vault: {provider: aws}\n  llm: {provider: gemini}\n  cache: {}\n',
+      'config.yaml': 'services:\n  scheduler: {provider: local}\n  vault: {provider: aws}\n  llm: {provider: gemini, model: gemini-2.0-flash, api_key: k}\n  cache: {}\n',
     });
     assert.deepEqual(warnings.map((w) => w.replace(/^.*config\.yaml: /, '').replace(/ \(line \d+\)$/, '')), [
       "services.scheduler: Thand's scheduler service is not implemented by Lease: ignored",
       "services.vault: Thand's vault service is not implemented by Lease: ignored",
-      "services.llm: Thand's llm service is not implemented by Lease: ignored",
       'services.cache: unknown service: ignored (check the spelling)',
     ]);
+  });
+});
+
+describe('loadConfig: services.llm', () => {
+  it('refuses an unknown provider and a missing model, naming the path', async () => {
+    const dir = await configDir({ 'config.yaml': 'services:\n  llm: {provider: mistral, api_key: k}\n' });
+    const issues = await loadIssues(dir);
+    assert.match(findIssue(issues, 'services.llm.provider').message, /openai, anthropic or gemini/);
+    assert.ok(findIssue(issues, 'services.llm.model'));
   });
 });
 

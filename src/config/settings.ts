@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { IssueLog, PathSegment } from './issues.js';
 import type { MergedConfig } from './merge.js';
 import { isPlainObject } from './plain-object.js';
-import { temporalServiceSchema } from './schema/index.js';
+import { llmServiceSchema, temporalServiceSchema } from './schema/index.js';
 import { PARSE_OPTIONS, reportZodIssues, zodPath } from './zod-issues.js';
 
 /** Paths inside a settings section where unknown keys are errors. */
@@ -31,7 +31,7 @@ const GUARDED_KEYS: Record<string, string[]> = {
 export const THAND_TOP_LEVEL_SETTINGS = ['login', 'api', 'secret'] as const;
 
 /** Thand's services that Lease does not implement. */
-const THAND_SERVICES = ['scheduler', 'vault', 'llm', 'storage'];
+const THAND_SERVICES = ['scheduler', 'vault', 'storage'];
 
 /** Services another part of Lease checks when the server starts. */
 const CHECKED_AT_START = ['encryption'];
@@ -155,6 +155,10 @@ function checkServices(merged: MergedConfig, log: IssueLog): void {
       if (!parsed.success) reportZodIssues(parsed.error.issues, file, ['services', 'temporal'], log, engine === 'temporal' ? 'error' : 'warn');
       if (engine !== 'temporal') log.warn(file, ['services', 'temporal'], 'not used: server.engine is embedded (set server.engine: temporal to run workflows on Temporal)');
       if (value.disable_versioning !== undefined) log.warn(file, ['services', 'temporal', 'disable_versioning'], 'Lease does not use worker versioning: ignored');
+    } else if (name === 'llm') {
+      // A language model is optional: a wrong section is an error, never a quiet fallback.
+      const parsed = llmServiceSchema.safeParse(value, PARSE_OPTIONS);
+      if (!parsed.success) reportZodIssues(parsed.error.issues, file, ['services', 'llm'], log);
     } else if (THAND_SERVICES.includes(name)) {
       log.warn(file, ['services', name], `Thand's ${name} service is not implemented by Lease: ignored`);
     } else if (!CHECKED_AT_START.includes(name)) {

@@ -90,3 +90,24 @@ const temporalFieldsSchema = z
 export const temporalServiceSchema = z.preprocess(withoutEmptyStrings, temporalFieldsSchema);
 
 export type TemporalServiceConfig = z.infer<typeof temporalServiceSchema>;
+
+// `services.llm`: an optional language model for suggestions and `lease.validate` with
+// `validator: llm` (Thand's shape). It only ever chooses among the roles the person may request;
+// its answer is checked, and the offline ranking answers when it is slow, down or wrong.
+//
+//   services:
+//     llm:
+//       provider: openai                    # openai | anthropic | gemini
+//       model: gpt-4o-mini
+//       api_key: ${OPENAI_API_KEY}
+//       base_url: http://127.0.0.1:8000/v1  # optional: an OpenAI-compatible server, a proxy
+//       timeout: 5s                         # optional (Lease): then the offline ranking answers
+export const llmServiceSchema = z.strictObject({
+  provider: z.enum(['openai', 'anthropic', 'gemini'], { error: 'expected provider openai, anthropic or gemini' }),
+  model: text,
+  api_key: text,
+  base_url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  timeout: z.string().regex(/^\d+(?:\.\d+)?(?:ms|s|m)$/, 'expected a duration such as 5s or 1500ms').optional(),
+});
+
+export type LlmServiceConfig = z.infer<typeof llmServiceSchema>;
