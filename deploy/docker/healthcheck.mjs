@@ -3,7 +3,7 @@
 // one it was told to listen on (LEASE_HOST, LEASE_PORT); a wildcard address is asked on loopback.
 const host = process.env.LEASE_HOST ?? '127.0.0.1';
 const port = process.env.LEASE_PORT ?? '8080';
-const path = process.env.LEASE_HEALTHCHECK_PATH ?? '/health';
+const path = process.env.LEASE_HEALTHCHECK_PATH ?? '/ready';
 const loopback = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
 
 try {

@@ -69,7 +69,7 @@ describe('Helm chart', () => {
     assert.equal(container.securityContext.allowPrivilegeEscalation, false);
     assert.deepEqual(container.securityContext.capabilities.drop, ['ALL']);
     assert.equal(container.livenessProbe.httpGet.path, '/health');
-    assert.ok(container.readinessProbe.httpGet.path);
+    assert.equal(container.readinessProbe.httpGet.path, '/ready');
     assert.ok(container.resources.limits.memory);
     assert.deepEqual(container.volumeMounts.map((v: { mountPath: string }) => v.mountPath).sort(), ['/etc/lease', '/tmp', '/var/lib/lease']);
     assert.match(deployment.spec.template.metadata.annotations['checksum/config'], /^[0-9a-f]{64}$/);
