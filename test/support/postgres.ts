@@ -53,8 +53,11 @@ function serverUserIds(): { uid: number; gid: number } | undefined {
   return { uid: id('-u'), gid: id('-g') };
 }
 
-/** Starts a fresh cluster; throws when PostgreSQL is missing or does not start. */
-export async function startPostgres(): Promise<PostgresServer> {
+/**
+ * Starts a fresh cluster; throws when PostgreSQL is missing or does not start. Tests run it with
+ * fsync, full-page writes and synchronous commit off; `durable` keeps PostgreSQL's defaults (benchmarks).
+ */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<PostgresServer> {
   const bin = postgresBinDir();
   if (!bin) throw new Error(`PostgreSQL is not available: ${HOW_TO_GET_POSTGRES}`);
   if (process.getuid?.() === 0 && spawnSync('id', ['postgres'], { stdio: 'ignore' }).status !== 0) throw new Error('PostgreSQL refuses to run as root and there is no `postgres` user to run it as');
@@ -92,8 +95,9 @@ export async function startPostgres(): Promise<PostgresServer> {
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
       try {
-        const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=60`;
-        await run('pg_ctl', ['start', '-D', data, '-l', logFile, '-w', '-t', '120', '-o', options]);
+        const fast = options.durable ? '' : ' -c fsync=off -c full_page_writes=off -c synchronous_commit=off';
+        const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${fast} -c max_connections=60`;
+        await run('pg_ctl', ['start', '-D', data, '-l', logFile, '-w', '-t', '120', '-o', serverOptions]);
         break;
       } catch (err) {
         if (attempt >= 3) throw err;
