@@ -1,15 +1,20 @@
-// Two `lease server` replicas on one data directory (one SQLite store, one session key set), as
-// behind a load balancer: what one replica starts or uses, the other continues or refuses. The
-// IdPs are real (oidc-provider, a samlify SAML IdP); the test plays the browser and the load
-// balancer, sending each step to the replica it chooses. Both replicas run the embedded engine:
-// these tests start no workflow, so no request is driven by two engines.
-import { after, before, describe, it } from 'node:test';
+// Two `lease server` replicas sharing one store and one session key set, as behind a load
+// balancer: what one replica starts or uses, the other continues or refuses. Run twice: on one
+// SQLite file (one data directory) and on one PostgreSQL database (the real server). The IdPs
+// are real (oidc-provider, a samlify SAML IdP); the test plays the browser and the load balancer,
+// sending each step to the replica it chooses. On SQLite both replicas run the embedded engine
+// (these tests start no workflow, so no request is driven by two engines); on PostgreSQL, which
+// refuses a second embedded engine, they run the Temporal engine against a Temporal dev server.
+import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { visitAs } from '../support/browser.js';
 import { startServer, writeFiles, type ServerProcess } from '../support/lease-process.js';
 import { leaseConfigFor, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
+import { postgresBinDir, requirePostgres, startPostgres, type PostgresServer } from '../support/postgres.js';
+import { requireComponent } from '../support/require-component.js';
+import { HOW_TO_GET_TEMPORAL, startTemporalDevServer, temporalCli, type TemporalDevServer } from '../support/temporal.js';
 import { createSamlIdp, type SamlResponseForm, type TestSamlIdp } from '../support/saml-idp.js';
 import { registerTestSecret } from '../support/secrets.js';
 import { createDeployment, PASSWORDS, type Deployment } from './fixtures.js';
@@ -54,7 +59,14 @@ function passwordLogin(replica: ServerProcess, localAddress: string, username: s
   });
 }
 
-describe('two server replicas sharing one store (real servers, real OIDC and SAML IdPs)', () => {
+for (const backend of ['sqlite', 'postgres'] as const) {
+describe(`two server replicas sharing one ${backend === 'sqlite' ? 'SQLite file' : 'PostgreSQL database'} (real servers, real OIDC and SAML IdPs)`, () => {
+  let postgres: PostgresServer | undefined;
+  let temporal: TemporalDevServer | undefined;
+  /** What the suite started that the hooks' context cannot stop for it (startTemporalDevServer's `t.after`). */
+  const cleanups: Array<() => Promise<void>> = [];
+  /** False when this backend's components are missing: each test then skips (or fails under CI=true). */
+  const ready = (t: TestContext) => backend === 'sqlite' || (requirePostgres(t, postgres) && requireComponent(t, 'the Temporal CLI', temporal !== undefined, HOW_TO_GET_TEMPORAL));
   let idp: TestOidcProvider;
   let saml: TestSamlIdp;
   let deployment: Deployment;
@@ -64,6 +76,12 @@ describe('two server replicas sharing one store (real servers, real OIDC and SAM
   registerTestSecret(secret);
 
   before(async () => {
+    if (backend === 'postgres') {
+      if (postgresBinDir() === undefined || temporalCli() === undefined) return;
+      postgres = await startPostgres();
+      const hook = { name: 'replicas on PostgreSQL', skip: () => undefined, after: (fn: () => Promise<void>) => cleanups.push(fn) } as unknown as TestContext;
+      temporal = await startTemporalDevServer(hook);
+    }
     idp = await startOidcProvider({ accounts: [{ sub: 'u-alice', email: 'alice@corp.example', name: 'Alice Liddell', groups: ['eng'] }] });
     saml = createSamlIdp();
     deployment = await createDeployment({ visudo: false });
@@ -79,7 +97,24 @@ providers:
       clock_skew_seconds: 30
 `,
     });
-    const env = { LEASE_OIDC_SECRET: secret };
+    if (postgres && temporal) {
+      await writeFiles(deployment.config, {
+        'server.yaml': `version: "1.0"
+server:
+  admins:
+    groups: [ops]
+  store:
+    type: postgres
+  engine: temporal
+services:
+  temporal:
+    address: ${temporal.address}
+    namespace: ${temporal.namespace}
+    task_queue: lease-e2e-replicas
+`,
+      });
+    }
+    const env = { LEASE_OIDC_SECRET: secret, ...(postgres ? { LEASE_STORE_URL: postgres.url() } : {}) };
     // One after the other: the first creates the store and the key set, the second opens them.
     a = await startServer({ config: deployment.config, data: deployment.data, env });
     b = await startServer({ config: deployment.config, data: deployment.data, env });
@@ -91,9 +126,12 @@ providers:
     await b?.stop();
     await idp?.stop();
     await deployment?.cleanup();
+    await postgres?.stop();
+    for (const cleanup of cleanups) await cleanup();
   });
 
-  it('finishes on replica B an OIDC login started on replica A; the code redeemed on B is refused when replayed on A', async () => {
+  it('finishes on replica B an OIDC login started on replica A; the code redeemed on B is refused when replayed on A', async (t) => {
+    if (!ready(t)) return;
     const start = await post(a, '/api/v1/auth/corp/start', { redirect: NOWHERE });
     assert.equal(start.status, 200, await start.clone().text());
     const started = (await start.json()) as { login_url: string; attempt: string };
@@ -131,7 +169,8 @@ providers:
     assert.equal(me.status, 200);
   });
 
-  it('refuses on replica B a SAML Response already accepted by replica A', async () => {
+  it('refuses on replica B a SAML Response already accepted by replica A', async (t) => {
+    if (!ready(t)) return;
     const start = await post(a, '/api/v1/auth/corp-saml/start', { redirect: NOWHERE });
     assert.equal(start.status, 200, await start.clone().text());
     const { login_url: loginUrl, attempt } = (await start.json()) as { login_url: string; attempt: string };
@@ -160,7 +199,8 @@ providers:
     assert.match(b.output, /"reason":"invalid_state"/);
   });
 
-  it('counts wrong passwords on both replicas together: five on each lock the guessing address out of both', async () => {
+  it('counts wrong passwords on both replicas together: five on each lock the guessing address out of both', async (t) => {
+    if (!ready(t)) return;
     const wrong = `wrong-${randomBytes(8).toString('hex')}`;
     registerTestSecret(wrong);
     for (let i = 0; i < 10; i++) {
@@ -174,7 +214,8 @@ providers:
     assert.equal((await passwordLogin(b, '127.0.0.1', 'bob', PASSWORDS.bob)).status, 200, 'the real user, from their own address');
   });
 
-  it('polls on replica B a device login authorized on replica A, and shows its code on B\'s page', async () => {
+  it('polls on replica B a device login authorized on replica A, and shows its code on B\'s page', async (t) => {
+    if (!ready(t)) return;
     const authorized = await post(a, '/api/v1/auth/corp/device', {});
     assert.equal(authorized.status, 200, await authorized.clone().text());
     const device = (await authorized.json()) as { device_code: string; user_code: string; verification_uri_complete: string };
@@ -187,3 +228,4 @@ providers:
     assert.ok((await page.text()).includes(device.user_code), 'B knows the user code A handed out');
   });
 });
+}

