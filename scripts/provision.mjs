@@ -16,6 +16,7 @@
 //   provider's tests; test/support/kube-apiserver.ts runs them.
 // - the OpenTelemetry Collector (built with ocb from the Go module proxy, cached outside the
 //   checkout: scripts/otel-collector/build.mjs) for the tracing tests; test/support/otel-collector.ts runs it.
+// - Prometheus and promtool (Debian package `prometheus`) for the metrics tests.
 // - rsyslog and its TLS driver (Debian packages `rsyslog`, `rsyslog-gnutls`): the receiver of the
 //   syslog audit forwarder's tests; test/support/rsyslog.ts runs it with its own config.
 // - helm, kubeconform and the compose-spec loader (built from the Go module proxy, cached outside
@@ -74,6 +75,13 @@ if (!existsSync(process.env.LEASE_RSYSLOGD ?? '/usr/sbin/rsyslogd') || !['x86_64
 if (!existsSync('/usr/sbin/sshd') || !has('ssh') || !has('ssh-keygen')) {
   console.log('provision: installing openssh-server (Debian package) for the ssh provider tests');
   if (!aptInstall(['openssh-server', 'openssh-client'])) problems.push('OpenSSH: install the Debian packages `openssh-server` and `openssh-client` (apt-get install openssh-server openssh-client) as root');
+}
+
+// The metrics tests (test/support/prometheus.ts) validate /metrics with promtool and have a real
+// Prometheus scrape it; Debian's prometheus package brings both.
+if (!existsSync(process.env.LEASE_PROMETHEUS ?? '/usr/bin/prometheus') || !existsSync(process.env.LEASE_PROMTOOL ?? '/usr/bin/promtool')) {
+  console.log('provision: installing prometheus (Debian package) for the metrics tests');
+  if (!aptInstall(['prometheus'])) problems.push('Prometheus: install the Debian package `prometheus` (apt-get install prometheus) as root, or set LEASE_PROMETHEUS and LEASE_PROMTOOL');
 }
 
 // Pinned: the dev server's behaviour is part of what the tests check.

@@ -630,14 +630,14 @@ environment:
     assert.ok(result.warnings.some((w) => w.includes('server.limit: unknown key')));
   });
 
-  it('warns that limits, CORS, metrics, health, platform settings and non-JSON log formats are ignored', async () => {
+  it('warns that limits, CORS, health, platform settings and non-JSON log formats are ignored', async () => {
     const { warnings } = await warningsOf({
       'config.yaml': `server:
   limits: {requests_per_minute: 100, read_timeout: 30s}
   cors: {allowed_origins: [https://app.example.com], max_age: 86400}
   security:
     cors: {allowed_methods: [GET], max_age: 1h}
-  metrics: {enabled: true, path: /metrics}
+  metrics: {enabled: true, path: /metrics, namespace: lease}
   health: {path: /healthz}
 logging: {format: text, output: stdout}
 environment:
@@ -649,7 +649,6 @@ environment:
       /server\.limits: request limits are not configurable yet .*: ignored/,
       /server\.cors: CORS is not implemented .*: ignored/,
       /server\.security\.cors: CORS is not implemented .*: ignored/,
-      /server\.metrics: metrics are not implemented: ignored/,
       /server\.health: the health check is always GET \/health: ignored/,
       /logging\.format: "text" is not supported: ignored/,
       /environment\.platform: Lease does not choose services by platform \("aws"\): ignored/,

@@ -15,7 +15,8 @@ const STRICT_PATHS: Record<string, PathSegment[][]> = {
   // reconcile: a misspelt `missing: fail` would quietly grant a vanished lease again.
   // tracing: Lease's own section; a misspelt `enabled` or `endpoint` would quietly send nothing.
   // store: a misspelt `url` would quietly run on a fresh SQLite file instead of the shared database.
-  server: [['admins'], ['reconcile'], ['tracing'], ['store']],
+  // metrics: a misspelt `token` would leave /metrics open.
+  server: [['admins'], ['reconcile'], ['tracing'], ['store'], ['metrics']],
 };
 
 /**
@@ -125,7 +126,8 @@ export function checkServerSettings(merged: MergedConfig, log: IssueLog): void {
     if (value.limits !== undefined) ignored(['limits'], 'request limits are not configurable yet (the built-in limits apply)');
     if (value.cors !== undefined) ignored(['cors'], 'CORS is not implemented (the API answers no cross-origin request)');
     if (value.security?.cors !== undefined) ignored(['security', 'cors'], 'CORS is not implemented (the API answers no cross-origin request)');
-    if (value.metrics !== undefined) ignored(['metrics'], 'metrics are not implemented');
+    if (value.metrics?.path !== undefined && value.metrics.path !== '/metrics') ignored(['metrics', 'path'], 'Lease serves metrics at GET /metrics');
+    if (value.metrics?.namespace !== undefined && value.metrics.namespace !== 'lease') ignored(['metrics', 'namespace'], 'metric names are always prefixed lease_');
     if (value.health !== undefined) ignored(['health'], 'the health check is always GET /health');
   }
   const logging = merged.logging;

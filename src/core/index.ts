@@ -9,3 +9,4 @@ export * from './request.js';
 export * from './query-number.js';
 export * from './policy/index.js';
 export * from './logger.js';
+export * from './metrics.js';

@@ -8,6 +8,7 @@ import { buildOpenApi } from './api/openapi.js';
 import { MAX_BODY_BYTES, parseInput, toHonoPath, type RouteSpec } from './api/route.js';
 import { traceRoute } from './trace-route.js';
 import type { InFlightCalls } from './in-flight.js';
+import { httpMetrics, metricsHandler, type MetricsEndpoint } from './metrics/endpoint.js';
 import type { Readiness } from './readiness.js';
 import type { WebSessions } from './web/web-sessions.js';
 
@@ -21,6 +22,8 @@ export interface HttpAppDeps {
   readiness: () => Promise<Readiness>;
   /** Counts the calls being answered, so a shutdown can wait for them. */
   inFlight?: InFlightCalls;
+  /** `server.metrics.enabled`: GET /metrics, and every call timed by route. */
+  metrics?: MetricsEndpoint;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Hono {
@@ -29,6 +32,8 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   let openapi: Record<string, unknown> | undefined;
 
   if (deps.inFlight) app.use('*', deps.inFlight.middleware);
+  const fixedRoutes = ['/health', '/ready', '/api/v1/openapi.json', ...(deps.metrics ? ['/metrics'] : [])];
+  if (deps.metrics) app.use('*', httpMetrics(deps.metrics.recorder, new Set([...fixedRoutes, ...deps.routes.map((spec) => toHonoPath(spec.path))])));
   app.use('*', secureHeaders());
   app.use(
     '/api/*',
@@ -45,6 +50,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
     if (readiness.ready) return c.json({ status: 'ready' });
     return c.json({ error: { code: readiness.code, message: readiness.message } }, 503);
   });
+  if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics));
   app.get('/api/v1/openapi.json', (c) => c.json((openapi ??= buildOpenApi(deps.routes, { version: deps.version }))));
 
   for (const spec of deps.routes) {
@@ -62,7 +68,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
     else app.post(toHonoPath(spec.path), handler);
   }
 
-  const allowedMethods = methodsByPath([...deps.routes, { method: 'get', path: '/health' }, { method: 'get', path: '/ready' }, { method: 'get', path: '/api/v1/openapi.json' }]);
+  const allowedMethods = methodsByPath([...deps.routes, ...fixedRoutes.map((path) => ({ method: 'get' as const, path }))]);
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;
     const allowed = allowedMethods(path);

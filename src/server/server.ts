@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { InvalidInput, createLogger, parseDuration, systemClock, type Clock, type Logger } from '../core/index.js';
+import { InvalidInput, createLogger, noMetrics, parseDuration, systemClock, type Clock, type Logger } from '../core/index.js';
 import { forwarderName, loadConfig, type LoadedConfig } from '../config/index.js';
 import { keySetSealing, openEncryptionService, sealedFileOpener } from '../crypto/index.js';
 import { SessionKeys } from '../identity/index.js';
@@ -18,7 +18,7 @@ import { createBuiltinCalls } from '../workflow/calls/index.js';
 import { validateWorkflowDocument } from '../workflow/dsl/index.js';
 import { createJqEngine } from '../workflow/expressions/index.js';
 import type { ExpressionEngine } from '../workflow/interpreter/types.js';
-import type { WorkflowRuntime } from '../workflow/runtime/index.js';
+import type { StepObserver, WorkflowRuntime } from '../workflow/runtime/index.js';
 import { createWorkflowEngine, temporalPathBases } from './engine.js';
 import type { RouteSpec } from './api/route.js';
 import { clientAddressOf, trustedProxyList } from './client-address.js';
@@ -142,6 +142,11 @@ export async function openLeaseCore(options: {
   await temporalHosts?.prepare();
   const access = createAccessControl(config.admins);
   const requests = new RequestService({ store, config, providers, clock, logger, access });
+  // server.metrics: prom-client is loaded only when enabled.
+  const prometheus = config.server?.metrics?.enabled
+    ? await (await import('./metrics/prometheus.js')).createPrometheusMetrics({ store, processMetrics: config.server.metrics.process_metrics ?? true, knownProviders: () => new Set(config.providers.keys()) })
+    : undefined;
+  const metrics = prometheus?.metrics ?? noMetrics;
   // The session key set, loaded once when first needed (sessions; e-mail approval links derive their key from it).
   let keys: Promise<SessionKeys> | undefined;
   const sessionKeys = () => (keys ??= SessionKeys.load(options.dataDir, { sealing: keySetSealing(encryption, 'session-keys', logger) }));
@@ -154,11 +159,19 @@ export async function openLeaseCore(options: {
   const directory = createAccessDirectory(config, providers, { store, access, emailApprovals, signal: (id, event) => requests.signal(id, event) });
   // Requesters' direct messages (slack `direct_messages`) are scheduled with the lease's changes.
   const leaseEvents = leaseNoticeListener(providers, clock);
-  const calls = createBuiltinCalls({ store, clock, logger, directory, requestLink, ...(leaseEvents ? { leaseEvents } : {}) });
+  const calls = createBuiltinCalls({ store, clock, logger, directory, requestLink, metrics, ...(leaseEvents ? { leaseEvents } : {}) });
   const setPublicUrl = (url: string) => {
     links.publicUrl = url;
   };
-  return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, calls, encryption, links, dataDir: options.dataDir, sessionKeys, emailApprovals, setPublicUrl, tracing };
+  // Workflow steps are counted as they commit, beside what the request service does with them.
+  const observer: StepObserver = {
+    afterStep: (args) => requests.afterStep(args),
+    afterCommit: (event) => {
+      requests.afterCommit(event);
+      metrics.workflowStep(event.state.status === 'faulted' && event.previous?.status !== 'faulted');
+    },
+  };
+  return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, observer, calls, encryption, links, dataDir: options.dataDir, sessionKeys, emailApprovals, setPublicUrl, tracing, metrics, prometheus };
 }
 
 /** `logging.output`: stdout, stderr, or a file Lease writes (relative to the data directory). */
@@ -178,17 +191,17 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const core = await openLeaseCore(options);
   const { clock, expressions, config, logger, store, providers, access, requests, calls, encryption } = core;
   const keys = await core.sessionKeys();
-  const engine = await createWorkflowEngine({ config, dataDir: options.dataDir, store, clock, expressions, logger, observer: requests, calls, encryption });
+  const engine = await createWorkflowEngine({ config, dataDir: options.dataDir, store, clock, expressions, logger, observer: core.observer, calls, encryption });
   const runtime = engine.runtime;
   requests.attach(runtime);
   const sessionTtlMs = config.server?.session_ttl ? parseDuration(config.server.session_ttl, 'server.session_ttl') : DEFAULT_SESSION_TTL_MS;
-  const auth = new AuthService({ store, providers, keys, clock, logger, throttle: new LoginThrottle(store, clock), access, sessionTtlMs });
+  const auth = new AuthService({ store, providers, keys, clock, logger, throttle: new LoginThrottle(store, clock), access, sessionTtlMs, metrics: core.metrics });
   const clientAddress = clientAddressOf(trustedProxyList(config.server?.trusted_proxies));
   // Known once listening (the port may be 0 until then); routes only run after that.
   let publicUrl = '';
-  const logins = new BrowserLoginService({ store, providers, keys, clock, logger, sessionTtlMs, publicUrl: () => publicUrl });
+  const logins = new BrowserLoginService({ store, providers, keys, clock, logger, sessionTtlMs, publicUrl: () => publicUrl, metrics: core.metrics });
   const web = new WebSessions({ auth, clock, publicUrl: () => publicUrl });
-  const devices = new DeviceLoginService({ logins, store, providers, keys, clock, logger, sessionTtlMs, publicUrl: () => publicUrl });
+  const devices = new DeviceLoginService({ logins, store, providers, keys, clock, logger, sessionTtlMs, publicUrl: () => publicUrl, metrics: core.metrics });
 
   // Slack approvals: loaded only when a slack provider is configured.
   const slackConfigured = [...providers.values()].some((p) => p.type === 'slack' && p.enabled);
@@ -235,14 +248,22 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     pingStore: () => store.ping?.() ?? store.workflows.nextWakeAt().then(() => undefined),
     checkEngine: () => engine.check(),
   });
-  const app = createHttpApp({ routes, web, logger, version: VERSION, readiness, inFlight });
+  const app = createHttpApp({
+    routes,
+    web,
+    logger,
+    version: VERSION,
+    readiness,
+    inFlight,
+    ...(core.prometheus ? { metrics: { registry: core.prometheus, recorder: core.metrics, ...(config.server?.metrics?.token ? { token: config.server.metrics.token } : {}) } } : {}),
+  });
 
   core.hosts.serveAgents(); // this process answers the host agents, so it knows which are offline
   await runtime.recover();
   // Drift can also appear while running (someone edits a target by hand): checked periodically.
   // A lease whose grant vanished is granted again or failed (server.reconcile.missing).
   const repair = { missing: config.server?.reconcile?.missing ?? 'regrant', grantRole: (id: string) => grantRoleOf(config, id), signal: runtime.signal.bind(runtime) } as const;
-  const reconciler = new Reconciler({ store, providers, logger, clock, intervalMs: RECONCILE_INTERVAL_MS, repair });
+  const reconciler = new Reconciler({ store, providers, logger, clock, intervalMs: RECONCILE_INTERVAL_MS, repair, metrics: core.metrics });
 
   const host = options.host ?? config.server?.host ?? DEFAULT_HOST;
   const server = await listen(app.fetch, options.port ?? config.server?.port ?? DEFAULT_PORT, host);

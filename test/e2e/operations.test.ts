@@ -1,13 +1,18 @@
 // Operating the server: readiness, graceful shutdown on SIGTERM (calls being answered finish,
 // long polls are answered early, new connections are refused, exit 0, every lease recovered by
-// the next start), configuration reload on SIGHUP.
+// the next start), configuration reload on SIGHUP, and /metrics as promtool validates it and a
+// real Prometheus scrapes it (with the bearer token; a wrong one leaves its target down).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { startServer, waitUntil, type ServerProcess } from '../support/lease-process.js';
+import { prometheusAvailable, promtoolCheckMetrics, startPrometheus, PROMETHEUS_HOW_TO_GET } from '../support/prometheus.js';
+import { requireComponent } from '../support/require-component.js';
+import { registerTestSecret } from '../support/secrets.js';
 import { apiLogin, createDeployment, type Deployment } from './fixtures.js';
 
 interface RequestJson {
@@ -181,4 +186,68 @@ describe('operations', () => {
       [['config.reloaded', null], ['config.reload_refused', 'invalid'], ['config.reload_refused', 'needs_restart']],
     );
   });
+
+  it('serves /metrics behind its bearer token, valid for promtool, scraped by Prometheus, moving as a lease is granted, revoked and expires', async (t) => {
+    if (!requireComponent(t, 'Prometheus', prometheusAvailable(), PROMETHEUS_HOW_TO_GET)) return;
+    const token = randomBytes(24).toString('hex');
+    registerTestSecret(token);
+    const deployment = await createDeployment();
+    cleanups.push(deployment.cleanup);
+    const serverFile = join(deployment.config, 'server.yaml');
+    await writeFile(serverFile, `${await readFile(serverFile, 'utf8')}  metrics:\n    enabled: true\n    token: \${METRICS_TOKEN}\n`);
+    const server = await startServer({ config: deployment.config, data: deployment.data, env: { METRICS_TOKEN: token } });
+    cleanups.push(() => server.stop());
+
+    const anonymous = await fetch(`${server.url}/metrics`);
+    assert.equal(anonymous.status, 401);
+    assert.equal(((await anonymous.json()) as { error: { code: string } }).error.code, 'unauthenticated');
+    assert.equal((await fetch(`${server.url}/metrics`, { headers: auth(`x${token}`) })).status, 401);
+    const scrape = async () => {
+      const r = await fetch(`${server.url}/metrics`, { headers: auth(token) });
+      assert.equal(r.status, 200);
+      assert.match(r.headers.get('content-type') ?? '', /^text\/plain/);
+      return r.text();
+    };
+    // prom-client's own process metrics break one naming lint (nodejs_active_handles_total is a gauge): tolerated, nothing else is.
+    const problems = (text: string) => promtoolCheckMetrics(text).filter((line) => !/^nodejs_\w+ non-counter metrics should not have "_total" suffix$/.test(line));
+    assert.deepEqual(problems(await scrape()), []);
+
+    const prometheus = await startPrometheus(new URL(server.url).host, token);
+    cleanups.push(() => prometheus.stop());
+    await prometheus.waitTarget('lease', 'up');
+    const wrong = await prometheus.waitTarget('lease-wrong-token', 'down');
+    assert.match(wrong.lastError, /401/);
+
+    const alice = await apiLogin(server.url, 'alice');
+    const lease = await createRequest(server.url, alice, 'metrics: granted then revoked');
+    await waitStatus(server.url, alice, lease.id, 'active');
+    const eventually = (query: string, expected: number) =>
+      waitUntil(`${query} = ${expected} in Prometheus`, async () => ((await prometheus.value(query)) === expected ? true : undefined), 60_000, 250);
+    await eventually('lease_active_leases{job="lease"}', 1);
+    await eventually('lease_requests{job="lease",status="active",role="debug"}', 1);
+    await eventually('lease_provider_call_duration_seconds_count{job="lease",provider="box",operation="grant",outcome="ok"}', 1);
+    await eventually('lease_logins_total{job="lease",provider="local",outcome="success"}', 1);
+
+    const revoke = await fetch(`${server.url}/api/v1/requests/${lease.id}/revoke`, { method: 'POST', headers: { ...auth(alice), 'content-type': 'application/json' }, body: '{}' });
+    assert.ok(revoke.status < 300, await revoke.text());
+    await waitStatus(server.url, alice, lease.id, 'revoked');
+    await eventually('lease_provider_call_duration_seconds_count{job="lease",provider="box",operation="revoke",outcome="ok"}', 1);
+    await eventually('lease_active_leases{job="lease"}', 0);
+
+    const short = await fetch(`${server.url}/api/v1/requests`, {
+      method: 'POST',
+      headers: { ...auth(alice), 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'debug', provider: 'box', duration: '2s', reason: 'metrics: expires' }),
+    });
+    assert.equal(short.status, 201);
+    await waitStatus(server.url, alice, ((await short.json()) as RequestJson).id, 'revoked');
+    await eventually('lease_expiry_revoke_lag_seconds_count{job="lease",provider="box"}', 1);
+    assert.ok(((await prometheus.value('lease_workflow_steps_total{job="lease"}')) ?? 0) > 0);
+
+    const text = await scrape();
+    assert.match(text, /lease_http_request_duration_seconds_count\{route="\/api\/v1\/requests\/:id",method="GET",status="200"\}/);
+    assert.ok(!text.includes(lease.id), 'no raw path (request id) in any label');
+    assert.deepEqual(problems(text), []);
+  });
 });
+

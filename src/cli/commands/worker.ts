@@ -20,7 +20,7 @@ export function registerWorker(program: Command): void {
       // A client too: an applied extension tells the extended lease's workflow.
       const client = await connectTemporalClient(core);
       core.requests.attach(client);
-      const worker = await startTemporalWorker({ ...core, observer: core.requests });
+      const worker = await startTemporalWorker(core);
       printLine('Lease worker running');
       const shutdown = () => {
         void worker

@@ -40,6 +40,21 @@ export const corsSchema = z.strictObject({
 /** A section of Thand's that Lease does not implement; its content is not checked. */
 const ignoredSectionSchema = z.record(z.string(), z.unknown());
 
+/**
+ * `server.metrics`. Thand's `path` and `namespace` are accepted (warned about unless they match
+ * what Lease does: `/metrics`, names prefixed `lease_`).
+ */
+export const metricsSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  /** A bearer token scrapers must send (`Authorization: Bearer <token>`); unset, /metrics is open. */
+  token: z.string().min(16, 'expected a token of at least 16 characters').optional(),
+  /** Node.js process metrics (CPU, memory, event loop, GC); default true. */
+  process_metrics: z.boolean().optional(),
+  path: z.string().optional(),
+  namespace: z.string().optional(),
+});
+export type MetricsConfig = z.infer<typeof metricsSchema>;
+
 /** Administrators: may see and revoke everyone's requests and read the audit log. */
 export const adminsSchema = z.strictObject({
   users: z.array(z.string().min(1)).optional(),
@@ -94,8 +109,8 @@ export const serverSchema = z.strictObject({
   cors: corsSchema.optional(),
   /** Thand's place for CORS settings (`security.cors`). */
   security: z.strictObject({ cors: corsSchema.optional() }).optional(),
-  /** Thand's Prometheus endpoint settings (not implemented). */
-  metrics: ignoredSectionSchema.optional(),
+  /** `GET /metrics` in the Prometheus text format; off unless `enabled: true`. */
+  metrics: metricsSchema.optional(),
   /** Thand's health check settings; Lease's health check is always `GET /health`. */
   health: ignoredSectionSchema.optional(),
   /** Lifetime of a login session. */

@@ -4,7 +4,7 @@
 // administrator ends all of that user's sessions; the last two are kept in the store and
 // checked on every call, whatever the cache of verified tokens holds.
 import { createHash } from 'node:crypto';
-import { Forbidden, InvalidCredentials, NotFound, Unauthenticated, identityKey, toIso, type Clock, type Identity, type Logger } from '../../core/index.js';
+import { Forbidden, InvalidCredentials, NotFound, Unauthenticated, identityKey, toIso, type Clock, type Identity, type LeaseMetrics, type Logger } from '../../core/index.js';
 import { issueSessionToken, verifySessionToken, type SessionKeys } from '../../identity/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
 import type { Store } from '../../store/index.js';
@@ -12,6 +12,8 @@ import type { AccessControl } from './access-control.js';
 import type { LoginThrottle } from './login-throttle.js';
 
 export interface AuthServiceDeps {
+  /** Login successes and failures by identity provider. */
+  metrics?: LeaseMetrics;
   store: Store;
   providers: Map<string, ProviderInstance>;
   keys: SessionKeys;
@@ -76,6 +78,7 @@ export class AuthService {
         await throttle.fail(attempt);
         await store.audit.append({ actor: identityKey({ provider: providerId, id: username }), action: 'login.failed', subject: null, data: { provider: providerId, address: clientAddress } });
         logger.info({ provider: providerId, user: username, address: clientAddress }, 'login failed');
+        this.deps.metrics?.login(providerId, 'failure');
       }
       throw err;
     }
@@ -83,6 +86,7 @@ export class AuthService {
     const session = await issueSessionToken(this.deps.keys, identity, { ttlMs: this.deps.sessionTtlMs, now: this.deps.clock.now() });
     await store.audit.append({ actor: identityKey(identity), action: 'login.succeeded', subject: null, data: { provider: providerId, expires_at: session.expires_at } });
     logger.info({ provider: providerId, user: identity.id }, 'login succeeded');
+    this.deps.metrics?.login(providerId, 'success');
     return { token: session.token, expires_at: session.expires_at, identity };
   }
 

@@ -12,7 +12,7 @@
 // (device login, web UI), which trade the code themselves (`redeem`: the identity; `exchange`: a session).
 // Attempts live in the store (login-attempts.ts), so each step may reach any replica.
 // Audited as login.succeeded / login.failed with the provider; codes and tokens are never logged.
-import { LeaseError, NotFound, identityKey, type Clock, type Identity, type Logger } from '../../core/index.js';
+import { LeaseError, NotFound, identityKey, type Clock, type Identity, type LeaseMetrics, type Logger } from '../../core/index.js';
 import {
   IdentityProviderUnavailable,
   RedirectLoginFailed,
@@ -88,6 +88,8 @@ export function checkLoopbackRedirect(value: string): string {
 }
 
 export interface BrowserLoginDeps {
+  /** Login successes and failures by identity provider. */
+  metrics?: LeaseMetrics;
   providers: Map<string, ProviderInstance>;
   keys: SessionKeys;
   store: Store;
@@ -191,6 +193,7 @@ export class BrowserLoginService {
     const session = await issueSessionToken(this.deps.keys, identity, { ttlMs: this.deps.sessionTtlMs, now });
     await this.deps.store.audit.append({ actor: identityKey(identity), action: 'login.succeeded', subject: null, data: { provider: providerId, expires_at: session.expires_at } });
     this.deps.logger.info({ provider: providerId, user: identity.id }, 'login succeeded');
+    this.deps.metrics?.login(providerId, 'success');
     return { token: session.token, expires_at: session.expires_at, identity };
   }
 
@@ -231,6 +234,7 @@ export class BrowserLoginService {
   private async failed(providerId: string, reason: string, method?: string): Promise<void> {
     await this.deps.store.audit.append({ actor: 'anonymous', action: 'login.failed', subject: null, data: { provider: providerId, reason, ...(method ? { method } : {}) } });
     this.deps.logger.info({ provider: providerId, reason, ...(method ? { method } : {}) }, 'login failed');
+    this.deps.metrics?.login(providerId, 'failure');
   }
 }
 

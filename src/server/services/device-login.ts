@@ -13,7 +13,7 @@
 // their SHA-256, and each single-use step is one store statement. Codes and tokens are never
 // logged or audited.
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { LeaseError, NotFound, identityKey, type Clock, type Identity, type Logger } from '../../core/index.js';
+import { LeaseError, NotFound, identityKey, type Clock, type Identity, type LeaseMetrics, type Logger } from '../../core/index.js';
 import { issueSessionToken, type SessionKeys } from '../../identity/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
 import type { DeviceLoginRow, Store } from '../../store/index.js';
@@ -113,6 +113,8 @@ const FORM_TOKEN_LABEL = 'lease/device-form/v1';
 const USER_CODE_DRAWS = 5;
 
 export interface DeviceLoginDeps {
+  /** Login successes and failures by identity provider. */
+  metrics?: LeaseMetrics;
   logins: BrowserLoginService;
   providers: Map<string, ProviderInstance>;
   keys: SessionKeys;
@@ -281,6 +283,7 @@ export class DeviceLoginService {
       data: { provider: login.provider, method: DEVICE_METHOD, expires_at: session.expires_at },
     });
     this.deps.logger.info({ provider: login.provider, method: DEVICE_METHOD, user: identity.id }, 'login succeeded');
+    this.deps.metrics?.login(login.provider, 'success');
     return { token: session.token, expires_at: session.expires_at, identity };
   }
 
@@ -319,5 +322,6 @@ export class DeviceLoginService {
   private async failed(providerId: string | null, reason: string): Promise<void> {
     await this.deps.store.audit.append({ actor: 'anonymous', action: 'login.failed', subject: null, data: { ...(providerId ? { provider: providerId } : {}), method: DEVICE_METHOD, reason } });
     this.deps.logger.info({ ...(providerId ? { provider: providerId } : {}), method: DEVICE_METHOD, reason }, 'login failed');
+    this.deps.metrics?.login(providerId ?? 'unknown', 'failure');
   }
 }

@@ -12,7 +12,7 @@
 // marks the request revoked, so a grant still listed after its request was seen ended is real;
 // and a revoke starts by marking the request revoking, so a lease seen active and unchanged
 // around both listings was not being revoked while they ran.
-import { LeaseError, identityKey, isFinalStatus, toIso, type Clock, type Logger } from '../../core/index.js';
+import { LeaseError, identityKey, isFinalStatus, toIso, type Clock, type LeaseMetrics, type Logger } from '../../core/index.js';
 import type { AccessProvider, ActiveGrant, GrantRole, ProviderInstance } from '../../providers/index.js';
 import type { RequestRecord, Store } from '../../store/index.js';
 import { GRANT_MISSING, REVOKE_EVENT } from '../../workflow/calls/index.js';
@@ -27,6 +27,8 @@ export interface ReconcileDeps {
   providers: Map<string, ProviderInstance>;
   logger: Logger;
   clock: Clock;
+  /** Counts the drift found, by provider and kind (orphaned, missing). */
+  metrics?: LeaseMetrics;
   /** How a missing grant is repaired; without it, a missing grant is only audited. */
   repair?: {
     missing: MissingGrantAction;
@@ -99,6 +101,7 @@ async function reconcileProvider(deps: ReconcileDeps, providerId: string, access
       data: { provider: providerId, request_status: request?.status ?? 'unknown', resolution: 'revoked' },
     });
     logger.warn({ provider: providerId, request: grant.requestId }, 'reconcile: revoked a grant with no live request');
+    deps.metrics?.driftFound(providerId, 'orphaned', 1);
     report.revoked.push(grant.requestId);
   }
   for (const requestId of absent) {
@@ -106,6 +109,7 @@ async function reconcileProvider(deps: ReconcileDeps, providerId: string, access
     if (!(await idleSince(store, requestId, activeBefore.get(requestId)!, since, clock.now()))) continue;
     report.missing.push(requestId);
     logger.warn({ provider: providerId, request: requestId }, 'reconcile: an active lease is missing on its provider');
+    deps.metrics?.driftFound(providerId, 'missing', 1);
     await repairMissing(deps, providerId, access, requestId, report);
   }
 }

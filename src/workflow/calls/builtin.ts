@@ -1,7 +1,7 @@
 // The built-in access calls (lease.validate, lease.authorize, lease.revoke, lease.notify) as
 // activities of the runtime. Each is idempotent for its request: run twice after a crash, it
 // grants once, records once and revokes without failing.
-import { LeaseError, formatIsoDuration, identityKey, toIso, type Clock, type Logger } from '../../core/index.js';
+import { LeaseError, formatIsoDuration, identityKey, noMetrics, secondsSince, toIso, type Clock, type LeaseMetrics, type Logger } from '../../core/index.js';
 import type { AccessProvider, GrantRecord, GrantRole, NotificationProvider } from '../../providers/index.js';
 import type { RequestRecord, Store } from '../../store/index.js';
 import { ActivityFailure, LEASE_ERROR_BASE, type ActivityContext, type ActivityHandler } from '../runtime/activities.js';
@@ -48,6 +48,8 @@ export interface BuiltinCallDeps {
    * stored with the change and survives a crash.
    */
   leaseEvents?: LeaseEventListener;
+  /** Provider call latencies and the expiry→revoke lag. */
+  metrics?: LeaseMetrics;
 }
 
 /** What happened to a lease, as leaseEvents hears it. */
@@ -156,9 +158,13 @@ async function authorize(deps: BuiltinCallDeps, request: RequestRecord, extendTo
   // crash never extends it. An extension grants again with its own, later expiry (interpreter rule 7).
   const expiresAt = extendTo ?? request.expires_at ?? toIso(clock.now() + request.duration_ms);
   let record: GrantRecord;
+  const metrics = deps.metrics ?? noMetrics;
+  const started = performance.now();
   try {
     record = await provider.grant({ requestId: request.id, identity: request.identity, role, expiresAt });
+    metrics.providerCall('grant', request.provider, 'ok', secondsSince(started, () => performance.now()));
   } catch (err) {
+    metrics.providerCall('grant', request.provider, 'error', secondsSince(started, () => performance.now()));
     // A refusal by the provider (bad account, invalid command) will not pass on retry. What it
     // made before refusing is undone first, so nothing stays once the request has failed.
     if (err instanceof LeaseError && err.status < 500) {
@@ -207,7 +213,15 @@ async function revoke(deps: BuiltinCallDeps, request: RequestRecord, reason: str
     // No grant row means a crash may have hit between the provider's grant and its record:
     // revoke by request id anyway, since revoking what is absent succeeds.
     const record = (grant?.record as GrantRecord | undefined) ?? { provider: request.provider, requestId: request.id, data: {} };
-    await provider.revoke(record);
+    const metrics = deps.metrics ?? noMetrics;
+    const started = performance.now();
+    try {
+      await provider.revoke(record);
+    } catch (err) {
+      metrics.providerCall('revoke', request.provider, 'error', secondsSince(started, () => performance.now()));
+      throw err;
+    }
+    metrics.providerCall('revoke', request.provider, 'ok', secondsSince(started, () => performance.now()));
   } else if (!provider) {
     deps.logger.error({ request: request.id, provider: request.provider }, 'provider missing at revocation; grant left for reconciliation');
     throw new Error(`provider "${request.provider}" is not available to revoke`);
@@ -225,6 +239,7 @@ async function revoke(deps: BuiltinCallDeps, request: RequestRecord, reason: str
     if (grantMissing) await tx.audit.append({ actor: 'lease', action: 'request.failed', subject: request.id, data: { code: GRANT_MISSING, message: request.outcome?.message ?? '' } });
     await deps.leaseEvents?.(tx, { kind: 'ended', request });
   });
+  if (reason === 'expired' && request.expires_at !== null) deps.metrics?.expiryRevokeLag(request.provider, Math.max(0, clock.now() - Date.parse(request.expires_at)) / 1000);
   // Reasons are people's words (the audit has them): logs carry ids only.
   deps.logger.info({ request: request.id, user: identityKey(request.identity), role: request.role, provider: request.provider }, reason === 'expired' ? 'lease expired' : 'lease revoked');
   return { revoked: true, provider: request.provider };
