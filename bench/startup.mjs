@@ -1,6 +1,6 @@
 // Start-up figures, every one a wall time of a real `lease` process spawned from bin/lease.js:
 //   node bench/startup.mjs [--runs=10]
-// - cold start: spawn `lease server` with the example config → first 200 from /health, on an
+// - cold start: spawn `lease server` with the example config → first 200 from /ready, on an
 //   empty data directory (first start: the store is created and migrated) and again on the
 //   same directory (a restart);
 // - `lease status <id>` against a running server with a logged-in session (the encrypted
@@ -24,7 +24,7 @@ const pct = (values, p) => {
 const fmt = (ms) => `${ms.toFixed(0)} ms`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Spawns `lease server` in `dir` (the example's relative paths follow it) and resolves once /health answers 200. */
+/** Spawns `lease server` in `dir` (the example's relative paths follow it) and resolves once /ready answers 200. */
 async function startServer(dir) {
   const start = performance.now();
   const child = spawn(process.execPath, [LEASE, 'server', '--config', EXAMPLES, '--data', join(dir, 'data'), '--port', '0'], {
@@ -45,7 +45,7 @@ async function startServer(dir) {
     void exited.then((code) => reject(new Error(`lease server exited ${code} before listening:\n${log}`)));
   });
   for (;;) {
-    const res = await fetch(`${url}/health`).catch(() => undefined);
+    const res = await fetch(`${url}/ready`).catch(() => undefined);
     if (res?.status === 200) break;
     await sleep(2);
   }
