@@ -3,12 +3,14 @@
 // database is refused (exit 2, naming the fix), and a restart keeps requests, sessions and the
 // audit chain. Real PostgreSQL (test/support/postgres.ts).
 import { after, before, describe, it } from 'node:test';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { leaseJson, runLease, startServer, tempDir, waitUntil, type ServerProcess } from '../support/lease-process.js';
+import { LEASE_BIN, ROOT, leaseJson, runLease, startServer, tempDir, waitUntil, type ServerProcess } from '../support/lease-process.js';
+import { startTemporalDevServer } from '../support/temporal.js';
 import { HOW_TO_GET_POSTGRES, postgresBinDir, startPostgres, type PostgresServer } from '../support/postgres.js';
 import { createDeployment, loginAs, type Deployment } from './fixtures.js';
 
@@ -106,5 +108,56 @@ describe('lease server on PostgreSQL', { skip }, () => {
     const verify = await runLease(['audit', '--verify'], { env: env('bob') });
     assert.equal(verify.code, 0, verify.stderr);
     assert.match(verify.stdout, /intact/);
+  });
+});
+
+describe('a lease worker on PostgreSQL (Temporal engine)', { skip }, () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  it('the server (worker: false) and a lease worker share the configured PostgreSQL store; neither takes the embedded lock', async (t) => {
+    if (!available) throw new Error(`PostgreSQL is not available: ${HOW_TO_GET_POSTGRES} (CI=true: required components must be present)`);
+    const temporal = await startTemporalDevServer(t);
+    if (!temporal) return;
+    const postgres = await startPostgres();
+    cleanups.push(() => postgres.stop());
+    const storeEnv = { LEASE_STORE_URL: postgres.url() };
+    const deployment = await createDeployment({ visudo: false });
+    cleanups.push(deployment.cleanup);
+    await writeFile(
+      join(deployment.config, 'server.yaml'),
+      `version: "1.0"\nserver:\n  engine: temporal\n  worker: false\n  store: {type: postgres}\n  admins:\n    groups: [ops]\nservices:\n  temporal:\n    address: ${temporal.address}\n    namespace: default\n    task_queue: lease-e2e-postgres\n`,
+    );
+    const server = await startServer({ config: deployment.config, data: deployment.data, env: storeEnv });
+    cleanups.push(() => server.stop());
+    const worker = spawn(process.execPath, [LEASE_BIN, 'worker', '--config', deployment.config, '--data', deployment.data], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...storeEnv } });
+    let workerOutput = '';
+    worker.stdout.on('data', (d: Buffer) => (workerOutput += d.toString()));
+    worker.stderr.on('data', (d: Buffer) => (workerOutput += d.toString()));
+    cleanups.push(async () => {
+      worker.kill('SIGTERM');
+      await new Promise((r) => worker.once('exit', r));
+    });
+    await waitUntil('the worker to start', async () => (/worker running/.test(workerOutput) ? true : undefined), 60_000, 100).catch((err: Error) => {
+      throw new Error(`${err.message}\n${workerOutput}`);
+    });
+    // A second server on the Temporal engine is a replica, not refused.
+    const replica = await startServer({ config: deployment.config, data: deployment.data, env: storeEnv });
+    cleanups.push(() => replica.stop());
+    await loginAs(deployment, server.url, 'alice');
+    const env = { LEASE_HOME: deployment.home('alice') };
+    const request = await leaseJson<RequestJson>(['request', '--role', 'debug', '--provider', 'box', '--duration', '10m', '--reason', 'worker on postgres', '--wait', '--json'], env);
+    assert.equal(request.status, 'active');
+    assert.ok(existsSync(join(deployment.sudoers, `lease-${request.id}`)), 'the worker ran the grant');
+    assert.equal(existsSync(join(deployment.data, 'lease.db')), false, 'nothing went to SQLite');
+    const raw = new pg.Client({ connectionString: storeEnv.LEASE_STORE_URL });
+    await raw.connect();
+    try {
+      assert.equal((await raw.query<{ status: string }>('SELECT status FROM requests WHERE id = $1', [request.id])).rows[0]?.status, 'active');
+    } finally {
+      await raw.end();
+    }
   });
 });
