@@ -65,7 +65,7 @@ async function seedActiveLeases(dataDir, count) {
     await store.transaction(async (tx) => {
       for (let i = done; i < Math.min(count, done + 1000); i++) {
         await tx.requests.insert({
-          id: randomUUID(), identity: { provider: 'local', id: 'alice', groups: ['eng'] }, role: 'debug', provider: 'box', workflow: null,
+          id: randomUUID(), identity: { provider: 'local', provider_type: 'local', id: 'alice', groups: ['eng'] }, role: 'debug', provider: 'box', workflow: null,
           reason: 'bench', duration_ms: 86_400_000, status: 'active', created_at: iso(now), updated_at: iso(now), granted_at: iso(now),
           expires_at: iso(now + 86_400_000), ended_at: null, outcome: null, break_glass: false, start_at: null, extended_from: null, timeout_at: null,
         });
