@@ -54,6 +54,7 @@ import { DeviceLoginService } from './services/device-login.js';
 import { Reconciler } from './services/reconcile.js';
 import { RequestService } from './services/requests.js';
 import { SuggestionService } from './services/suggestions.js';
+import { reasonJudgeOf } from './services/reason-judge.js';
 import { VERSION } from './version.js';
 import { webAppRoutes } from './web/app.js';
 import { WebLogin } from './web/web-login.js';
@@ -159,7 +160,8 @@ export async function openLeaseCore(options: {
   const directory = createAccessDirectory(config, providers, { store, access, emailApprovals, signal: (id, event) => requests.signal(id, event) });
   // Requesters' direct messages (slack `direct_messages`) are scheduled with the lease's changes.
   const leaseEvents = leaseNoticeListener(providers, clock);
-  const calls = createBuiltinCalls({ store, clock, logger, directory, requestLink, metrics, ...(leaseEvents ? { leaseEvents } : {}) });
+  const reasonJudge = reasonJudgeOf(config);
+  const calls = createBuiltinCalls({ store, clock, logger, directory, requestLink, metrics, ...(leaseEvents ? { leaseEvents } : {}), ...(reasonJudge ? { reasonJudge } : {}) });
   const setPublicUrl = (url: string) => {
     links.publicUrl = url;
   };

@@ -50,7 +50,16 @@ export interface BuiltinCallDeps {
   leaseEvents?: LeaseEventListener;
   /** Provider call latencies and the expiry→revoke lag. */
   metrics?: LeaseMetrics;
+  /**
+   * `lease.validate` with `validator: llm`: asks the configured language model whether the
+   * request's reason fits its role. Absent without services.llm. Runs inside the activity, so
+   * the model's credentials never enter workflow state.
+   */
+  reasonJudge?: ReasonJudge;
 }
+
+/** The model's verdict, or why there is none (`unavailable`: timeout, 429, malformed...). */
+export type ReasonJudge = (request: RequestRecord) => Promise<{ valid: boolean; reason: string; model: string } | { unavailable: string }>;
 
 /** What happened to a lease, as leaseEvents hears it. */
 export interface LeaseEvent {
@@ -66,7 +75,7 @@ type Call = (args: Record<string, unknown>, request: RequestRecord, ctx: Activit
 
 export function createBuiltinCalls(deps: BuiltinCallDeps): ActivityHandler {
   const calls: Record<string, Call> = {
-    'lease.validate': (_args, request) => validate(deps, request),
+    'lease.validate': (args, request) => validate(deps, request, args),
     'lease.authorize': (args, request) => (request.extended_from !== null ? applyExtension(deps, request) : authorize(deps, request, typeof args.expires_at === 'string' ? args.expires_at : undefined)),
     'lease.revoke': (args, request) => revoke(deps, request, typeof args.reason === 'string' ? args.reason : 'revoked'),
     'lease.notify': (args, request) => notify(deps, request, args),
@@ -81,9 +90,24 @@ export function createBuiltinCalls(deps: BuiltinCallDeps): ActivityHandler {
   };
 }
 
-async function validate(deps: BuiltinCallDeps, request: RequestRecord): Promise<unknown> {
+/**
+ * The policy again (a refusal denies the request). With `validator: llm` (Thand's `with`), also
+ * the language model's verdict on whether the reason fits the role, for the workflow to branch
+ * on (under `.validation`: `valid`, `reason`, `source`); without a model, or when it gives no verdict, the static
+ * checks stand, with a note saying so.
+ */
+async function validate(deps: BuiltinCallDeps, request: RequestRecord, args: Record<string, unknown>): Promise<unknown> {
   await asDenial(async () => deps.directory.validate(request));
-  return { valid: true, role: request.role, provider: request.provider, duration_ms: request.duration_ms };
+  const checked = { role: request.role, provider: request.provider, duration_ms: request.duration_ms };
+  if (args.validator !== 'llm') return { valid: true, source: 'static', ...checked };
+  if (!deps.reasonJudge) return { valid: true, source: 'static', note: 'no language model configured (services.llm): static checks only', ...checked };
+  const verdict = await deps.reasonJudge(request);
+  if ('unavailable' in verdict) {
+    deps.logger.warn({ request: request.id, reason: verdict.unavailable }, 'lease.validate: no verdict from the language model, static checks only');
+    return { valid: true, source: 'static', note: `no verdict from the language model (${verdict.unavailable}): static checks only`, ...checked };
+  }
+  deps.logger.info({ request: request.id, valid: verdict.valid, model: verdict.model }, 'lease.validate: language model verdict');
+  return { valid: verdict.valid, reason: verdict.reason, source: 'llm', model: verdict.model, ...checked };
 }
 
 /** Runs a check; its refusal (a LeaseError) ends the workflow as denied, without retries. */
