@@ -241,7 +241,17 @@ roles:
     // Only what alice may request: not ops-admin (ops), retired (disabled) or parked-role (disabled provider).
     const roles = await alice.$$eval('select[name=role] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
     assert.deepEqual(roles.sort(), ['db-read', 'debug', 'emergency', 'pair', 'stretch', 'stretch-asked', 'two-step']);
-    // The heading has focus after a navigation; Tab walks the form in order.
+    // The heading has focus after a navigation; Tab walks the form in order, from "Describe what you need".
+    await alice.keyboard.press('Tab');
+    assert.equal(await alice.evaluate(() => (document.activeElement as HTMLElement).getAttribute('name')), 'need');
+    await alice.keyboard.type('query the orders table in the database');
+    await alice.keyboard.press('Enter');
+    await alice.waitForFunction(() => (document.querySelector('#suggestion')?.textContent ?? '') !== '');
+    assert.match((await alice.textContent('#suggestion')) ?? '', /^Suggested db-read on box/, 'the suggestion filled the form');
+    assert.equal(await alice.$eval('select[name=role]', (s) => (s as HTMLSelectElement).value), 'db-read');
+    await alice.$eval('input[name=reason]', (i) => ((i as HTMLInputElement).value = ''));
+    await alice.keyboard.press('Tab');
+    assert.equal(await alice.evaluate(() => (document.activeElement as HTMLElement).id), 'suggest-button');
     await alice.keyboard.press('Tab');
     assert.equal(await alice.evaluate(() => (document.activeElement as HTMLElement).getAttribute('name')), 'role');
     for (let i = 0; i < 3 && (await alice.$eval('select[name=role]', (s) => (s as HTMLSelectElement).value)) !== 'db-read'; i++) await alice.keyboard.press('ArrowDown');

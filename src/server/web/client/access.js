@@ -213,8 +213,14 @@ export async function requestScreen(view, app) {
   const durationHint = h('span');
   const errors = h('div', { class: 'error', role: 'alert' });
   const submit = h('button', { type: 'submit' }, 'Request');
+  // Ask in plain words: the server's suggestion fills role, provider, duration and reason.
+  const need = h('input', { name: 'need', maxlength: '2000', autocomplete: 'off', placeholder: 'e.g. debug the checkout logs in prod for 2 hours' });
+  const suggest = h('button', { type: 'button', class: 'secondary', id: 'suggest-button' }, 'Suggest');
+  const suggestion = h('p', { class: 'hint', id: 'suggestion', role: 'status' });
   const form = h('form', { class: 'card', id: 'request-form', novalidate: true },
     errors,
+    field('Describe what you need', need, 'Optional: a suggestion fills in the fields below.'),
+    h('div', { class: 'field' }, suggest, suggestion),
     field('Role', role),
     h('p', { class: 'hint role-description' }, roleHint),
     field('Provider', provider),
@@ -241,6 +247,42 @@ export async function requestScreen(view, app) {
   };
   role.addEventListener('change', update);
   update();
+
+  const askSuggestion = async () => {
+    const text = need.value.trim();
+    suggestion.textContent = '';
+    if (text === '') return need.focus();
+    suggest.disabled = true;
+    try {
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      const answer = await api('POST', 'api/v1/suggestions', { text, ...(zone ? { time_zone: zone } : {}) });
+      const best = answer.suggestions.find((s) => choices.some((r) => r.id === s.role && r.providers.includes(s.provider)));
+      if (!best) {
+        suggestion.textContent = 'Nothing you may request fits that: choose a role below.';
+        return;
+      }
+      role.value = best.role;
+      update();
+      provider.value = best.provider;
+      const ms = durationMs(best.duration);
+      if (![...duration.options].some((o) => durationMs(o.value) === ms)) duration.append(h('option', { value: durationText(ms) }, formatDuration(ms)));
+      duration.value = [...duration.options].find((o) => durationMs(o.value) === ms).value;
+      if (reason.value.trim() === '') reason.value = best.reason;
+      suggestion.textContent = `Suggested ${best.role} on ${best.provider} for ${formatDuration(ms)}: ${best.why.join('; ')}${answer.fallback ? ` (offline ranking: ${answer.fallback.reason})` : ''}`;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return app.signedOut();
+      suggestion.textContent = err.message;
+    } finally {
+      suggest.disabled = false;
+    }
+  };
+  suggest.addEventListener('click', () => void askSuggestion());
+  need.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      void askSuggestion();
+    }
+  });
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
