@@ -128,6 +128,8 @@ try {
 } finally {
   daemon.kill('SIGTERM');
   await new Promise((resolve) => daemon.once('exit', resolve));
+  // dockerd leaves its network namespace mounted in the exec root.
+  spawnSync('umount', [join(work, 'exec', 'netns', 'default')], { stdio: 'ignore' });
   rmSync(work, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);
