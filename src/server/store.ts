@@ -10,8 +10,9 @@ export interface ConfiguredStoreOptions {
   logger: Logger;
   env?: Record<string, string | undefined>;
   /**
-   * A server running the embedded engine: it must be the only one on a PostgreSQL database, so it
-   * holds an advisory lock for its life and refuses to start while another server holds it.
+   * A server running the embedded engine: it must be the only one on its store, so it holds a lock
+   * for its life (an advisory lock on PostgreSQL, a lock file beside a SQLite file) and refuses to
+   * start while another server holds it.
    */
   exclusive: boolean;
 }
@@ -37,6 +38,7 @@ export async function openConfiguredStore(config: LoadedConfig, dataDir: string,
     return openSqliteStore({
       file: location.file,
       clock: options.clock,
+      exclusive: options.exclusive,
       onBackgroundError: (message) => options.logger.warn({ err: message }, 'store: background checkpoint failed'),
     });
   }

@@ -33,6 +33,22 @@ export class StoreMigrationError extends LeaseError {
   }
 }
 
+/**
+ * Another server with the embedded workflow engine holds this store: the embedded engine drives
+ * the workflows in its own process, so two on one store would both resume the same requests.
+ */
+export class StoreLocked extends LeaseError {
+  /** `store`: what is locked, for people, e.g. `the SQLite database /var/lib/lease/lease.db`. */
+  constructor(store: string) {
+    super(
+      'store_locked',
+      `another Lease server with the embedded workflow engine is using ${store}: the embedded engine runs one server per database. ` +
+        'Stop the other server, or run several replicas with server.engine: temporal (and lease worker processes).',
+      { status: 409 },
+    );
+  }
+}
+
 /** better-sqlite3's error codes are extended result codes such as SQLITE_CONSTRAINT_PRIMARYKEY. */
 export function sqliteCode(err: unknown): string | undefined {
   if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('SQLITE_')) {

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../core/index.js';
 import { bindRootStore } from './bind-store.js';
 import { startCheckpointer } from './checkpointer.js';
+import { engineLockFile, holdSqliteEngineLock, type EngineLock } from './engine-lock.js';
 import type { GroupCommitLimits } from './group-commit.js';
 import { migrateToLatest } from './migrate.js';
 import type { Store } from './types.js';
@@ -17,15 +18,26 @@ export interface SqliteStoreOptions {
   groupCommit?: Partial<GroupCommitLimits>;
   /** Told about failures of background work (WAL checkpoints), which has no caller to throw to. */
   onBackgroundError?: (message: string) => void;
+  /**
+   * Hold the embedded engine's lock on this file for the store's life (a server with the embedded
+   * engine): opening fails with StoreLocked while another process holds it.
+   */
+  exclusive?: boolean;
 }
 
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const clock = options.clock ?? systemClock;
   const inMemory = options.file === ':memory:';
   if (!inMemory) createPrivateFile(options.file);
+  let lock: EngineLock | undefined;
+  if (options.exclusive && !inMemory) {
+    createPrivateFile(engineLockFile(options.file));
+    lock = holdSqliteEngineLock(options.file);
+  }
 
-  const sqlite = new Database(options.file);
+  let sqlite: Database.Database | undefined;
   try {
+    sqlite = new Database(options.file);
     // WAL + synchronous=NORMAL: a committed transaction survives the process being killed
     // (kill -9, crash) because it is in the WAL file, which the OS keeps. It is fsync'ed only at
     // checkpoints, so a power loss or OS crash can lose the last transactions (never corrupt
@@ -42,11 +54,18 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     const checkpointer = inMemory ? undefined : (sqlite.pragma('wal_autocheckpoint = 0'), startCheckpointer(options.file, options.onBackgroundError ? { onError: options.onBackgroundError } : {}));
     // Prepares every statement once; from here on, each store call is a bound prepared statement.
     const store = bindRootStore(sqlite, clock, options.groupCommit);
-    if (!checkpointer) return store;
+    if (!checkpointer && !lock) return store;
     const close = store.close.bind(store);
-    return Object.assign(store, { close: () => checkpointer.stop().then(close) });
+    return Object.assign(store, {
+      close: async () => {
+        await checkpointer?.stop();
+        await close();
+        lock?.release();
+      },
+    });
   } catch (err) {
-    sqlite.close();
+    sqlite?.close();
+    lock?.release();
     throw err;
   }
 }

@@ -122,6 +122,14 @@ describe('request lifecycle through the CLI', () => {
     assert.match(denied.stderr, /admin_required/);
   });
 
+  it('refuses a second embedded-engine server on the same SQLite store (exit 2, saying how to run several) and leaves the first serving', async () => {
+    const second = await runLease(['server', '--config', deployment.config, '--data', deployment.data, '--port', '0']);
+    assert.equal(second.code, 2, second.stdout + second.stderr);
+    assert.match(second.stderr, /another Lease server with the embedded workflow engine is using the SQLite database .*lease\.db/);
+    assert.match(second.stderr, /server\.engine: temporal/);
+    assert.equal((await fetch(`${server.url}/ready`)).status, 200, 'the first server is unaffected');
+  });
+
   it('never writes a password or session token to its logs', async () => {
     // The tokens the CLIs hold, read from their vaults with their keys.
     const tokens: string[] = [];

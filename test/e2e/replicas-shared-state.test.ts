@@ -2,9 +2,8 @@
 // balancer: what one replica starts or uses, the other continues or refuses. Run twice: on one
 // SQLite file (one data directory) and on one PostgreSQL database (the real server). The IdPs
 // are real (oidc-provider, a samlify SAML IdP); the test plays the browser and the load balancer,
-// sending each step to the replica it chooses. On SQLite both replicas run the embedded engine
-// (these tests start no workflow, so no request is driven by two engines); on PostgreSQL, which
-// refuses a second embedded engine, they run the Temporal engine against a Temporal dev server.
+// sending each step to the replica it chooses. Both replicas run the Temporal engine against a
+// Temporal dev server: a store refuses a second server with the embedded engine.
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -66,7 +65,7 @@ describe(`two server replicas sharing one ${backend === 'sqlite' ? 'SQLite file'
   /** What the suite started that the hooks' context cannot stop for it (startTemporalDevServer's `t.after`). */
   const cleanups: Array<() => Promise<void>> = [];
   /** False when this backend's components are missing: each test then skips (or fails under CI=true). */
-  const ready = (t: TestContext) => backend === 'sqlite' || (requirePostgres(t, postgres) && requireComponent(t, 'the Temporal CLI', temporal !== undefined, HOW_TO_GET_TEMPORAL));
+  const ready = (t: TestContext) => (backend === 'sqlite' || requirePostgres(t, postgres)) && requireComponent(t, 'the Temporal CLI', temporal !== undefined, HOW_TO_GET_TEMPORAL);
   let idp: TestOidcProvider;
   let saml: TestSamlIdp;
   let deployment: Deployment;
@@ -76,12 +75,12 @@ describe(`two server replicas sharing one ${backend === 'sqlite' ? 'SQLite file'
   registerTestSecret(secret);
 
   before(async () => {
-    if (backend === 'postgres') {
-      if (postgresBinDir() === undefined || temporalCli() === undefined) return;
-      postgres = await startPostgres();
-      const hook = { name: 'replicas on PostgreSQL', skip: () => undefined, after: (fn: () => Promise<void>) => cleanups.push(fn) } as unknown as TestContext;
-      temporal = await startTemporalDevServer(hook);
-    }
+    if (temporalCli() === undefined || (backend === 'postgres' && postgresBinDir() === undefined)) return;
+    if (backend === 'postgres') postgres = await startPostgres();
+    const hook = { name: `replicas on ${backend}`, skip: () => undefined, after: (fn: () => Promise<void>) => cleanups.push(fn) } as unknown as TestContext;
+    temporal = await startTemporalDevServer(hook);
+    if (temporal === undefined) return;
+    const { address, namespace } = temporal;
     idp = await startOidcProvider({ accounts: [{ sub: 'u-alice', email: 'alice@corp.example', name: 'Alice Liddell', groups: ['eng'] }] });
     saml = createSamlIdp();
     deployment = await createDeployment({ visudo: false });
@@ -97,23 +96,21 @@ providers:
       clock_skew_seconds: 30
 `,
     });
-    if (postgres && temporal) {
-      await writeFiles(deployment.config, {
-        'server.yaml': `version: "1.0"
+    await writeFiles(deployment.config, {
+      'server.yaml': `version: "1.0"
 server:
   admins:
-    groups: [ops]
+    groups: [ops]${postgres ? `
   store:
-    type: postgres
+    type: postgres` : ''}
   engine: temporal
 services:
   temporal:
-    address: ${temporal.address}
-    namespace: ${temporal.namespace}
-    task_queue: lease-e2e-replicas
+    address: ${address}
+    namespace: ${namespace}
+    task_queue: lease-e2e-replicas-${backend}
 `,
-      });
-    }
+    });
     const env = { LEASE_OIDC_SECRET: secret, ...(postgres ? { LEASE_STORE_URL: postgres.url() } : {}) };
     // One after the other: the first creates the store and the key set, the second opens them.
     a = await startServer({ config: deployment.config, data: deployment.data, env });

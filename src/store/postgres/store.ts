@@ -2,7 +2,8 @@
 // Store semantics as SQLite's (see README.md for where they differ in cost, not in meaning).
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { LeaseError, systemClock, type Clock } from '../../core/index.js';
+import { systemClock, type Clock } from '../../core/index.js';
+import { StoreLocked } from '../errors.js';
 import type { Store } from '../types.js';
 import { auditRepository } from './audit.js';
 import { leaseNoticesRepository, notificationMessagesRepository, seenCallbacksRepository } from './chat.js';
@@ -32,18 +33,6 @@ export interface PostgresStoreOptions {
   exclusive?: boolean;
   /** Told about failures no caller can be thrown to (an idle connection lost, the lock's connection lost). */
   onBackgroundError?: (message: string) => void;
-}
-
-/** Another server with the embedded engine holds this database. */
-export class StoreLocked extends LeaseError {
-  constructor(where: string) {
-    super(
-      'store_locked',
-      `another Lease server with the embedded workflow engine is using the PostgreSQL database ${where}: the embedded engine runs one server per database. ` +
-        'Stop the other server, or run several replicas with server.engine: temporal (and lease worker processes).',
-      { status: 409 },
-    );
-  }
 }
 
 /** A transaction that keeps losing races gives up after this many runs. */
@@ -91,7 +80,7 @@ async function holdEmbeddedEngineLock(url: string, where: string, report: (messa
   const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [LOCK_CLASS, EMBEDDED_ENGINE_LOCK]);
   if (!rows[0]?.locked) {
     await client.end();
-    throw new StoreLocked(where);
+    throw new StoreLocked(`the PostgreSQL database ${where}`);
   }
   // Losing this connection releases the lock: another embedded server could then start.
   client.on('error', (err) => report(`lost the connection holding the embedded engine's lock on ${where}: ${err.message}`));
