@@ -1,7 +1,7 @@
 // I/O side. The payload codec: every payload Lease hands to Temporal (workflow input, activity
 // arguments and results, signals, query answers, local-activity markers, failures' details) is
 // encrypted with AES-256-GCM before it leaves the process, so Temporal's history holds no
-// request data in clear (THREAT-MODEL: workflow engine).
+// request data in clear (docs/design.md, "Security model").
 //
 // Wire format of an encrypted payload: metadata `encoding: binary/encrypted` and
 // `encryption-key-id: <kid>`; data = 12-byte IV ‖ ciphertext ‖ 16-byte tag. The plaintext is
