@@ -13,7 +13,8 @@ import { HostChannel, type ProviderInstance } from '../providers/index.js';
 import { defaultRegistry } from './provider-types.js';
 import type { Store } from '../store/index.js';
 import { startTracing } from '../tracing/index.js';
-import { openConfiguredStore } from './store.js';
+import { Duty } from './duty.js';
+import { openConfiguredStore, openDutyLocks } from './store.js';
 import { createBuiltinCalls } from '../workflow/calls/index.js';
 import { validateWorkflowDocument } from '../workflow/dsl/index.js';
 import { createJqEngine } from '../workflow/expressions/index.js';
@@ -135,6 +136,8 @@ export async function openLeaseCore(options: {
   // A server with the embedded engine runs the workflows itself: it must be alone on its store.
   const exclusive = options.role !== 'worker' && config.server?.engine !== 'temporal';
   const store = await openConfiguredStore(config, options.dataDir, { clock, logger, exclusive, ...(options.env ? { env: options.env } : {}) });
+  // Which replica does each background duty (forwarding, mails, notices, reconciling, pruning).
+  const duties = await openDutyLocks(config, options.dataDir, { exclusive, logger, ...(options.env ? { env: options.env } : {}) });
   // Providers bound to a host agent (`agent: <host>`) run there, through durable host tasks.
   const hosts = new HostChannel({ store, clock, logger });
   // With server.engine temporal, `agent_transport: temporal` sends them to per-host task queues instead.
@@ -173,7 +176,7 @@ export async function openLeaseCore(options: {
       metrics.workflowStep(event.state.status === 'faulted' && event.previous?.status !== 'faulted');
     },
   };
-  return { clock, expressions, config, logger, store, providers, hosts, temporalHosts, access, requests, observer, calls, encryption, links, dataDir: options.dataDir, sessionKeys, emailApprovals, setPublicUrl, tracing, metrics, prometheus };
+  return { clock, expressions, config, logger, store, duties, providers, hosts, temporalHosts, access, requests, observer, calls, encryption, links, dataDir: options.dataDir, sessionKeys, emailApprovals, setPublicUrl, tracing, metrics, prometheus };
 }
 
 /** `logging.output`: stdout, stderr, or a file Lease writes (relative to the data directory). */
@@ -194,6 +197,13 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const { clock, expressions, config, logger, store, providers, access, requests, calls, encryption } = core;
   const keys = await core.sessionKeys();
   const engine = await createWorkflowEngine({ config, dataDir: options.dataDir, store, clock, expressions, logger, observer: core.observer, calls, encryption });
+  // Background duties: every replica runs the loops, one at a time does each duty's work.
+  const duties: Duty[] = [];
+  const duty = (name: string) => {
+    const d = new Duty(core.duties, name, logger);
+    duties.push(d);
+    return d.check;
+  };
   const runtime = engine.runtime;
   requests.attach(runtime);
   const sessionTtlMs = config.server?.session_ttl ? parseDuration(config.server.session_ttl, 'server.session_ttl') : DEFAULT_SESSION_TTL_MS;
@@ -210,7 +220,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   const slackApprovals = slackConfigured
     ? new (await import('./services/slack-approvals.js')).SlackApprovals({ store, config, providers, requests, access, clock, logger })
     : undefined;
-  const notices = slackConfigured ? new LeaseNoticeSender({ store, providers, clock, logger, extendOffers: extendOffersOf(config, clock) }) : undefined;
+  const notices = slackConfigured ? new LeaseNoticeSender({ store, providers, clock, logger, extendOffers: extendOffersOf(config, clock), isMine: duty('lease-notices') }) : undefined;
   if (slackApprovals) {
     // A decision made elsewhere (CLI, web, e-mail), or the request ending undecided, shows in the
     // Slack messages too; a Slack click rewrites its own message.
@@ -227,7 +237,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
     key: () => (checkpointKey ??= loadCheckpointKey(options.dataDir)),
     forwarders: config.audit.retention?.require_forwarded === false ? [] : (config.audit.forwarders ?? []).map((f, i) => forwarderName(f, i)),
   };
-  const retention = new AuditRetention({ store, clock, logger, ...auditRetentionDeps, days: config.audit.retention?.days ?? DEFAULT_RETENTION_DAYS });
+  const retention = new AuditRetention({ store, clock, logger, ...auditRetentionDeps, days: config.audit.retention?.days ?? DEFAULT_RETENTION_DAYS, isMine: duty('audit-retention') });
   let phase: ServerPhase = 'starting';
   const routes = [
     ...authRoutes(auth, web, new WebLogin({ logins, sessions: web }), clientAddress),
@@ -265,7 +275,7 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   // Drift can also appear while running (someone edits a target by hand): checked periodically.
   // A lease whose grant vanished is granted again or failed (server.reconcile.missing).
   const repair = { missing: config.server?.reconcile?.missing ?? 'regrant', grantRole: (id: string) => grantRoleOf(config, id), signal: runtime.signal.bind(runtime) } as const;
-  const reconciler = new Reconciler({ store, providers, logger, clock, intervalMs: RECONCILE_INTERVAL_MS, repair, metrics: core.metrics });
+  const reconciler = new Reconciler({ store, providers, logger, clock, intervalMs: RECONCILE_INTERVAL_MS, repair, metrics: core.metrics, isMine: duty('reconciler') });
 
   const host = options.host ?? config.server?.host ?? DEFAULT_HOST;
   const server = await listen(app.fetch, options.port ?? config.server?.port ?? DEFAULT_PORT, host);
@@ -276,11 +286,11 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
   core.setPublicUrl(publicUrl);
   await store.audit.append({ actor: 'lease', action: 'server.started', subject: null, data: { version: VERSION, url } });
   // Audit forwarders (audit.forwarders) deliver the log from their stored positions.
-  forwarding = await startAuditForwarding({ config, store, logger, clock, dataDir: options.dataDir, version: VERSION });
+  forwarding = await startAuditForwarding({ config, store, logger, clock, dataDir: options.dataDir, version: VERSION, duty: (name) => duty(`audit-forwarder:${name}`) });
   retention.start();
   reconciler.start();
   // Requesters are mailed on grant and end, from the audit log (durable), when an e-mail provider says so.
-  const requesterMail = new RequesterMail({ store, providers, clock, logger });
+  const requesterMail = new RequesterMail({ store, providers, clock, logger, isMine: duty('requester-mail') });
   await requesterMail.start();
   notices?.start();
   phase = 'running';
@@ -322,6 +332,9 @@ export async function startLeaseServer(options: ServerOptions): Promise<RunningS
         await forwarding?.stop();
         await retention.stop();
         await notices?.stop();
+        // The duties' loops have ended: another replica may take them now.
+        for (const d of duties) await d.release();
+        await core.duties.close();
         await engine.stop();
         await core.temporalHosts?.close();
         await store.close();

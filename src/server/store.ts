@@ -3,7 +3,7 @@
 import { join, resolve } from 'node:path';
 import { InvalidInput, type Clock, type Logger } from '../core/index.js';
 import { isPostgresUrl, type LoadedConfig } from '../config/index.js';
-import { openSqliteStore, type Store } from '../store/index.js';
+import { openSqliteStore, soleProcessDuties, sqliteDutyLocks, type DutyLocks, type Store } from '../store/index.js';
 
 export interface ConfiguredStoreOptions {
   clock: Clock;
@@ -53,4 +53,16 @@ export async function openConfiguredStore(config: LoadedConfig, dataDir: string,
   });
   options.logger.info({ store: 'postgres', database: where }, 'store opened');
   return store;
+}
+
+/**
+ * The locks that pick the one replica doing each background duty. A server with the embedded
+ * engine is alone on its store (it holds the engine's lock), so every duty is its own.
+ */
+export async function openDutyLocks(config: LoadedConfig, dataDir: string, options: { exclusive: boolean; logger: Logger; env?: Record<string, string | undefined> }): Promise<DutyLocks> {
+  if (options.exclusive) return soleProcessDuties;
+  const location = storeLocation(config, dataDir, options.env);
+  if (location.type === 'sqlite') return sqliteDutyLocks(location.file);
+  const { postgresDutyLocks } = await import('../store/postgres/index.js');
+  return postgresDutyLocks(location.url, (message) => options.logger.error({ err: message }, 'store: PostgreSQL'));
 }

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../core/index.js';
 import { bindRootStore } from './bind-store.js';
 import { startCheckpointer } from './checkpointer.js';
-import { engineLockFile, holdSqliteEngineLock, type EngineLock } from './engine-lock.js';
+import { holdSqliteEngineLock, type HeldLock } from './engine-lock.js';
 import type { GroupCommitLimits } from './group-commit.js';
 import { migrateToLatest } from './migrate.js';
 import type { Store } from './types.js';
@@ -29,11 +29,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const clock = options.clock ?? systemClock;
   const inMemory = options.file === ':memory:';
   if (!inMemory) createPrivateFile(options.file);
-  let lock: EngineLock | undefined;
-  if (options.exclusive && !inMemory) {
-    createPrivateFile(engineLockFile(options.file));
-    lock = holdSqliteEngineLock(options.file);
-  }
+  let lock: HeldLock | undefined;
+  if (options.exclusive && !inMemory) lock = holdSqliteEngineLock(options.file);
 
   let sqlite: Database.Database | undefined;
   try {

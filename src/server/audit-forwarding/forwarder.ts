@@ -2,6 +2,7 @@
 // sink, and move the position only once the sink says the receiver has it. A crash between the
 // two re-sends that batch (at least once, never lost); a receiver that is down gets everything,
 // in order, when it is back. Failures back off and never touch requests or other forwarders.
+import { alwaysMine, type DutyCheck } from '../duty.js';
 import type { Clock, Logger } from '../../core/index.js';
 import type { AuditEntry, Store } from '../../store/index.js';
 import type { AuditSink, ForwarderStatus } from './types.js';
@@ -21,6 +22,8 @@ export interface ForwarderOptions {
   /** Backoff after a failure: doubles from minBackoffMs up to maxBackoffMs. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Whether this replica forwards now (one replica at a time does); the others only report status. */
+  isMine?: DutyCheck;
 }
 
 const MIN_BACKOFF_MS = 500;
@@ -84,6 +87,10 @@ export class AuditForwarder {
   private async run(): Promise<void> {
     const { logger, name } = this.options;
     while (!this.stopped) {
+      if (!(await (this.options.isMine ?? alwaysMine)())) {
+        await this.sleep(this.options.pollMs);
+        continue;
+      }
       let idle: boolean;
       try {
         idle = !(await this.deliverNext());

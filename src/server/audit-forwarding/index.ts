@@ -1,6 +1,7 @@
 // Audit forwarding (config `audit.forwarders`): one delivery loop per forwarder, each with its own
 // position in the store, woken when this process appends and polling for other processes'
 // entries. Sinks are loaded only for the types configured. See README.md.
+import type { DutyCheck } from '../duty.js';
 import { isAbsolute, resolve } from 'node:path';
 import { toAuditEvent } from '../../audit/index.js';
 import { forwarderName, type AuditForwarderConfig, type LoadedConfig } from '../../config/index.js';
@@ -25,6 +26,8 @@ export interface AuditForwardingDeps {
   clock: Clock;
   dataDir: string;
   version: string;
+  /** The duty check of the forwarder named so (one replica at a time forwards). */
+  duty?: (name: string) => DutyCheck;
 }
 
 export interface AuditForwarding {
@@ -53,6 +56,7 @@ export async function startAuditForwarding(deps: AuditForwardingDeps): Promise<A
         batchSize: forwarder.batch_size ?? DEFAULT_BATCH_SIZE,
         format,
         pollMs,
+        ...(deps.duty ? { isMine: deps.duty(forwarderName(forwarder, index)) } : {}),
       }),
     );
   }

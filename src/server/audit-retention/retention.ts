@@ -5,6 +5,7 @@
 // - the checkpoint is written before anything is deleted, and the prune itself is audited
 //   (`audit.pruned`), so the cut is visible in the log and at every forwarder.
 // Archive first (`lease audit export`) what must be kept longer than the retention.
+import { alwaysMine, type DutyCheck } from '../duty.js';
 import type { KeyObject } from 'node:crypto';
 import { signCheckpoint } from '../../audit/index.js';
 import { toIso, type Clock, type Logger } from '../../core/index.js';
@@ -74,13 +75,14 @@ export class AuditRetention {
   private running: Promise<unknown> | undefined;
 
   constructor(
-    private readonly deps: { store: Store; clock: Clock; logger: Logger; key: () => Promise<KeyObject>; days: number; forwarders: readonly string[]; firstAfterMs?: number; everyMs?: number },
+    private readonly deps: { store: Store; clock: Clock; logger: Logger; key: () => Promise<KeyObject>; days: number; forwarders: readonly string[]; firstAfterMs?: number; everyMs?: number; /** Whether this replica prunes now (one replica at a time does). */ isMine?: DutyCheck },
   ) {}
 
   start(): void {
     const tick = (delay: number) => {
       this.timer = setTimeout(() => {
-        this.running = this.runOnce()
+        this.running = (this.deps.isMine ?? alwaysMine)()
+          .then((mine) => (mine ? this.runOnce() : undefined))
           .catch((err: unknown) => this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'audit retention: prune failed; will retry'))
           .finally(() => tick(this.deps.everyMs ?? 6 * 60 * 60 * 1000));
       }, delay);

@@ -4,6 +4,7 @@
 // (`email_cursor`), and moves that position only after a mail was accepted by the SMTP server.
 // A crash re-reads from the last position (a mail may go twice, never be lost). The position
 // starts where the log ended when the store was upgraded (migration 0005): no mails about the past.
+import { alwaysMine, type DutyCheck } from '../duty.js';
 import { LeaseError, type Clock, type Logger } from '../../core/index.js';
 import type { NotificationProvider, ProviderInstance } from '../../providers/index.js';
 import type { AuditEntry, Store } from '../../store/index.js';
@@ -36,7 +37,7 @@ export class RequesterMail {
   private running: Promise<void> | undefined;
   private stopped = false;
 
-  constructor(private readonly deps: { store: Store; providers: Map<string, ProviderInstance>; clock: Clock; logger: Logger; intervalMs?: number }) {}
+  constructor(private readonly deps: { store: Store; providers: Map<string, ProviderInstance>; clock: Clock; logger: Logger; intervalMs?: number; /** Whether this replica mails now (one replica at a time does). */ isMine?: DutyCheck }) {}
 
   /** The e-mail provider that mails requesters (the first enabled one with `requester: true`). */
   private notifier(): NotificationProvider | undefined {
@@ -68,7 +69,7 @@ export class RequesterMail {
   /** Sends what the log holds past the position; stops at the first mail the server did not take. */
   async drain(): Promise<void> {
     const notifier = this.notifier();
-    if (!notifier) return;
+    if (!notifier || !(await (this.deps.isMine ?? alwaysMine)())) return;
     for (;;) {
       const after = (await this.deps.store.email.cursor(CURSOR)) ?? 0;
       const entries = await this.deps.store.audit.list({ afterSeq: after, limit: PAGE });

@@ -8,6 +8,7 @@
 // crash between the change and the message delays the message, never loses it. The timer that
 // wakes the sender is derived from the rows again after every restart. A warning is re-armed
 // when the lease was extended meanwhile, and dropped once it has ended.
+import { alwaysMine, type DutyCheck } from '../duty.js';
 import { identityKey, parseDuration, toIso, type Clock, type Logger } from '../../core/index.js';
 import type { LoadedConfig } from '../../config/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
@@ -89,6 +90,8 @@ export interface LeaseNoticeSenderDeps {
   logger: Logger;
   /** Of the durations a provider offers as Extend buttons, those the lease's role leaves room for now. */
   extendOffers?: (request: RequestRecord, offered: readonly string[]) => string[];
+  /** Whether this replica sends the notices now (one replica at a time does). */
+  isMine?: DutyCheck;
 }
 
 export class LeaseNoticeSender {
@@ -123,6 +126,10 @@ export class LeaseNoticeSender {
   /** Sends what is due, then sleeps until the next notice is due (at most POLL_MS). */
   private async tick(): Promise<void> {
     const { store, clock, logger } = this.deps;
+    if (!(await (this.deps.isMine ?? alwaysMine)())) {
+      this.arm(POLL_MS);
+      return;
+    }
     try {
       for (;;) {
         const due = await store.leaseNotices.listDue(clock.now(), 50);

@@ -12,6 +12,7 @@
 // marks the request revoked, so a grant still listed after its request was seen ended is real;
 // and a revoke starts by marking the request revoking, so a lease seen active and unchanged
 // around both listings was not being revoked while they ran.
+import { alwaysMine, type DutyCheck } from '../duty.js';
 import { LeaseError, identityKey, isFinalStatus, toIso, type Clock, type LeaseMetrics, type Logger } from '../../core/index.js';
 import type { AccessProvider, ActiveGrant, GrantRole, ProviderInstance } from '../../providers/index.js';
 import type { RequestRecord, Store } from '../../store/index.js';
@@ -229,7 +230,8 @@ export class Reconciler {
   private first: Promise<void> | undefined;
   private stopped = false;
 
-  constructor(private readonly deps: ReconcileDeps & { intervalMs: number; settleMs?: number }) {}
+  /** `isMine`: whether this replica reconciles now (one replica at a time does). */
+  constructor(private readonly deps: ReconcileDeps & { intervalMs: number; settleMs?: number; isMine?: DutyCheck }) {}
 
   start(): void {
     this.first = this.recoverySettled().then(() => this.runLogged());
@@ -254,7 +256,7 @@ export class Reconciler {
   }
 
   private async runLogged(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || !(await (this.deps.isMine ?? alwaysMine)())) return;
     const { logger } = this.deps;
     try {
       const report = await this.run();

@@ -2,3 +2,4 @@
 // brings in pg): import it dynamically.
 export { describePostgresUrl, openPostgresStore, type PostgresStoreOptions } from './store.js';
 export { StoreLocked } from '../errors.js';
+export { postgresDutyLocks } from './duty-locks.js';

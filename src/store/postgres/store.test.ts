@@ -9,7 +9,7 @@ import { ManualClock, type Clock } from '../../core/index.js';
 import { StoreIntegrityError, StoreMigrationError } from '../errors.js';
 import { requestRecord } from '../temp-store.fake.js';
 import type { Store } from '../types.js';
-import { openPostgresStore, StoreLocked } from './index.js';
+import { openPostgresStore, postgresDutyLocks, StoreLocked } from './index.js';
 import { MIGRATION_NAMES } from './migrations/index.js';
 
 const available = postgresBinDir() !== undefined;
@@ -33,6 +33,14 @@ describe('PostgreSQL store', { skip }, () => {
     await admin?.end();
     await server?.stop();
   });
+
+  async function waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error('condition not met in time');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 
   async function freshDatabase(): Promise<string> {
     const name = `lease_pg_${++databases}`;
@@ -140,6 +148,30 @@ describe('PostgreSQL store', { skip }, () => {
       store.transaction(async (tx) => tx.grants.upsert({ request_id: 'nope', provider: 'p', record: {}, granted_at: 'x' })),
       (err) => err instanceof StoreIntegrityError && err.code === 'store_integrity',
     );
+  });
+
+  it('a duty lock is held by one replica at a time; released or its connection lost, another takes it', async () => {
+    const url = await freshDatabase();
+    const a = postgresDutyLocks(url, () => undefined);
+    const b = postgresDutyLocks(url, () => undefined);
+    opened.push({ end: () => a.close() }, { end: () => b.close() });
+    const held = await a.tryHold('reconciler');
+    assert.ok(held?.held, 'the first replica takes the free duty');
+    assert.equal(await b.tryHold('reconciler'), undefined, 'the second one is refused while it is held');
+    assert.ok((await b.tryHold('requester-mail'))?.held, 'other duties are independent');
+    await held.release();
+    assert.equal(held.held, false);
+    const taken = await b.tryHold('reconciler');
+    assert.ok(taken?.held, 'released, it goes to the other replica');
+    // The holder's connection dies (a crashed replica): PostgreSQL releases its locks.
+    const { rowCount } = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = $1)`,
+      [new URL(url).pathname.slice(1)],
+    );
+    assert.ok(rowCount && rowCount > 0, 'the holder\'s connection was found');
+    await waitFor(() => taken.held === false);
+    const again = await a.tryHold('reconciler');
+    assert.ok(again?.held, 'a lost connection frees the duty for the others');
   });
 
   it('with the embedded engine a second process is refused while the first holds the database, and may open once it has closed', async () => {
