@@ -62,6 +62,15 @@ export class SessionKeys {
     return this.keyFor(kid);
   }
 
+  /**
+   * Whether tokens under `kid` are still accepted (the key is in the file and not revoked), after
+   * taking in a change of the file: what a cache of tokens verified earlier must ask again.
+   */
+  async accepts(kid: string): Promise<boolean> {
+    await this.set.takeChanges();
+    return this.set.entries.some((e) => e.kid === kid && e.revoked !== true);
+  }
+
   /** The key new tokens are encrypted with. */
   current(): SessionKey {
     const entry = this.set.newestUsable();

@@ -27,6 +27,8 @@ export interface VerifiedSession {
   jti: string;
   /** When it was issued, epoch ms: "end every session of this user issued before T" compares it. */
   issued_at_ms: number;
+  /** The session key it was encrypted with: revoking that key ends the session. */
+  kid: string;
 }
 
 /** Encrypts `identity` into a token that expires `ttlMs` (default 1 h) after `now` (epoch ms). */
@@ -61,12 +63,14 @@ export async function verifySessionToken(keys: SessionKeys, token: string, optio
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw invalidSession();
   const { errors: joseErrors, jwtDecrypt } = await loadJose();
   let payload: Record<string, unknown>;
+  let kid = '';
   try {
     ({ payload } = await jwtDecrypt(
       token,
       async (header) => {
         const key = typeof header.kid === 'string' ? await keys.resolve(header.kid) : undefined;
         if (key === undefined) throw new joseErrors.JWKSNoMatchingKey();
+        kid = header.kid as string;
         return key;
       },
       {
@@ -86,7 +90,7 @@ export async function verifySessionToken(keys: SessionKeys, token: string, optio
   if (!identity.success || typeof payload.jti !== 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') throw invalidSession();
   // Tokens from before iat_ms existed: their whole second is at or before the true issue time.
   const issuedAtMs = typeof payload.iat_ms === 'number' ? payload.iat_ms : payload.iat * 1000;
-  return { identity: identity.data, expires_at: toIso(payload.exp * 1000), jti: payload.jti, issued_at_ms: issuedAtMs };
+  return { identity: identity.data, expires_at: toIso(payload.exp * 1000), jti: payload.jti, issued_at_ms: issuedAtMs, kid };
 }
 
 function invalidSession(): Unauthenticated {

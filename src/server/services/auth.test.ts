@@ -1,5 +1,6 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { KEY_SET_REFRESH_DEFAULTS } from '../../crypto/index.js';
 import { ManualClock, Unauthenticated, silentLogger, type Identity } from '../../core/index.js';
 import { SessionKeys, createLocalIdentity, hashPassword, issueSessionToken } from '../../identity/index.js';
 import type { ProviderInstance } from '../../providers/index.js';
@@ -24,7 +25,7 @@ async function setup(t: TestContext) {
   const deps = { providers, keys, clock, logger: silentLogger, access: createAccessControl([{ provider: 'local', group: 'ops' }]), sessionTtlMs: 60_000 };
   const auth = new AuthService({ ...deps, store, throttle: new LoginThrottle(store, clock) });
   const issue = async (identity: Identity) => (await issueSessionToken(keys, identity, { now: clock.now(), ttlMs: 60_000 })).token;
-  return { auth, keys, clock, store, file, deps, issue };
+  return { auth, keys, clock, store, dir, file, deps, issue };
 }
 
 const revoked = (e: unknown) => e instanceof Unauthenticated && e.code === 'session_revoked' && e.status === 401;
@@ -110,6 +111,23 @@ describe('a session ends when its user logs out or an admin ends it, not only wh
     const after = await issue(alice);
     await assert.rejects(auth.authenticateToken(before), revoked);
     assert.equal((await auth.authenticateToken(after)).id, 'alice');
+  });
+
+  it('a cached session is refused once its key is revoked, here or by another process sharing the key file', async (t) => {
+    const { auth, keys, clock, dir, issue } = await setup(t);
+    const here = await issue(alice);
+    await auth.authenticateToken(here);
+    await keys.revoke(keys.current().kid);
+    await assert.rejects(auth.authenticateToken(here), (e: unknown) => e instanceof Unauthenticated && e.code === 'unauthenticated');
+
+    const elsewhere = await issue(alice);
+    await auth.authenticateToken(elsewhere);
+    const otherProcess = await SessionKeys.load(dir, { clock });
+    await otherProcess.revoke(keys.current().kid);
+    assert.equal((await auth.authenticateToken(elsewhere)).id, 'alice', 'the file is looked at again only after the check interval');
+    clock.advance(KEY_SET_REFRESH_DEFAULTS.checkMs);
+    await assert.rejects(auth.authenticateToken(elsewhere), (e: unknown) => e instanceof Unauthenticated && e.code === 'unauthenticated');
+    assert.equal((await auth.authenticateToken(await issue(alice))).id, 'alice', 'a session under the key that replaced it works');
   });
 
   it('only administrators may end sessions of a user (403), of a configured identity provider (404)', async (t) => {

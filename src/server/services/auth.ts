@@ -1,8 +1,9 @@
 // Login and sessions: a password login through a `local` identity provider yields a session
 // token (JWE, readable only by this server); every API call presents it as a bearer token (or
-// the web session cookie). A session ends when it expires, when its user logs out, or when an
-// administrator ends all of that user's sessions; the last two are kept in the store and
-// checked on every call, whatever the cache of verified tokens holds.
+// the web session cookie). A session ends when it expires, when its user logs out, when an
+// administrator ends all of that user's sessions (both kept in the store), or when the key that
+// encrypted it is revoked (`lease keys revoke`); all are checked on every call, whatever the
+// cache of verified tokens holds.
 import { createHash } from 'node:crypto';
 import { Forbidden, InvalidCredentials, NotFound, Unauthenticated, identityKey, toIso, type Clock, type Identity, type LeaseMetrics, type Logger } from '../../core/index.js';
 import { issueSessionToken, verifySessionToken, type SessionKeys } from '../../identity/index.js';
@@ -43,8 +44,8 @@ export class SessionRevoked extends Unauthenticated {
 const SESSION_CACHE_SIZE = 10_000;
 
 export class AuthService {
-  /** sha256(token) → the verified session; never the token itself. Bounded; oldest dropped first. */
-  private readonly verified = new Map<string, LiveSession>();
+  /** sha256(token) → the verified session and its key id; never the token itself. Bounded; oldest dropped first. */
+  private readonly verified = new Map<string, LiveSession & { kid: string }>();
 
   constructor(private readonly deps: AuthServiceDeps) {}
 
@@ -110,10 +111,12 @@ export class AuthService {
     const now = this.deps.clock.now();
     const key = createHash('sha256').update(token).digest('base64url');
     let session = this.verified.get(key);
-    if (session === undefined || session.expiresAtMs <= now) {
+    // A cached session whose key was revoked since (here, or in the shared key file by
+    // `lease keys revoke` or another replica) is verified again, and refused.
+    if (session === undefined || session.expiresAtMs <= now || !(await this.deps.keys.accepts(session.kid))) {
       this.verified.delete(key);
       const verified = await verifySessionToken(this.deps.keys, token, { now });
-      session = { identity: verified.identity, jti: verified.jti, issuedAtMs: verified.issued_at_ms, expiresAtMs: Date.parse(verified.expires_at) };
+      session = { identity: verified.identity, jti: verified.jti, issuedAtMs: verified.issued_at_ms, expiresAtMs: Date.parse(verified.expires_at), kid: verified.kid };
       if (this.verified.size >= SESSION_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
       this.verified.set(key, session);
     }
