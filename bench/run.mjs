@@ -6,11 +6,10 @@
 // `npm run bench` runs the 100,000-lease figure as its own step that way, since creating them
 // through the API takes minutes.
 import { spawn } from 'node:child_process';
-import http from 'node:http';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashPassword } from '../dist/identity/index.js';
+import { fmt, loginBenchUser, measureRequestToActive, measureThroughput, percentile as pct, pool, requestClient, writeRequestBenchConfig } from './request-load.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -25,32 +24,11 @@ const SETTLE_S = arg('settle', 0);
 
 const dir = await mkdtemp(join(tmpdir(), 'lease-bench-'));
 const password = 'bench-password';
-await mkdir(join(dir, 'config'));
-await writeFile(join(dir, 'config', 'lease.yaml'), `version: "1.0"
-providers:
-  local:
-    name: Local
-    provider: local
-    config:
-      users:
-        bench: { password_hash: '${await hashPassword(password)}', groups: [bench] }
-  box:
-    name: Bench box
-    provider: sudo
-    config: { sudoers_dir: ${JSON.stringify(join(dir, 'sudoers.d'))}, visudo: false }
-roles:
-  bench:
-    name: Bench
-    description: benchmark role
-    permissions: { allow: [/usr/bin/id] }
-    scopes: { groups: [bench] }
-    providers: [box]
-    max_duration: 24h
-`);
+const config = await writeRequestBenchConfig(dir, password);
 
 let port = 0;
 function startServer() {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/lease.js'), 'server', '--config', join(dir, 'config'), '--data', join(dir, 'data'), '--port', String(port)], {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/lease.js'), 'server', '--config', config, '--data', join(dir, 'data'), '--port', String(port)], {
     env: { ...process.env, LEASE_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -75,80 +53,24 @@ const url = await first.listening;
 // A restart listens on the same port, so the client below keeps its URL.
 port = Number(new URL(url).port);
 
-const login = await (await fetch(`${url}/api/v1/auth/local/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench', password }) })).json();
-const headers = { authorization: `Bearer ${login.token}`, 'content-type': 'application/json' };
-
-// node:http with keep-alive: fetch costs the client several times more CPU per call, and the
-// client shares the machine's cores with the server.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-function call(method, path, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${url}${path}`, { method, agent, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode, json: text ? JSON.parse(text) : undefined }));
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
-const createRequest = async (duration) => {
-  const r = await call('POST', '/api/v1/requests', { role: 'bench', provider: 'box', duration, reason: 'bench' });
-  if (r.status !== 201) throw new Error(`create → ${r.status} ${JSON.stringify(r.json)}`);
-  return r.json;
-};
-const getRequest = async (id, query = '') => (await call('GET', `/api/v1/requests/${id}${query}`)).json;
-const pct = (values, p) => {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
-const fmt = (ms) => `${ms.toFixed(2)} ms`;
-async function pool(n, concurrency, fn) {
-  let next = 0;
-  const results = new Array(n);
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) {
-      const i = next++;
-      results[i] = await fn(i);
-    }
-  }));
-  return results;
-}
+const client = requestClient(url, await loginBenchUser(url, password));
+const { createRequest, getRequest, waitUntilGranted } = client;
 const rssMiB = async () => {
   const status = await readFile(`/proc/${server.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
 };
 
-const waitUntilGranted = async () => {
-  while ((await call('GET', '/api/v1/requests?status=pending,granting&limit=1')).json.requests.length > 0) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 const lines = [];
 
 try {
   // 1. request → active, one at a time (auto-approve default workflow).
-  const latencies = [];
-  for (let i = 0; i < LATENCY_N; i++) {
-    const start = performance.now();
-    const created = await createRequest('1h');
-    // The API's long poll answers as soon as the request is active.
-    const r = created.status === 'active' ? created : await getRequest(created.id, '?until=active,failed,denied&timeout=30');
-    if (r.status !== 'active') throw new Error(`request ${r.id} ${r.status}`);
-    latencies.push(performance.now() - start);
-  }
-
+  const { observed: latencies } = await measureRequestToActive([client], LATENCY_N);
   if (LATENCY_N > 0) lines.push(`request → active          p50 ${fmt(pct(latencies, 50))}  p99 ${fmt(pct(latencies, 99))}  (n=${LATENCY_N}, sequential)`);
 
   // 2. sustained throughput with concurrent clients: requests accepted, and all of them granted.
   if (THROUGHPUT_N > 0) {
-    const t0 = performance.now();
-    await pool(THROUGHPUT_N, CONCURRENCY, () => createRequest('1h'));
-    const accepted = THROUGHPUT_N / ((performance.now() - t0) / 1000);
-    await waitUntilGranted();
-    const throughput = THROUGHPUT_N / ((performance.now() - t0) / 1000);
-    lines.push(`sustained requests/s      ${throughput.toFixed(0)} req/s granted  (${accepted.toFixed(0)} req/s accepted; n=${THROUGHPUT_N}, ${CONCURRENCY} concurrent clients)`);
+    const { accepted, granted } = await measureThroughput([client], THROUGHPUT_N, CONCURRENCY);
+    lines.push(`sustained requests/s      ${granted.toFixed(0)} req/s granted  (${accepted.toFixed(0)} req/s accepted; n=${THROUGHPUT_N}, ${CONCURRENCY} concurrent clients)`);
   }
 
   // 3. expiry → revoked lag: leases whose expiries all fall on the same instant.
@@ -178,7 +100,7 @@ try {
   const createdIn = (performance.now() - t1) / 1000;
   await new Promise((r) => setTimeout(r, 2_000));
   lines.push(`server RSS                ${(await rssMiB()).toFixed(1)} MiB with ${active} active leases (${Math.max(0, ACTIVE_N - activeNow)} created in ${createdIn.toFixed(0)} s)`);
-  agent.destroy();
+  client.close();
   await stopServer(server);
   const t2 = performance.now();
   const restarted = startServer();
@@ -196,7 +118,7 @@ try {
   console.log(`\nLease benchmark (embedded runtime, SQLite, sudo provider in a temp dir; node ${process.version})`);
   for (const line of lines) console.log(line);
 } finally {
-  agent.destroy();
+  client.close();
   await stopServer(server);
   await rm(dir, { recursive: true, force: true });
 }

