@@ -9,7 +9,7 @@
 //   request → active p50/p99 (sequential, auto-approved role on the sudo provider writing into
 //   a temp directory) and sustained requests/s (concurrent clients; accepted, then all granted).
 //   node bench/replicas.mjs [--latency=200] [--throughput=2000] [--concurrency=32] [--replicas=1,2] [--temporal=memory|file]
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -33,6 +33,18 @@ const { startTemporal } = await tsImport('../test/support/temporal.ts', import.m
 const { startServer } = await tsImport('../test/support/lease-process.ts', import.meta.url);
 
 const password = 'bench-password';
+
+// CPU accounting from /proc (Linux), in clock ticks of 10 ms (CLK_TCK 100).
+const TICK_MS = 10;
+async function processCpuMs(pid) {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
+}
+async function machineTicks() {
+  const [, ...fields] = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).map(Number);
+  const idle = fields[3] + fields[4]; // idle, iowait
+  return { busy: fields.reduce((a, b) => a + b, 0) - idle, total: fields.reduce((a, b) => a + b, 0) };
+}
 
 /** One run: `replicas` servers on a fresh database and task queue; resolves with its figures. */
 let runs = 0;
@@ -64,7 +76,13 @@ services:
     const load = loadavg()[0];
     await measureRequestToActive(clients, WARM_UP_N);
     const latency = await measureRequestToActive(clients, LATENCY_N);
-    const throughput = THROUGHPUT_N > 0 ? await measureThroughput(clients, THROUGHPUT_N, CONCURRENCY) : undefined;
+    if (THROUGHPUT_N === 0) return { replicas, load, latency };
+    const serversCpu = async () => (await Promise.all(servers.map((s) => processCpuMs(s.child.pid)))).reduce((a, b) => a + b, 0);
+    const [cpu0, machine0] = [await serversCpu(), await machineTicks()];
+    const throughput = await measureThroughput(clients, THROUGHPUT_N, CONCURRENCY);
+    const [cpu1, machine1] = [await serversCpu(), await machineTicks()];
+    throughput.leaseCpuMs = (cpu1 - cpu0) / THROUGHPUT_N;
+    throughput.machineBusy = (machine1.busy - machine0.busy) / (machine1.total - machine0.total);
     return { replicas, load, latency, throughput };
   } finally {
     for (const client of clients) client.close();
@@ -96,6 +114,8 @@ try {
     ['p99', 11, (r) => ms(r.latency.recorded, 99)],
     ['granted req/s', 15, (r) => perSecond(r.throughput?.granted)],
     ['accepted req/s', 16, (r) => perSecond(r.throughput?.accepted)],
+    ['lease CPU/req', 15, (r) => (r.throughput ? fmt(r.throughput.leaseCpuMs) : '—')],
+    ['CPU busy', 10, (r) => (r.throughput ? `${(r.throughput.machineBusy * 100).toFixed(0)}%` : '—')],
     ['load', 6, (r) => r.load.toFixed(1)],
   ];
   console.log(columns.map(([title, width], i) => (i === 0 ? title.padEnd(width) : title.padStart(width))).join(''));
@@ -103,7 +123,8 @@ try {
   console.log(`request → active: n=${LATENCY_N} one at a time, round robin over the replicas, each awaited with the long poll on the replica that took it (a step`);
   console.log('  committed by the other replica reaches that poll within its 1 s re-read); recorded: the server\'s created_at → granted_at of the same requests.');
   console.log(`req/s: n=${THROUGHPUT_N} from ${CONCURRENCY} concurrent clients, round robin; accepted = all answered 201, granted = none left pending or granting.`);
-  console.log('load: the 1-minute load average when the run began (other work on the machine shares its cores).');
+  console.log('lease CPU/req: CPU time of all replicas per request over that phase; CPU busy: the whole machine\'s, every process (PostgreSQL, Temporal,');
+  console.log('  this client, other work); load: the 1-minute load average when the run began.');
 } finally {
   await admin?.end();
   await temporal?.stop();
