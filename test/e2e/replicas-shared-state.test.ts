@@ -75,8 +75,9 @@ describe(`two server replicas sharing one ${backend === 'sqlite' ? 'SQLite file'
   registerTestSecret(secret);
 
   before(async () => {
-    if (temporalCli() === undefined || (backend === 'postgres' && postgresBinDir() === undefined)) return;
-    if (backend === 'postgres') postgres = await startPostgres();
+    // Each missing component is named by its own check in `ready`.
+    if (backend === 'postgres' && postgresBinDir() !== undefined) postgres = await startPostgres();
+    if (temporalCli() === undefined || (backend === 'postgres' && postgres === undefined)) return;
     const hook = { name: `replicas on ${backend}`, skip: () => undefined, after: (fn: () => Promise<void>) => cleanups.push(fn) } as unknown as TestContext;
     temporal = await startTemporalDevServer(hook);
     if (temporal === undefined) return;
