@@ -2,9 +2,10 @@
 //   1. Store level (dist/, a SQLite file in a temp dir): one browser login's store work
 //      (add → takeByState → authenticate → redeem), one failed password's throttle work
 //      (two failure inserts and the two look-ups of the next attempt), a paced turn.
-//   2. Two real `lease server` replicas on one data directory: password logins (the throttle's
-//      look-ups on every attempt), sequential latency and concurrent throughput, alternating
-//      between the replicas.
+//   2. Two real `lease server` replicas on one data directory (the Temporal engine, on a Temporal
+//      dev server: a store takes one embedded-engine server only): password logins (the
+//      throttle's look-ups on every attempt), sequential latency and concurrent throughput,
+//      alternating between the replicas.
 //   node bench/shared-state.mjs [--store=5000] [--logins=200] [--concurrency=8]
 import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -12,8 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword } from '../dist/identity/index.js';
 import { openSqliteStore } from '../dist/store/index.js';
+import { tsImport } from 'tsx/esm/api';
 
 const ROOT = new URL('..', import.meta.url).pathname;
+const { startTemporal } = await tsImport('../test/support/temporal.ts', import.meta.url);
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const STORE_N = arg('store', 5000);
 const LOGINS_N = arg('logins', 200);
@@ -113,6 +116,19 @@ providers:
         bench: { password_hash: '${await hashPassword(password)}', groups: [eng] }
 `,
   );
+  const temporal = await startTemporal({ inMemory: true });
+  await writeFile(
+    join(configDir, 'server.yaml'),
+    `version: "1.0"
+server:
+  engine: temporal
+services:
+  temporal:
+    address: ${temporal.address}
+    namespace: ${temporal.namespace}
+    task_queue: lease-bench-shared-state
+`,
+  );
   const data = join(dir, 'data');
   const a = await startServer(configDir, data);
   await waitHealthy(a.url);
@@ -145,6 +161,7 @@ providers:
   } finally {
     await stop(a.child);
     await stop(b.child);
+    await temporal.stop();
   }
 }
 
