@@ -10,7 +10,7 @@
 // - dockerd runs with its own data root in a temp dir, --storage-driver=vfs --bridge=none
 //   --iptables=false; builds and the container use the host network.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, renameSync, cpSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, renameSync, cpSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lease', 'image-base');
 const nodeVersion = process.version;
-const baseTar = join(cache, `bookworm-node-${nodeVersion}-2.tar`);
+const baseTar = join(cache, `bookworm-node-${nodeVersion}-3.tar`);
 const started = Date.now();
 const log = (message) => console.log(`image-test [${Math.round((Date.now() - started) / 1000)} s]: ${message}`);
 
@@ -44,6 +44,9 @@ if (!existsSync(baseTar)) {
   log(`making the base rootfs (Debian bookworm + Node ${nodeVersion}) into ${baseTar}`);
   mkdirSync(cache, { recursive: true });
   const rootfs = mkdtempSync(join(cache, 'rootfs-'));
+  // mkdtemp makes it 0700, and the tarball's "./" would carry that to the image's "/": nobody but
+  // root could then reach /usr/local/bin/node (the container's user 10001 got "node: not found").
+  chmodSync(rootfs, 0o755);
   try {
     sh('debootstrap', ['--variant=minbase', '--include=python3,make,g++,ca-certificates', 'bookworm', rootfs, 'http://deb.debian.org/debian']);
     const node = process.execPath;
