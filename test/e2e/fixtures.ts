@@ -141,3 +141,20 @@ export async function apiLogin(serverUrl: string, user: keyof typeof PASSWORDS):
   if (r.status !== 200) throw new Error(`login over HTTP as ${user} answered ${r.status}: ${await r.text()}`);
   return ((await r.json()) as { token: string }).token;
 }
+
+/** server.yaml for replicas: the Temporal engine on one dev server, on PostgreSQL (via LEASE_STORE_URL) or the shared SQLite file. */
+export function replicaServerYaml(args: { temporal: { address: string; namespace: string }; taskQueue: string; postgres: boolean }): string {
+  return `version: "1.0"
+server:
+  admins:
+    groups: [ops]${args.postgres ? `
+  store:
+    type: postgres` : ''}
+  engine: temporal
+services:
+  temporal:
+    address: ${args.temporal.address}
+    namespace: ${args.temporal.namespace}
+    task_queue: ${args.taskQueue}
+`;
+}

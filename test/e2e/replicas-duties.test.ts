@@ -11,7 +11,7 @@ import { postgresBinDir, requirePostgres, startPostgres, type PostgresServer } f
 import { requireComponent } from '../support/require-component.js';
 import { leaseJson, startServer, waitUntil, writeFiles, type ServerProcess } from '../support/lease-process.js';
 import { HOW_TO_GET_TEMPORAL, startTemporalDevServer, temporalCli, type TemporalDevServer } from '../support/temporal.js';
-import { apiLogin, createDeployment, loginAs, type Deployment } from './fixtures.js';
+import { apiLogin, createDeployment, loginAs, replicaServerYaml, type Deployment } from './fixtures.js';
 
 /** The replicas whose output says they took the duty named so. */
 function holders(replicas: ServerProcess[], duty: string): ServerProcess[] {
@@ -42,19 +42,7 @@ describe('background duties on two replicas (PostgreSQL, Temporal)', () => {
     if (temporal === undefined) return;
     deployment = await createDeployment({ visudo: false });
     await writeFiles(deployment.config, {
-      'server.yaml': `version: "1.0"
-server:
-  admins:
-    groups: [ops]
-  store:
-    type: postgres
-  engine: temporal
-services:
-  temporal:
-    address: ${temporal.address}
-    namespace: ${temporal.namespace}
-    task_queue: lease-e2e-duties
-`,
+      'server.yaml': replicaServerYaml({ temporal, taskQueue: 'lease-e2e-duties', postgres: true }),
       'audit.yaml': `audit:
   forwarders:
     - { type: file, name: archive, path: audit.jsonl, batch_size: 5 }

@@ -16,7 +16,7 @@ import { HOW_TO_GET_POSTGRES, postgresBinDir, startPostgres, type PostgresServer
 import { requireComponent } from '../support/require-component.js';
 import { registerTestSecret } from '../support/secrets.js';
 import { HOW_TO_GET_TEMPORAL, startTemporalDevServer, temporalCli, type TemporalDevServer } from '../support/temporal.js';
-import { apiLogin, createDeployment, loginAs, type Deployment } from './fixtures.js';
+import { apiLogin, createDeployment, loginAs, replicaServerYaml, type Deployment } from './fixtures.js';
 
 interface RequestJson {
   id: string;
@@ -173,19 +173,7 @@ describe('two lease server replicas on one PostgreSQL database and one Temporal 
     deployment = await createDeployment({ visudo: false });
     await mkdir(deployment.sudoers, { recursive: true });
     await writeFiles(deployment.config, {
-      'server.yaml': `version: "1.0"
-server:
-  admins:
-    groups: [ops]
-  store:
-    type: postgres
-  engine: temporal
-services:
-  temporal:
-    address: ${temporal!.address}
-    namespace: ${temporal!.namespace}
-    task_queue: ${TASK_QUEUE}
-`,
+      'server.yaml': replicaServerYaml({ temporal: temporal!, taskQueue: TASK_QUEUE, postgres: true }),
       'deploy.yaml': `version: "1.0"
 roles:
   deploy:

@@ -16,7 +16,7 @@ import { requireComponent } from '../support/require-component.js';
 import { HOW_TO_GET_TEMPORAL, startTemporalDevServer, temporalCli, type TemporalDevServer } from '../support/temporal.js';
 import { createSamlIdp, type SamlResponseForm, type TestSamlIdp } from '../support/saml-idp.js';
 import { registerTestSecret } from '../support/secrets.js';
-import { createDeployment, PASSWORDS, type Deployment } from './fixtures.js';
+import { createDeployment, PASSWORDS, replicaServerYaml, type Deployment } from './fixtures.js';
 
 /** An address nobody listens on: the tests read the redirect to it and never follow it. */
 const NOWHERE = 'http://127.0.0.1:9/callback';
@@ -98,19 +98,7 @@ providers:
 `,
     });
     await writeFiles(deployment.config, {
-      'server.yaml': `version: "1.0"
-server:
-  admins:
-    groups: [ops]${postgres ? `
-  store:
-    type: postgres` : ''}
-  engine: temporal
-services:
-  temporal:
-    address: ${address}
-    namespace: ${namespace}
-    task_queue: lease-e2e-replicas-${backend}
-`,
+      'server.yaml': replicaServerYaml({ temporal: { address, namespace }, taskQueue: `lease-e2e-replicas-${backend}`, postgres: postgres !== undefined }),
     });
     const env = { LEASE_OIDC_SECRET: secret, ...(postgres ? { LEASE_STORE_URL: postgres.url() } : {}) };
     // One after the other: the first creates the store and the key set, the second opens them.
