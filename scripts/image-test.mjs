@@ -120,7 +120,7 @@ try {
   const ready = await fetch(`http://127.0.0.1:${port}/ready`);
   if (ready.status !== 200) throw new Error(`/ready answered ${ready.status}`);
   log('healthy; /ready answers 200; stopping it with SIGTERM');
-  docker(['stop', '--time', '15', id]);
+  docker(['stop', '-t', '15', id]);
   const exit = docker(['inspect', '--format', '{{.State.ExitCode}}', id], { capture: true }).trim();
   if (exit !== '0') throw new Error(`the server exited ${exit} on SIGTERM`);
   docker(['logs', id]);
