@@ -10,7 +10,7 @@ import type { AuditEvent } from '../../src/audit/index.js';
 import { postgresBinDir, requirePostgres, startPostgres, type PostgresServer } from '../support/postgres.js';
 import { requireComponent } from '../support/require-component.js';
 import { leaseJson, startServer, waitUntil, writeFiles, type ServerProcess } from '../support/lease-process.js';
-import { HOW_TO_GET_TEMPORAL, startTemporalDevServer, temporalCli, type TemporalDevServer } from '../support/temporal.js';
+import { HOW_TO_GET_TEMPORAL, startTemporal, temporalCli, type TemporalDevServer } from '../support/temporal.js';
 import { apiLogin, createDeployment, loginAs, replicaServerYaml, type Deployment } from './fixtures.js';
 
 /** The replicas whose output says they took the duty named so. */
@@ -29,7 +29,6 @@ async function received(file: string): Promise<AuditEvent[]> {
 describe('background duties on two replicas (PostgreSQL, Temporal)', () => {
   let postgres: PostgresServer | undefined;
   let temporal: TemporalDevServer | undefined;
-  const cleanups: Array<() => Promise<void>> = [];
   let deployment: Deployment;
   let replicas: ServerProcess[] = [];
   const ready = (t: TestContext) => requirePostgres(t, postgres) && requireComponent(t, 'the Temporal CLI', temporal !== undefined, HOW_TO_GET_TEMPORAL);
@@ -37,9 +36,7 @@ describe('background duties on two replicas (PostgreSQL, Temporal)', () => {
   before(async () => {
     if (postgresBinDir() === undefined || temporalCli() === undefined) return;
     postgres = await startPostgres();
-    const hook = { name: 'duties', skip: () => undefined, after: (fn: () => Promise<void>) => cleanups.push(fn) } as unknown as TestContext;
-    temporal = await startTemporalDevServer(hook);
-    if (temporal === undefined) return;
+    temporal = await startTemporal();
     deployment = await createDeployment({ visudo: false });
     await writeFiles(deployment.config, {
       'server.yaml': replicaServerYaml({ temporal, taskQueue: 'lease-e2e-duties', postgres: true }),
@@ -57,7 +54,7 @@ describe('background duties on two replicas (PostgreSQL, Temporal)', () => {
     for (const replica of replicas) await replica.stop();
     await deployment?.cleanup();
     await postgres?.stop();
-    for (const cleanup of cleanups) await cleanup();
+    await temporal?.stop();
   });
 
   it('one replica forwards the audit log and one reconciles; killed, the other takes over and the receiver still gets every entry in order', async (t) => {

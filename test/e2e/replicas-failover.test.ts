@@ -15,7 +15,7 @@ import { leaseJson, runLease, startServer, waitUntil, writeFiles, type ServerPro
 import { HOW_TO_GET_POSTGRES, postgresBinDir, startPostgres, type PostgresServer } from '../support/postgres.js';
 import { requireComponent } from '../support/require-component.js';
 import { registerTestSecret } from '../support/secrets.js';
-import { HOW_TO_GET_TEMPORAL, startTemporalDevServer, temporalCli, type TemporalDevServer } from '../support/temporal.js';
+import { HOW_TO_GET_TEMPORAL, startTemporal, temporalCli, type TemporalDevServer } from '../support/temporal.js';
 import { apiLogin, createDeployment, loginAs, replicaServerYaml, type Deployment } from './fixtures.js';
 
 interface RequestJson {
@@ -143,8 +143,6 @@ function watchDropIns(dir: string): { events: Map<string, number>; close: () => 
 describe('two lease server replicas on one PostgreSQL database and one Temporal server: failover and shared keys', () => {
   let postgres: PostgresServer | undefined;
   let temporal: TemporalDevServer | undefined;
-  /** What the suite started that the hooks' context cannot stop for it (startTemporalDevServer's `t.after`). */
-  const cleanups: Array<() => Promise<void>> = [];
   let deployment: Deployment;
   let storeEnv: NodeJS.ProcessEnv;
   let a: ServerProcess;
@@ -152,6 +150,7 @@ describe('two lease server replicas on one PostgreSQL database and one Temporal 
   let balancer: LoadBalancer;
   /** Reads workflow histories as stored in Temporal (payloads stay encrypted: no codec here). */
   let temporalClient: Client;
+  let connection: Connection | undefined;
   const env = (user: string) => ({ LEASE_HOME: deployment.home(user) });
   /** False when a component is missing: each test then skips (or fails under CI=true), naming the one missing. */
   const ready = (t: TestContext) =>
@@ -168,12 +167,11 @@ describe('two lease server replicas on one PostgreSQL database and one Temporal 
   before(async () => {
     if (postgresBinDir() === undefined || temporalCli() === undefined) return;
     postgres = await startPostgres();
-    const hook = { name: 'replicas failover', skip: () => undefined, after: (fn: () => Promise<void>) => cleanups.push(fn) } as unknown as TestContext;
-    temporal = await startTemporalDevServer(hook);
+    temporal = await startTemporal();
     deployment = await createDeployment({ visudo: false });
     await mkdir(deployment.sudoers, { recursive: true });
     await writeFiles(deployment.config, {
-      'server.yaml': replicaServerYaml({ temporal: temporal!, taskQueue: TASK_QUEUE, postgres: true }),
+      'server.yaml': replicaServerYaml({ temporal: temporal, taskQueue: TASK_QUEUE, postgres: true }),
       'deploy.yaml': `version: "1.0"
 roles:
   deploy:
@@ -192,18 +190,18 @@ roles:
     a = await startReplica();
     b = await startReplica();
     balancer = await startLoadBalancer(a.url);
-    const connection = await Connection.connect({ address: temporal!.address });
-    cleanups.unshift(() => connection.close());
-    temporalClient = new Client({ connection, namespace: temporal!.namespace });
+    connection = await Connection.connect({ address: temporal.address });
+    temporalClient = new Client({ connection, namespace: temporal.namespace });
   });
 
   after(async () => {
+    await connection?.close();
     await balancer?.stop();
     await a?.stop();
     await b?.stop();
     await deployment?.cleanup();
     await postgres?.stop();
-    for (const cleanup of cleanups) await cleanup();
+    await temporal?.stop();
   });
 
   it('logs in on replica A, requests on B, approves on A: the lease is granted once and both replicas show the same request', async (t) => {

@@ -13,7 +13,7 @@ import { startServer, writeFiles, type ServerProcess } from '../support/lease-pr
 import { leaseConfigFor, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 import { postgresBinDir, requirePostgres, startPostgres, type PostgresServer } from '../support/postgres.js';
 import { requireComponent } from '../support/require-component.js';
-import { HOW_TO_GET_TEMPORAL, startTemporalDevServer, temporalCli, type TemporalDevServer } from '../support/temporal.js';
+import { HOW_TO_GET_TEMPORAL, startTemporal, temporalCli, type TemporalDevServer } from '../support/temporal.js';
 import { createSamlIdp, type SamlResponseForm, type TestSamlIdp } from '../support/saml-idp.js';
 import { registerTestSecret } from '../support/secrets.js';
 import { createDeployment, PASSWORDS, replicaServerYaml, type Deployment } from './fixtures.js';
@@ -62,8 +62,6 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 describe(`two server replicas sharing one ${backend === 'sqlite' ? 'SQLite file' : 'PostgreSQL database'} (real servers, real OIDC and SAML IdPs)`, () => {
   let postgres: PostgresServer | undefined;
   let temporal: TemporalDevServer | undefined;
-  /** What the suite started that the hooks' context cannot stop for it (startTemporalDevServer's `t.after`). */
-  const cleanups: Array<() => Promise<void>> = [];
   /** False when this backend's components are missing: each test then skips (or fails under CI=true). */
   const ready = (t: TestContext) => (backend === 'sqlite' || requirePostgres(t, postgres)) && requireComponent(t, 'the Temporal CLI', temporal !== undefined, HOW_TO_GET_TEMPORAL);
   let idp: TestOidcProvider;
@@ -78,9 +76,7 @@ describe(`two server replicas sharing one ${backend === 'sqlite' ? 'SQLite file'
     // Each missing component is named by its own check in `ready`.
     if (backend === 'postgres' && postgresBinDir() !== undefined) postgres = await startPostgres();
     if (temporalCli() === undefined || (backend === 'postgres' && postgres === undefined)) return;
-    const hook = { name: `replicas on ${backend}`, skip: () => undefined, after: (fn: () => Promise<void>) => cleanups.push(fn) } as unknown as TestContext;
-    temporal = await startTemporalDevServer(hook);
-    if (temporal === undefined) return;
+    temporal = await startTemporal();
     const { address, namespace } = temporal;
     idp = await startOidcProvider({ accounts: [{ sub: 'u-alice', email: 'alice@corp.example', name: 'Alice Liddell', groups: ['eng'] }] });
     saml = createSamlIdp();
@@ -113,7 +109,7 @@ providers:
     await idp?.stop();
     await deployment?.cleanup();
     await postgres?.stop();
-    for (const cleanup of cleanups) await cleanup();
+    await temporal?.stop();
   });
 
   it('finishes on replica B an OIDC login started on replica A; the code redeemed on B is refused when replayed on A', async (t) => {

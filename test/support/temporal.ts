@@ -57,6 +57,23 @@ export async function startTemporalDevServer(t: TestContext): Promise<TemporalDe
 export async function startTemporal(options: { inMemory?: boolean } = {}): Promise<TemporalDevServer> {
   const cli = temporalCli();
   if (cli === undefined) throw new Error(`the Temporal CLI is not available: ${HOW_TO_GET_TEMPORAL}`);
+  // A port picked free may be taken by another test's process before the server binds it (the
+  // server also picks its internal services' ports itself): a server that exits while starting
+  // is started again on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(cli, options);
+    } catch (err) {
+      if (!(err instanceof ExitedWhileStarting) || attempt === START_ATTEMPTS) throw err;
+    }
+  }
+}
+
+const START_ATTEMPTS = 3;
+
+class ExitedWhileStarting extends Error {}
+
+async function startOnce(cli: string, options: { inMemory?: boolean }): Promise<TemporalDevServer> {
   const dir = await mkdtemp(join(tmpdir(), 'lease-temporal-'));
   const port = await freePort();
   const namespace = 'default';
@@ -75,9 +92,13 @@ export async function startTemporal(options: { inMemory?: boolean } = {}): Promi
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  let stderr = '';
+  // Go prints a panic's reason first and its stack after: keep the head and the tail.
+  let stderrHead = '';
+  let stderrTail = '';
   child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4_000);
+    const text = chunk.toString();
+    if (stderrHead.length < 2_000) stderrHead += text.slice(0, 2_000 - stderrHead.length);
+    stderrTail = (stderrTail + text).slice(-2_000);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
@@ -93,7 +114,9 @@ export async function startTemporal(options: { inMemory?: boolean } = {}): Promi
     await waitUntilReady(address, namespace, exited);
   } catch (err) {
     await stop();
-    throw new Error(`the Temporal dev server did not start: ${err instanceof Error ? err.message : String(err)}\n${stderr}`, { cause: err });
+    const output = stderrHead.length < 2_000 ? stderrHead : `${stderrHead}\n...\n${stderrTail}`;
+    const Failure = err instanceof ExitedWhileStarting ? ExitedWhileStarting : Error;
+    throw new Failure(`the Temporal dev server did not start: ${err instanceof Error ? err.message : String(err)}\n${output}`, { cause: err });
   }
   return { address, namespace, stop };
 }
@@ -117,5 +140,6 @@ async function waitUntilReady(address: string, namespace: string, exited: Promis
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  throw new Error(died ? 'the process exited' : `not ready after ${READY_TIMEOUT_MS} ms: ${last instanceof Error ? last.message : String(last)}`);
+  if (died) throw new ExitedWhileStarting('the process exited');
+  throw new Error(`not ready after ${READY_TIMEOUT_MS} ms: ${last instanceof Error ? last.message : String(last)}`);
 }
