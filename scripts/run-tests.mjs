@@ -29,7 +29,14 @@ function collect(path, out) {
 }
 
 const durationsFile = join(root, '.cache', 'test-durations.json');
-const known = existsSync(durationsFile) ? JSON.parse(readFileSync(durationsFile, 'utf8')) : {};
+/** Test file → milliseconds it took last time; only an order, so an unreadable file is ignored. */
+const known = (() => {
+  try {
+    return JSON.parse(readFileSync(durationsFile, 'utf8'));
+  } catch {
+    return {};
+  }
+})();
 // A file never timed is guessed by kind: a whole-system test takes seconds to minutes, a unit test less.
 const expectedMs = (file) => known[file] ?? (file.startsWith('test/') ? 60_000 : 1_000);
 const files = targets

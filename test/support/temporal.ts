@@ -65,11 +65,14 @@ export async function startTemporal(options: { inMemory?: boolean } = {}): Promi
       return await startOnce(cli, options);
     } catch (err) {
       if (!(err instanceof ExitedWhileStarting) || attempt === START_ATTEMPTS) throw err;
+      console.error(`the Temporal dev server exited while starting (attempt ${attempt} of ${START_ATTEMPTS}); starting it again on new ports:\n${err.message}`);
     }
   }
 }
 
 const START_ATTEMPTS = 3;
+/** How much of the head and of the tail of a server's stderr a start-up failure quotes. */
+const STDERR_KEPT = 2_000;
 
 class ExitedWhileStarting extends Error {}
 
@@ -95,10 +98,12 @@ async function startOnce(cli: string, options: { inMemory?: boolean }): Promise<
   // Go prints a panic's reason first and its stack after: keep the head and the tail.
   let stderrHead = '';
   let stderrTail = '';
+  let stderrLength = 0;
   child.stderr?.on('data', (chunk: Buffer) => {
     const text = chunk.toString();
-    if (stderrHead.length < 2_000) stderrHead += text.slice(0, 2_000 - stderrHead.length);
-    stderrTail = (stderrTail + text).slice(-2_000);
+    stderrLength += text.length;
+    if (stderrHead.length < STDERR_KEPT) stderrHead += text.slice(0, STDERR_KEPT - stderrHead.length);
+    stderrTail = (stderrTail + text).slice(-STDERR_KEPT);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
@@ -114,7 +119,10 @@ async function startOnce(cli: string, options: { inMemory?: boolean }): Promise<
     await waitUntilReady(address, namespace, exited);
   } catch (err) {
     await stop();
-    const output = stderrHead.length < 2_000 ? stderrHead : `${stderrHead}\n...\n${stderrTail}`;
+    const output =
+      stderrLength <= STDERR_KEPT ? stderrHead
+      : stderrLength <= 2 * STDERR_KEPT ? stderrHead + stderrTail.slice(2 * STDERR_KEPT - stderrLength)
+      : `${stderrHead}\n...\n${stderrTail}`;
     const Failure = err instanceof ExitedWhileStarting ? ExitedWhileStarting : Error;
     throw new Failure(`the Temporal dev server did not start: ${err instanceof Error ? err.message : String(err)}\n${output}`, { cause: err });
   }
