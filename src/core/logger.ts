@@ -2,6 +2,7 @@
 // where the server's `logging.output` says.
 // Redaction is defence in depth: callers never pass secrets, and these paths are masked anyway.
 import { pino, type Logger } from 'pino';
+import { openLogFile } from './log-file.js';
 
 export type { Logger };
 
@@ -11,8 +12,11 @@ const REDACT = [
   'secret', '*.secret', 'client_secret', '*.client_secret', 'key', '*.key',
 ];
 
-/** `destination`: `stderr` (default), `stdout`, or a file path (appended to; its directory is created). */
-export function createLogger(options: { level?: string; name?: string; destination?: string } = {}): Logger {
+/**
+ * `destination`: `stderr` (default), `stdout`, or a file path (appended to; its directory is
+ * created; one file per day, kept `retentionDays`: core/log-file.ts).
+ */
+export function createLogger(options: { level?: string; name?: string; destination?: string; retentionDays?: number } = {}): Logger {
   const destination = options.destination ?? 'stderr';
   return pino(
     {
@@ -23,7 +27,7 @@ export function createLogger(options: { level?: string; name?: string; destinati
     },
     destination === 'stderr' || destination === 'stdout'
       ? pino.destination({ fd: destination === 'stdout' ? 1 : 2, sync: true })
-      : pino.destination({ dest: destination, mkdir: true, sync: true }),
+      : openLogFile(destination, options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays }).stream,
   );
 }
 

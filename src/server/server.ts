@@ -125,7 +125,13 @@ export async function openLeaseCore(options: {
   const clock = options.clock ?? systemClock;
   const expressions = await createJqEngine();
   const config = await loadServerConfig(options.configPath, expressions, options.env);
-  const logger = options.logger ?? createLogger({ ...(config.logging?.level ? { level: config.logging.level } : {}), ...logDestination(config.logging?.output, options.dataDir) });
+  const logger =
+    options.logger ??
+    createLogger({
+      ...(config.logging?.level ? { level: config.logging.level } : {}),
+      ...logDestination(config.logging?.output, options.dataDir),
+      ...(config.logging?.retention ? { retentionDays: config.logging.retention.days } : {}),
+    });
   for (const warning of config.warnings) logger.warn(`config: ${warning}`);
   // Before anything makes spans (providers, the workflow runtime): off unless server.tracing.enabled.
   const tracing = await startTracing(config.server?.tracing, { env: options.env ?? process.env, logger, serviceVersion: VERSION });

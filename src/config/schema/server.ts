@@ -143,6 +143,8 @@ export const loggingSchema = z.strictObject({
   format: z.enum(['json', 'text', 'pretty']).optional(),
   /** `stderr` (default), `stdout` or a file path (Lease writes it: relative to the data directory). */
   output: z.string().min(1).optional(),
+  /** When `output` is a file: how many days of dated files are kept (default 30). */
+  retention: z.strictObject({ days: z.number().int().min(1).max(36_500) }).optional(),
 });
 export type LoggingConfig = z.infer<typeof loggingSchema>;
 
