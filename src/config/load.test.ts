@@ -630,7 +630,7 @@ environment:
     assert.ok(result.warnings.some((w) => w.includes('server.limit: unknown key')));
   });
 
-  it('warns that limits, CORS, health, platform settings and non-JSON log formats are ignored', async () => {
+  it('warns that limits, CORS, health, platform settings, non-JSON log formats and log retention on stdout are ignored', async () => {
     const { warnings } = await warningsOf({
       'config.yaml': `server:
   limits: {requests_per_minute: 100, read_timeout: 30s}
@@ -639,7 +639,7 @@ environment:
     cors: {allowed_methods: [GET], max_age: 1h}
   metrics: {enabled: true, path: /metrics, namespace: lease}
   health: {path: /healthz}
-logging: {format: text, output: stdout}
+logging: {format: text, output: stdout, retention: {days: 7}}
 environment:
   platform: aws
   config: {salt: changeme}
@@ -651,6 +651,7 @@ environment:
       /server\.security\.cors: CORS is not implemented .*: ignored/,
       /server\.health: the health check is always GET \/health: ignored/,
       /logging\.format: "text" is not supported: ignored/,
+      /logging\.retention: applies to a log file Lease writes; on stdout the platform keeps the logs: ignored/,
       /environment\.platform: Lease does not choose services by platform \("aws"\): ignored/,
       /environment\.config: platform settings are not used by Lease: ignored/,
     ];

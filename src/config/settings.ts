@@ -134,6 +134,10 @@ export function checkServerSettings(merged: MergedConfig, log: IssueLog): void {
   if (logging?.value?.format !== undefined && logging.value.format !== 'json') {
     log.warn(logging.file, ['logging', 'format'], `"${logging.value.format}" is not supported: ignored (Lease logs JSON lines)`);
   }
+  const output = logging?.value?.output ?? 'stderr';
+  if (logging?.value?.retention !== undefined && (output === 'stdout' || output === 'stderr')) {
+    log.warn(logging.file, ['logging', 'retention'], `applies to a log file Lease writes; on ${output} the platform keeps the logs: ignored`);
+  }
   const environment = merged.environment;
   if (environment?.value) {
     const { file, value } = environment;
