@@ -5,14 +5,13 @@
 // the difference. Everything goes through the public HTTP API of a real server process.
 //   node bench/tracing.mjs [--latency=300] [--throughput=2000] [--concurrency=16]
 import { spawn } from 'node:child_process';
-import http from 'node:http';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashPassword } from '../dist/identity/index.js';
 import { otelCollectorPath } from '../scripts/otel-collector/build.mjs';
+import { fmt, loginBenchUser, measureRequestToActive, percentile, pool, requestClient, writeRequestBenchConfig } from './request-load.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -84,90 +83,30 @@ service:
   return { child, endpoint: `http://127.0.0.1:${port}` };
 }
 
-async function writeConfig(configDir, label, tracing) {
-  await rm(configDir, { recursive: true, force: true });
-  await mkdir(configDir, { recursive: true });
-  await writeFile(join(configDir, 'lease.yaml'), `version: "1.0"
-server:
-  tracing: ${tracing}
-providers:
-  local:
-    name: Local
-    provider: local
-    config:
-      users:
-        bench: { password_hash: '${await hashPassword(password)}', groups: [bench] }
-  box:
-    name: Bench box
-    provider: sudo
-    config: { sudoers_dir: ${JSON.stringify(join(dir, `sudoers-${label}.d`))}, visudo: false }
-roles:
-  bench:
-    name: Bench
-    description: benchmark role
-    permissions: { allow: [/usr/bin/id] }
-    scopes: { groups: [bench] }
-    providers: [box]
-    max_duration: 24h
-`);
-}
-
-const pct = (values, p) => {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
-async function pool(n, concurrency, fn) {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) {
-      next++;
-      await fn();
-    }
-  }));
-}
-
 /** One server run: warm-up, sequential request→active latencies, then concurrent throughput (all granted). */
 async function measure(label, tracing) {
-  const configDir = join(dir, `config-${label}`);
-  await writeConfig(configDir, label, tracing);
-  const child = spawn(process.execPath, [join(ROOT, 'bin/lease.js'), 'server', '--config', configDir, '--data', join(dir, `data-${label}`), '--port', '0'], {
+  const runDir = join(dir, label);
+  const configDir = await writeRequestBenchConfig(runDir, password);
+  await writeFile(join(configDir, 'server.yaml'), `version: "1.0"\nserver:\n  tracing: ${tracing}\n`);
+  const child = spawn(process.execPath, [join(ROOT, 'bin/lease.js'), 'server', '--config', configDir, '--data', join(runDir, 'data'), '--port', '0'], {
     env: { ...process.env, LEASE_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
     const url = await waitForOutput(child, 'stdout', /listening on (http:\/\/\S+)/, 'lease server');
-    const login = await (await fetch(`${url}/api/v1/auth/local/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench', password }) })).json();
-    const headers = { authorization: `Bearer ${login.token}`, 'content-type': 'application/json' };
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-    const call = (method, path, body) =>
-      new Promise((resolve, reject) => {
-        const req = http.request(`${url}${path}`, { method, agent, headers }, (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode, json: text ? JSON.parse(text) : undefined }));
-        });
-        req.on('error', reject);
-        req.end(body === undefined ? undefined : JSON.stringify(body));
-      });
+    const client = requestClient(url, await loginBenchUser(url, password));
     const requestActive = async () => {
-      const created = await call('POST', '/api/v1/requests', { role: 'bench', provider: 'box', duration: '1h', reason: 'bench' });
-      if (created.status !== 201) throw new Error(`create → ${created.status} ${JSON.stringify(created.json)}`);
-      const r = created.json.status === 'active' ? created.json : (await call('GET', `/api/v1/requests/${created.json.id}?until=active,failed,denied&timeout=30`)).json;
+      const created = await client.createRequest('1h');
+      const r = created.status === 'active' ? created : await client.getRequest(created.id, '?until=active,failed,denied&timeout=30');
       if (r.status !== 'active') throw new Error(`request ${r.id} ${r.status}`);
     };
-    for (let i = 0; i < WARMUP_N; i++) await requestActive();
-    const latencies = [];
-    for (let i = 0; i < LATENCY_N; i++) {
-      const start = performance.now();
-      await requestActive();
-      latencies.push(performance.now() - start);
-    }
+    await measureRequestToActive([client], WARMUP_N);
+    const { observed: latencies } = await measureRequestToActive([client], LATENCY_N);
     const t0 = performance.now();
     await pool(THROUGHPUT_N, CONCURRENCY, requestActive);
     const perSecond = THROUGHPUT_N / ((performance.now() - t0) / 1000);
-    agent.destroy();
-    return { p50: pct(latencies, 50), p99: pct(latencies, 99), perSecond };
+    client.close();
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), perSecond };
   } finally {
     await stop(child);
   }
@@ -179,11 +118,10 @@ try {
   const off = await measure('off', '{ enabled: false }');
   const on = await measure('on', `{ enabled: true, endpoint: ${JSON.stringify(collector.endpoint)}, sample_ratio: 1 }`);
   const spans = (await readFile(join(dir, 'spans.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
-  const ms = (v) => `${v.toFixed(2)} ms`;
   const diff = (a, b) => `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)} %`;
   console.log(`\nTracing overhead (embedded runtime, SQLite, sudo provider; every span sent to a local OpenTelemetry Collector; node ${process.version})`);
-  console.log(`request → active p50   off ${ms(off.p50)}   on ${ms(on.p50)}   ${diff(off.p50, on.p50)}   (n=${LATENCY_N}, sequential)`);
-  console.log(`request → active p99   off ${ms(off.p99)}   on ${ms(on.p99)}   ${diff(off.p99, on.p99)}`);
+  console.log(`request → active p50   off ${fmt(off.p50)}   on ${fmt(on.p50)}   ${diff(off.p50, on.p50)}   (n=${LATENCY_N}, sequential)`);
+  console.log(`request → active p99   off ${fmt(off.p99)}   on ${fmt(on.p99)}   ${diff(off.p99, on.p99)}`);
   console.log(`granted requests/s     off ${off.perSecond.toFixed(0)}   on ${on.perSecond.toFixed(0)}   ${diff(off.perSecond, on.perSecond)}   (n=${THROUGHPUT_N}, ${CONCURRENCY} concurrent clients)`);
   console.log(`(${spans} export batches reached the collector)`);
 } finally {
