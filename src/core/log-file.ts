@@ -4,7 +4,7 @@
 // line) and a new one is opened; dated files older than the retention are deleted. Checked at
 // start and every minute. Logs sent to stdout/stderr are the platform's to keep (journald, the
 // container runtime, a log shipper).
-import { existsSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pino } from 'pino';
 
@@ -27,12 +27,12 @@ export function openLogFile(path: string, options: { retentionDays?: number; now
   const now = options.now ?? (() => new Date());
   const retentionDays = options.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
   // The day of the lines already in the file, if any: they were written on its last change.
-  let day = existsSync(path) && statSync(path).size > 0 ? dayOf(statSync(path).mtime) : dayOf(now());
+  let day = dayOf(written(path)?.mtime ?? now());
   const stream = pino.destination({ dest: path, mkdir: true, sync: true, mode: 0o600 });
 
   const rotate = (today: string) => {
     if (day === today) return;
-    if (existsSync(path) && statSync(path).size > 0) {
+    if (written(path)) {
       renameSync(path, freeName(`${path}.${day}`));
       stream.reopen();
     }
@@ -63,6 +63,12 @@ export function openLogFile(path: string, options: { retentionDays?: number; now
   const timer = setInterval(check, CHECK_INTERVAL_MS);
   timer.unref();
   return { stream, check, stop: () => clearInterval(timer) };
+}
+
+/** The file's status when it holds lines, else undefined. */
+function written(path: string): Stats | undefined {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats && stats.size > 0 ? stats : undefined;
 }
 
 /** `name`, or `name.1`, `name.2`… when a file of that day is there already (a restart renamed one). */
